@@ -1,0 +1,94 @@
+# smtpguard - build, test, demo, install.  See README.md.
+#
+#   make            build ./smtpguard
+#   make check      install missing Debian packages, build, run every test
+#   make demo       install missing Debian packages, build, open the console on a sandbox gateway
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# WERROR=1 turns warnings into errors (CI sets it).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+CORE_PKGS = libip4tc libip6tc xtables inih libnetfilter_log zlib
+TUI_PKGS = ncursesw
+
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FORTIFY_SOURCE=2
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -MMD -MP
+
+CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) 2>/dev/null)
+CORE_LIBS = $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
+TUI_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TUI_PKGS) 2>/dev/null)
+TUI_LIBS = $(shell $(PKG_CONFIG) --libs $(TUI_PKGS) 2>/dev/null)
+
+BUILD = build
+CORE_SRC = $(sort $(wildcard core/*.c))
+TUI_SRC = $(sort $(wildcard tui/*.c))
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+TUI_OBJ = $(TUI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIBCORE = $(BUILD)/libsmtpguard.a
+
+VERSION = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+.PHONY: all check demo deps test-deps unit install uninstall clean check-layers bench
+
+all: smtpguard
+
+$(BUILD)/core/%.o: core/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CORE_CFLAGS) -DSMTPGUARD_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(BUILD)/tui/%.o: tui/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TUI_CFLAGS) -DSMTPGUARD_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(LIBCORE): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+smtpguard: $(TUI_OBJ) $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TUI_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(LIBCORE)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(CORE_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) $(CORE_LIBS)
+
+unit: $(UNIT_BIN)
+
+# The layers, as design.md draws them: curses only in tui/, libiptc/xtables only in the backend.
+check-layers:
+	@! grep -nE '#include *[<"](n?curses|ncursesw/|term\.h)' core/*.c include/*.h || \
+		{ echo "check-layers: curses included outside tui/"; exit 1; }
+	@! grep -lE '#include *[<"](libiptc/|xtables\.h)' core/*.c include/*.h tui/*.c | grep -v '^core/fw_iptc\.c$$' || \
+		{ echo "check-layers: libiptc/xtables included outside core/fw_iptc.c"; exit 1; }
+	@! grep -nE '#include *"\.\./core' tui/*.c || { echo "check-layers: tui/ reaches into core/"; exit 1; }
+
+deps:
+	@sh scripts/deps.sh build
+
+test-deps:
+	@sh scripts/deps.sh test
+
+check: test-deps
+	$(MAKE) --no-print-directory smtpguard unit check-layers
+	sh tests/run
+
+demo: test-deps
+	$(MAKE) --no-print-directory smtpguard
+	sh tests/demo.sh
+
+clean:
+	rm -rf $(BUILD) smtpguard tests/out
+
+-include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)

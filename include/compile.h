@@ -1,0 +1,19 @@
+/*
+ * compile.h - the policy compiler: a validated, resolved config in, a
+ * ruleset out.  Pure: no I/O, no root, no libiptc.  The same ruleset
+ * feeds apply, apply --dry-run, export and the console's plan view.
+ */
+#ifndef SMTPGUARD_COMPILE_H
+#define SMTPGUARD_COMPILE_H
+
+#include "config.h"
+#include "error.h"
+#include "rule.h"
+
+/* Fill rs (initialised by the caller with ruleset_init) with family's rules for cfg. */
+int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, struct error *err);
+
+/* Name of a zone's chain / rate-ban list: "SMTPGUARD-<zone>". */
+void compile_zone_chain(const char *zone, char buf[CHAIN_NAME_MAX + 1]);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * config.h - the policy model: /etc/smtpguard/smtpguard.conf, parsed
+ * (inih), validated, edited and saved.
+ *
+ * Ownership: config_load() returns a struct config the caller frees
+ * with config_free(); every string and array in it belongs to it.
+ * config_copy() makes an independent deep copy (the console edits a
+ * copy, plans the change against the original, and keeps one of them).
+ * Strings delivered by inih callbacks are copied, never kept.
+ */
+#ifndef SMTPGUARD_CONFIG_H
+#define SMTPGUARD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "error.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/smtpguard/smtpguard.conf"
+#define CONFIG_MAX_PORTS 15		/* what one multiport match holds */
+#define CONFIG_MAX_WAN 8
+#define CONFIG_MAX_ZONES 32
+#define LOG_PREFIX_MAX 29		/* the kernel's LOG prefix limit, without NUL */
+#define RELAY_TEXT_MAX 256
+
+enum zone_mode {
+	MODE_ALLOW,
+	MODE_MONITOR,
+	MODE_BLOCK,
+	MODE_LOG,
+	MODE_RATEBAN,
+	MODE_COUNT
+};
+
+enum log_target {
+	LOG_TARGET_LOG,		/* kernel LOG -> syslog, /dev/kmsg */
+	LOG_TARGET_NFLOG,	/* NFLOG group -> libnetfilter_log / ulogd2 */
+};
+
+enum rate_unit { RATE_SECOND, RATE_MINUTE, RATE_HOUR, RATE_DAY };
+
+struct rate {
+	unsigned count;		/* e.g. 1 */
+	enum rate_unit unit;	/* per second, minute, hour, day */
+};
+
+/*
+ * A relay as written: an address, a prefix or a host name.  Names are
+ * resolved by config_resolve() at apply time into addrs (both families).
+ */
+struct relay {
+	char text[RELAY_TEXT_MAX];
+	bool is_name;
+	struct addr addr;	/* valid when !is_name */
+	struct addr *resolved;	/* owned; filled by config_resolve() for names */
+	size_t nresolved;
+	unsigned line;		/* config line it came from, 0 when added at run time */
+};
+
+struct device {
+	unsigned char mac[6];
+	struct addr ip;		/* a host address */
+};
+
+struct zone {
+	char name[ZONE_NAME_MAX + 1];
+	char interface[IFACE_NAME_MAX + 1];
+	enum zone_mode mode;
+	struct relay *relays;	/* extra relays of this zone */
+	size_t nrelays;
+	bool protect_gateway;
+	unsigned ban_seconds;	/* rateban window, 1..86400, default 60 */
+	struct device *devices;	/* when ndevices > 0 only these pairs may forward to the WAN */
+	size_t ndevices;
+	struct addr *quarantine;/* hosts (or prefixes) whose forwarded traffic is dropped */
+	size_t nquarantine;
+	unsigned line;		/* line of the [zone NAME] header */
+};
+
+struct config {
+	char *path;		/* file it was loaded from (owned) */
+	char wan[CONFIG_MAX_WAN][IFACE_NAME_MAX + 1];
+	size_t nwan;
+	uint16_t ports[CONFIG_MAX_PORTS];
+	size_t nports;
+	struct relay *relays;	/* relays every zone may reach */
+	size_t nrelays;
+	enum log_target log_target;
+	unsigned nflog_group;	/* 0..65535 */
+	char log_prefix[LOG_PREFIX_MAX + 1];
+	struct rate log_limit;
+	unsigned log_burst;	/* 1..10000 */
+	unsigned confirm;	/* seconds, 0 = off */
+	char **log_files;	/* owned, nlog_files strings */
+	size_t nlog_files;
+	struct zone *zones;
+	size_t nzones;
+	char *source;		/* the file's text as read, kept so config_save() keeps comments */
+};
+
+/* Names of the modes, indexed by enum zone_mode ("allow", ...). */
+extern const char *const mode_names[MODE_COUNT];
+int mode_parse(const char *text, enum zone_mode *out);
+
+/* "1/second", "10/minute", "3/hour", "1/day" (also sec/min/s/m/h/d). */
+int rate_parse(const char *text, struct rate *out, struct error *err);
+
+/*
+ * Read and validate a config file.  Every fault is reported as
+ * "FILE:LINE: key: what is wrong; what to do" with exit code 2, and
+ * nothing is returned.  Relay host names are not resolved here.
+ */
+struct config *config_load(const char *path, struct error *err);
+/* The same from a string (tests, fuzzing); name is used in messages. */
+struct config *config_parse(const char *text, size_t len, const char *name, struct error *err);
+void config_free(struct config *cfg);
+struct config *config_copy(const struct config *cfg);
+
+/* Checks that need the whole model (zone on a WAN, two zones on one interface, ...). */
+int config_validate(const struct config *cfg, struct error *err);
+
+/* Resolve every relay host name (getaddrinfo); an unresolvable name is an error naming its line. */
+int config_resolve(struct config *cfg, struct error *err);
+
+/*
+ * Write cfg to path atomically: a temporary file in the same folder,
+ * fsync, rename; mode 0600, owner kept, a symlink at path refused.
+ * Comments and blank lines of cfg->source are kept; changed values are
+ * rewritten in place, new keys and sections appended.
+ */
+int config_save(const struct config *cfg, const char *path, struct error *err);
+
+/* Lookup and edits used by the console; each validates and returns -1 with err on bad input. */
+struct zone *config_zone(struct config *cfg, const char *name);
+struct zone *config_zone_by_interface(struct config *cfg, const char *ifname);
+int config_relay_add(struct config *cfg, struct zone *z, const char *text, struct error *err);	/* z NULL: [general] */
+int config_relay_remove(struct config *cfg, struct zone *z, const char *text, struct error *err);
+int config_device_add(struct zone *z, const char *text, struct error *err);	/* "MAC IP" */
+int config_device_remove(struct zone *z, const char *text, struct error *err);
+int config_quarantine_add(struct zone *z, const char *text, struct error *err);
+int config_quarantine_remove(struct zone *z, const char *text, struct error *err);
+
+#endif

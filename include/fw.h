@@ -1,0 +1,77 @@
+/*
+ * fw.h - the firewall backend: read the filter table, make the tool's
+ * own chains and jumps match a ruleset.
+ *
+ * Two implementations sit behind struct fw_ops: the libiptc writer
+ * (core/fw_iptc.c, the only file that includes libiptc/xtables) and a
+ * file-backed fake (core/fw_file.c) that keeps the table as
+ * iptables-save text, so the console and most tests run without root.
+ * The fake is never the proof that a feature works: namespace tests
+ * run the real one.
+ *
+ * Ownership: fw_table_free() releases everything read into a table.
+ */
+#ifndef SMTPGUARD_FW_H
+#define SMTPGUARD_FW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "rule.h"
+
+struct fw_rule {
+	char *text;		/* iptables-save form "-A CHAIN ..." (owned) */
+	uint64_t packets, bytes;
+	bool own;		/* in an own chain, or a jump to one */
+};
+
+struct fw_chain {
+	char name[CHAIN_NAME_MAX + 4];
+	char policy[16];	/* "ACCEPT"/"DROP" for built-in chains, "-" for user chains */
+	uint64_t packets, bytes;/* policy counters (built-in chains) */
+	size_t first, count;	/* its rules: table->rules[first .. first + count) */
+};
+
+struct fw_table {
+	int family;
+	struct fw_chain *chains;
+	size_t nchains;
+	struct fw_rule *rules;
+	size_t nrules;
+	uint64_t fingerprint;	/* hash of every rule and chain, counters excluded */
+};
+
+void fw_table_free(struct fw_table *t);
+const struct fw_chain *fw_table_chain(const struct fw_table *t, const char *name);
+
+/* The table as iptables-save -c / without counters would print it (the filter table only). */
+int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out);
+
+struct plan;
+
+struct fw_ops {
+	const char *name;	/* "iptables-legacy", "file" */
+	/* Read the filter table of family (AF_INET). */
+	int (*read)(int family, struct fw_table *out, struct error *err);
+	/*
+	 * Make the own chains and jumps exactly rs (an empty rs removes
+	 * them), in one read-modify-commit under the xtables lock, from a
+	 * fresh read; foreign chains and rules are never changed.  Own
+	 * chains whose rules are unchanged keep their counters.  What was
+	 * changed is returned in done (may be NULL).
+	 */
+	int (*apply)(const struct ruleset *rs, struct plan *done, struct error *err);
+};
+
+/*
+ * The backend in force: the file fake when the environment names one
+ * (SMTPGUARD_FAKE_TABLE=PATH, for rootless tests), else libiptc.
+ */
+const struct fw_ops *fw_backend(void);
+
+extern const struct fw_ops fw_iptc_ops;
+extern const struct fw_ops fw_file_ops;
+
+#endif

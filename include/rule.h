@@ -1,0 +1,124 @@
+/*
+ * rule.h - the rule IR: what the compiler produces, what the writer
+ * turns into kernel entries, and what dry-run, export and the console's
+ * plan view print.  Deliberately small: only the matches smtpguard uses.
+ *
+ * A ruleset owns its arrays; ruleset_free() releases them.  Rules of a
+ * built-in chain (FORWARD, INPUT) are the jumps the writer inserts at
+ * position 1; rules of own chains are appended in order.
+ */
+#ifndef SMTPGUARD_RULE_H
+#define SMTPGUARD_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "config.h"
+
+#define CHAIN_NAME_MAX 28		/* iptables' limit for a chain name */
+#define CHAIN_PREFIX "SMTPGUARD-"
+#define CHAIN_FWD "SMTPGUARD-FWD"
+#define CHAIN_IN "SMTPGUARD-IN"
+#define RECENT_NAME_MAX 199
+
+enum rule_target {
+	TARGET_RETURN,
+	TARGET_DROP,
+	TARGET_ACCEPT,
+	TARGET_JUMP,		/* to rule.jump */
+	TARGET_LOG,		/* log_prefix, kernel log level 4 */
+	TARGET_NFLOG,		/* nflog_group, log_prefix, nflog_threshold */
+};
+
+enum port_match {
+	PORTS_NONE,
+	PORTS_DST,		/* one port: -m tcp --dport; several: -m multiport --dports */
+	PORTS_SRC,		/* --sport / --sports */
+	PORTS_EITHER,		/* -m multiport --ports (jumps) */
+};
+
+enum ct_state_bits {
+	CT_NEW = 1,
+	CT_ESTABLISHED = 2,
+	CT_RELATED = 4,
+};
+
+enum recent_cmd {
+	RECENT_NONE,
+	RECENT_SET,
+	RECENT_RCHECK,
+	RECENT_UPDATE,
+};
+
+struct rule {
+	int family;			/* AF_INET or AF_INET6 */
+	char chain[CHAIN_NAME_MAX + 1];
+	char in[IFACE_NAME_MAX + 1];	/* "" = any */
+	char out[IFACE_NAME_MAX + 1];
+	bool has_src, src_neg;
+	struct addr src;
+	bool has_dst, dst_neg;
+	struct addr dst;
+	uint8_t proto;			/* 0 = any, else IPPROTO_TCP */
+
+	enum port_match ports_match;
+	bool ports_neg;
+	uint16_t ports[CONFIG_MAX_PORTS];
+	size_t nports;
+
+	bool has_mac;
+	unsigned char mac[6];
+
+	unsigned ctstate;		/* ct_state_bits, 0 = no conntrack match */
+	bool ctstate_neg;
+
+	enum recent_cmd recent;
+	char recent_name[RECENT_NAME_MAX + 1];
+	unsigned recent_seconds;	/* 0 = none (for SET) */
+	unsigned recent_mask_bits;	/* rsource mask: 32 for IPv4 hosts, 64 for IPv6 /64 */
+
+	bool has_limit;
+	struct rate limit;
+	unsigned limit_burst;
+
+	enum rule_target target;
+	char jump[CHAIN_NAME_MAX + 1];	/* TARGET_JUMP */
+	char log_prefix[LOG_PREFIX_MAX + 1];
+	unsigned nflog_group;
+	unsigned nflog_threshold;	/* 0 = kernel default (1) */
+};
+
+struct ruleset {
+	int family;
+	char (*chains)[CHAIN_NAME_MAX + 1];	/* own chains, in creation order (may be empty chains) */
+	size_t nchains;
+	struct rule *rules;		/* jumps first, then each own chain's rules in order */
+	size_t nrules;
+	size_t cap_chains, cap_rules;
+};
+
+void ruleset_init(struct ruleset *rs, int family);
+void ruleset_free(struct ruleset *rs);
+int ruleset_add_chain(struct ruleset *rs, const char *name);
+struct rule *ruleset_add_rule(struct ruleset *rs, const struct rule *r);
+
+/* True when name is a chain smtpguard owns ("SMTPGUARD-..."). */
+bool chain_is_own(const char *name);
+
+/*
+ * One rule as iptables-save prints it, e.g.
+ *   "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -j DROP"
+ * byte for byte the same as iptables-legacy-save for the same kernel entry.
+ * Returns the length, or -1 if buf is too small.
+ */
+int rule_format_save(const struct rule *r, char *buf, size_t size);
+
+/* The whole ruleset as iptables-restore --noflush input (chains, flush, rules, COMMIT). */
+int ruleset_write_restore(const struct ruleset *rs, FILE *out);
+/* The same as a sh script of iptables-legacy commands (as the first article writes them). */
+int ruleset_write_sh(const struct ruleset *rs, FILE *out);
+
+#endif

@@ -1,0 +1,31 @@
+#!/bin/sh
+# deps.sh build|test - install the Debian packages smtpguard needs that are missing.
+# Only apt-get, only package names from design.md; does nothing when all are there.
+set -eu
+
+build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev libncurses-dev
+	libinih-dev libnetfilter-log-dev zlib1g-dev"
+test="$build iptables iproute2 swaks socat tmux procps gzip ncurses-base"
+
+case "${1:-build}" in
+build) want=$build ;;
+test) want=$test ;;
+*) echo "deps.sh: unknown set '$1' (build or test)" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing; install them as root (apt-get install$missing)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,153 @@
+# netns.sh - the test topology of design.md, in network namespaces this
+# run creates and always deletes (sourced by root tests and the demo).
+#
+#   gateway: eth0 198.51.100.1/24 (WAN), eth1 192.0.2.1/26 (LAN), eth2 192.0.2.65/26 (WLAN)
+#   wan:     198.51.100.2/24 + 203.0.113.25 (mail server) + 203.0.113.10 (ISP relay)
+#   lan:     192.0.2.2/26      wlan: 192.0.2.66/26
+#
+# Every veth is created inside the namespaces: nothing reaches the
+# namespace the tests started in, nothing is routed out.  The caller's
+# firewall is never touched: every firewall command runs through gw/ns_exec.
+# shellcheck shell=sh
+
+NS_PREFIX="sgt$$"
+NS_GW="$NS_PREFIX-gw"
+NS_WAN="$NS_PREFIX-wan"
+NS_LAN="$NS_PREFIX-lan"
+NS_WLAN="$NS_PREFIX-wlan"
+NS_DIR="${TMPDIR:-/tmp}/$NS_PREFIX"
+SMTPGUARD="${SMTPGUARD:-$(pwd)/smtpguard}"
+# iptables and smtpguard in the namespaces take this lock, not the host's.
+XTABLES_LOCKFILE="$NS_DIR/xtables.lock"
+export XTABLES_LOCKFILE
+
+ns_cleanup() {
+	for pidfile in "$NS_DIR"/*.pid; do
+		[ -f "$pidfile" ] || continue
+		kill "$(cat "$pidfile")" 2>/dev/null
+	done
+	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
+		if ip netns list 2>/dev/null | grep -q "^$ns\\b"; then
+			ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+			ip netns del "$ns" 2>/dev/null
+		fi
+	done
+	[ -n "${NS_KEEP_DIR:-}" ] || rm -rf "$NS_DIR"
+}
+
+ns_require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "1..0 # SKIP needs root (network namespaces)"
+		exit 0
+	fi
+}
+
+# Run a command in one of our namespaces; refuses any other.
+ns_exec() { # ns_exec NS command...
+	case $1 in
+	"$NS_GW" | "$NS_WAN" | "$NS_LAN" | "$NS_WLAN") ;;
+	*) echo "netns.sh: refusing to run outside a test namespace: $1" >&2; return 99 ;;
+	esac
+	ip netns list | grep -q "^$1\\b" || { echo "netns.sh: namespace $1 does not exist" >&2; return 99; }
+	ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+gw() { ns_exec "$NS_GW" "$@"; }
+wan() { ns_exec "$NS_WAN" "$@"; }
+lan() { ns_exec "$NS_LAN" "$@"; }
+wlan() { ns_exec "$NS_WLAN" "$@"; }
+sg() { gw "$SMTPGUARD" "$@"; }
+
+ns_setup() {
+	trap 'ns_cleanup' EXIT
+	trap 'exit 130' INT TERM HUP
+	mkdir -p "$NS_DIR"
+	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_GW" link add eth0 type veth peer name eth0 netns "$NS_WAN"
+	ip -n "$NS_GW" link add eth1 type veth peer name eth0 netns "$NS_LAN"
+	ip -n "$NS_GW" link add eth2 type veth peer name eth0 netns "$NS_WLAN"
+	ip -n "$NS_LAN" link set eth0 address 00:06:25:aa:bb:01
+	ip -n "$NS_WLAN" link set eth0 address 00:02:2d:11:22:33
+
+	ip -n "$NS_GW" addr add 198.51.100.1/24 dev eth0
+	ip -n "$NS_GW" addr add 192.0.2.1/26 dev eth1
+	ip -n "$NS_GW" addr add 192.0.2.65/26 dev eth2
+	ip -n "$NS_WAN" addr add 198.51.100.2/24 dev eth0
+	ip -n "$NS_WAN" addr add 203.0.113.25/32 dev lo
+	ip -n "$NS_WAN" addr add 203.0.113.10/32 dev lo
+	ip -n "$NS_LAN" addr add 192.0.2.2/26 dev eth0
+	ip -n "$NS_WLAN" addr add 192.0.2.66/26 dev eth0
+	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
+		for l in $(ip -n "$ns" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
+			ip -n "$ns" link set "$l" up
+		done
+	done
+	ip -n "$NS_GW" route add default via 198.51.100.2
+	ip -n "$NS_WAN" route add 192.0.2.0/24 via 198.51.100.1
+	ip -n "$NS_LAN" route add default via 192.0.2.1
+	ip -n "$NS_WLAN" route add default via 192.0.2.65
+	gw sysctl -qw net.ipv4.ip_forward=1
+	# The namespace's legacy filter table exists from the first iptables call.
+	gw iptables-legacy -w -L -n >/dev/null
+}
+
+# SMTP listeners on the mail server and the relay, and a web server on port 80.
+ns_start_servers() {
+	for a in 203.0.113.25 203.0.113.10; do
+		SINK_LOG="$NS_DIR/delivered" SINK_NAME="mx-$a" wan socat \
+			"TCP4-LISTEN:25,bind=$a,reuseaddr,fork" \
+			"EXEC:sh $(pwd)/tests/lib/smtp-sink.sh" >/dev/null 2>&1 &
+		echo $! >"$NS_DIR/smtp-$a.pid"
+	done
+	wan socat TCP4-LISTEN:80,bind=203.0.113.25,reuseaddr,fork 'SYSTEM:echo HTTP/1.0 200 OK; echo; echo hello' \
+		>/dev/null 2>&1 &
+	echo $! >"$NS_DIR/http.pid"
+	for a in 203.0.113.25 203.0.113.10; do
+		n=0
+		until wan sh -c "exec 3<>/dev/tcp/$a/25" 2>/dev/null ||
+			wan socat -T1 /dev/null "TCP4:$a:25,connect-timeout=1" 2>/dev/null; do
+			n=$((n + 1))
+			[ $n -gt 50 ] && { echo "netns.sh: SMTP sink on $a did not start" >&2; return 1; }
+			sleep 0.1
+		done
+	done
+}
+
+# Send one mail; returns swaks's status (0 delivered).  Timeout kept short.
+send_mail() { # send_mail FROM_NS SERVER [extra swaks args]
+	from=$1 server=$2
+	shift 2
+	ns_exec "$from" swaks --server "$server" --to postmaster@example.test --from zombie@example.test \
+		--timeout 3 --hide-all "$@" >/dev/null 2>&1
+}
+
+# TCP connect to port 80: 0 when it works.
+http_get() { # http_get FROM_NS ADDR
+	ns_exec "$1" socat -T3 - "TCP4:$2:80,connect-timeout=3" </dev/null >/dev/null 2>&1
+}
+
+# The gateway's filter table without counters or the date comments: the oracle.
+gw_save() {
+	gw iptables-legacy-save -t filter | grep -v '^#'
+}
+
+# A config for the test gateway; extra lines appended (zone sections).
+write_config() { # write_config FILE [extra text]
+	cat >"$1" <<CONF
+[general]
+wan = eth0
+ports = 25
+relays = 203.0.113.10
+log_target = log
+log_prefix = Illegal port 25 >
+confirm = 0
+log_files = $NS_DIR/kern.log
+
+CONF
+	[ $# -gt 1 ] && printf '%s\n' "$2" >>"$1"
+	chmod 600 "$1"
+}

@@ -1,0 +1,49 @@
+/*
+ * cli.h - what every subcommand gets from the program entry (main.c).
+ *
+ * main() parses the global options (-c FILE, anywhere on the line),
+ * picks the subcommand from its table and calls its run function with
+ * the remaining arguments (argv[0] is the subcommand's name).  A run
+ * function returns an exit code from include/error.h and prints its
+ * own errors: one line on stderr, "smtpguard: ..." (cli_error()).
+ */
+#ifndef SMTPGUARD_CLI_H
+#define SMTPGUARD_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "error.h"
+
+struct cli {
+	const char *config_path;	/* -c FILE, or CONFIG_DEFAULT_PATH */
+	bool config_given;		/* -c was on the command line */
+	unsigned delay_tenths;		/* -d for the console, tenths of a second */
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;	/* argument synopsis, e.g. "[--json]" */
+	const char *help;	/* one line for --help */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Print "smtpguard: <text>" on stderr and return err->code (or 1). */
+int cli_error(const struct error *err);
+/* Print "smtpguard: <formatted>" on stderr and return code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Load, validate (and when resolve is true, resolve) the config named by cli; NULL after printing the error. */
+struct config *cli_load_config(struct cli *cli, bool resolve, int *code);
+
+int cmd_console(struct cli *cli, int argc, char **argv);
+int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_confirm(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_remove(struct cli *cli, int argc, char **argv);
+int cmd_hits(struct cli *cli, int argc, char **argv);
+int cmd_bans(struct cli *cli, int argc, char **argv);
+int cmd_unban(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+
+#endif
