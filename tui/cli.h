@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "rule.h"
 
 struct cli {
 	const char *config_path;	/* -c FILE, or CONFIG_DEFAULT_PATH */
@@ -34,6 +35,9 @@ int cli_error(const struct error *err);
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Load, validate (and when resolve is true, resolve) the config named by cli; NULL after printing the error. */
 struct config *cli_load_config(struct cli *cli, bool resolve, int *code);
+/* Load, validate, resolve and compile the IPv4 ruleset; -1 (and *code) after printing the error.
+ * On success the caller owns *cfg (config_free) and rs (ruleset_free). */
+int cli_compile(struct cli *cli, struct config **cfg, struct ruleset *rs, int *code);
 
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);

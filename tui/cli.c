@@ -1,0 +1,65 @@
+/*
+ * cli.c - what the subcommands share: printing an error as one line,
+ * loading the config, compiling it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "compile.h"
+
+int cli_error(const struct error *err)
+{
+	fprintf(stderr, "smtpguard: %s\n", err->text);
+	return err->code ? err->code : EXIT_RUNTIME;
+}
+
+int cli_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("smtpguard: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+struct config *cli_load_config(struct cli *cli, bool resolve, int *code)
+{
+	struct error err = { 0 };
+	struct config *cfg = config_load(cli->config_path, &err);
+
+	if (cfg && config_validate(cfg, &err) == 0 && (!resolve || config_resolve(cfg, &err) == 0))
+		return cfg;
+	config_free(cfg);
+	if (!cli->config_given && strstr(err.text, "No such file")) {
+		*code = cli_fail(EXIT_USAGE,
+				 "no config at %s; copy conf/smtpguard.conf there and edit it, or pass -c FILE",
+				 cli->config_path);
+		return NULL;
+	}
+	*code = cli_error(&err);
+	return NULL;
+}
+
+int cli_compile(struct cli *cli, struct config **cfg_out, struct ruleset *rs, int *code)
+{
+	struct error err = { 0 };
+	struct config *cfg = cli_load_config(cli, true, code);
+
+	if (!cfg)
+		return -1;
+	ruleset_init(rs, AF_INET);
+	if (compile_ruleset(cfg, AF_INET, rs, &err) < 0) {
+		ruleset_free(rs);
+		config_free(cfg);
+		*code = cli_error(&err);
+		return -1;
+	}
+	*cfg_out = cfg;
+	return 0;
+}

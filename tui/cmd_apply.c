@@ -1,0 +1,132 @@
+/*
+ * cmd_apply.c - `smtpguard apply [--dry-run | --check] [--confirm SECS]`
+ * and `smtpguard confirm`.
+ *
+ * The config is compiled to a ruleset; --dry-run prints the plan
+ * against the table as it is, --check exits 3 when there is one, and a
+ * plain apply hands the ruleset to the backend, which re-reads the
+ * table inside the xtables lock and commits once.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "fw.h"
+#include "iface.h"
+#include "plan.h"
+
+/* An interface that does not exist yet is only a warning: it may appear later (ppp0, wlan0). */
+static void apply_warn_interfaces(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nwan; i++)
+		if (!iface_exists(cfg->wan[i]))
+			fprintf(stderr, "smtpguard: warning: WAN interface %s does not exist now; "
+					"its rules take effect when it appears\n", cfg->wan[i]);
+	for (size_t i = 0; i < cfg->nzones; i++)
+		if (!iface_exists(cfg->zones[i].interface))
+			fprintf(stderr, "smtpguard: warning: interface %s of zone %s (%s:%u) does not "
+					"exist now; its rules take effect when it appears\n",
+				cfg->zones[i].interface, cfg->zones[i].name, cfg->path,
+				cfg->zones[i].line);
+}
+
+/* The plan of rs against the current table; when the table cannot be read, against an empty one. */
+static int apply_plan(const struct ruleset *rs, struct plan *plan, struct error *err)
+{
+	const struct fw_ops *fw = fw_backend();
+	struct fw_table table = { 0 };
+	int rc;
+
+	if (fw->read(AF_INET, &table, err) < 0)
+		return -1;
+	rc = plan_compute(&table, rs, plan, err);
+	fw_table_free(&table);
+	return rc;
+}
+
+static void apply_usage(void)
+{
+	fprintf(stderr, "usage: smtpguard apply [--dry-run | --check] [--confirm SECS]\n");
+}
+
+int cmd_apply(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "confirm", required_argument, NULL, 'C' },
+		{ 0 },
+	};
+	bool dry_run = false, check = false;
+	long confirm = -1;
+	struct config *cfg;
+	struct ruleset rs;
+	struct plan plan;
+	struct error err = { 0 };
+	int opt, code = EXIT_OK;
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n': dry_run = true; break;
+		case 'k': check = true; break;
+		case 'C':
+			errno = 0;
+			confirm = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || confirm < 1 || confirm > 3600)
+				return cli_fail(EXIT_USAGE, "apply: --confirm needs seconds, 1 to 3600");
+			break;
+		default:
+			apply_usage();
+			return cli_fail(EXIT_USAGE, "apply: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_fail(EXIT_USAGE, "apply: unexpected argument '%s'", argv[optind]);
+	if (dry_run && check)
+		return cli_fail(EXIT_USAGE, "apply: --dry-run and --check exclude each other");
+	if (confirm > 0 && (dry_run || check))
+		return cli_fail(EXIT_USAGE, "apply: --confirm applies a change; it cannot go with --dry-run or --check");
+	if (confirm > 0)
+		return cli_fail(EXIT_RUNTIME, "apply: --confirm is not available yet in this version; "
+					      "apply without it");
+
+	if (cli_compile(cli, &cfg, &rs, &code) < 0)
+		return code;
+	apply_warn_interfaces(cfg);
+	plan_init(&plan);
+	if (dry_run || check) {
+		if (apply_plan(&rs, &plan, &err) < 0) {
+			code = cli_error(&err);
+		} else if (plan_empty(&plan)) {
+			printf("The kernel's rules match %s: nothing to change.\n", cfg->path);
+		} else {
+			plan_write(&plan, stdout);
+			code = check ? EXIT_DRIFT : EXIT_OK;
+		}
+	} else if (fw_backend()->apply(&rs, &plan, &err) < 0) {
+		code = cli_error(&err);
+	} else if (plan_empty(&plan)) {
+		printf("The kernel's rules already match %s: nothing changed.\n", cfg->path);
+	} else {
+		plan_write(&plan, stdout);
+	}
+	plan_free(&plan);
+	ruleset_free(&rs);
+	config_free(cfg);
+	return code;
+}
+
+int cmd_confirm(struct cli *cli, int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_fail(EXIT_USAGE, "confirm: takes no arguments");
+	return cli_fail(EXIT_RUNTIME, "confirm: no change is waiting for confirmation "
+				      "(apply --confirm is not available yet in this version)");
+}

@@ -1,0 +1,109 @@
+/*
+ * cmd_export.c - `smtpguard export [--format restore|sh] [-o FILE]` and
+ * `smtpguard remove`.
+ *
+ * export needs no root: it prints the compiled ruleset, the same one
+ * apply would commit.  remove applies the empty ruleset, which deletes
+ * the own chains and jumps and nothing else.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "atomicfile.h"
+#include "cli.h"
+#include "fw.h"
+#include "plan.h"
+
+struct export_format {
+	const char *name;
+	int (*write)(const struct ruleset *rs, FILE *out);
+};
+
+static const struct export_format export_formats[] = {
+	{ .name = "restore", .write = ruleset_write_restore },
+	{ .name = "sh", .write = ruleset_write_sh },
+};
+
+static const struct export_format *export_format_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(export_formats) / sizeof(export_formats[0]); i++)
+		if (strcmp(export_formats[i].name, name) == 0)
+			return &export_formats[i];
+	return NULL;
+}
+
+int cmd_export(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ 0 },
+	};
+	const struct export_format *format = &export_formats[0];
+	const char *output = NULL;
+	struct config *cfg;
+	struct ruleset rs;
+	struct error err = { 0 };
+	int opt, code = EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
+		if (opt == 'f') {
+			format = export_format_find(optarg);
+			if (!format)
+				return cli_fail(EXIT_USAGE, "export: unknown format '%s'; use restore or sh",
+						optarg);
+		} else if (opt == 'o') {
+			output = optarg;
+		} else {
+			return cli_fail(EXIT_USAGE, "export: unknown option '%s' "
+					"(usage: export [--format restore|sh] [-o FILE])", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind]);
+	if (cli_compile(cli, &cfg, &rs, &code) < 0)
+		return code;
+	if (!output || strcmp(output, "-") == 0) {
+		if (format->write(&rs, stdout) < 0 || fflush(stdout) != 0)
+			code = cli_fail(EXIT_RUNTIME, "export: cannot write to standard output");
+	} else {
+		struct atomicfile af;
+
+		if (atomicfile_open(&af, output, &err) < 0)
+			code = cli_error(&err);
+		else if (format->write(&rs, af.fp) < 0) {
+			atomicfile_abort(&af);
+			code = cli_fail(EXIT_RUNTIME, "export: cannot write %s", output);
+		} else if (atomicfile_commit(&af, &err) < 0)
+			code = cli_error(&err);
+	}
+	ruleset_free(&rs);
+	config_free(cfg);
+	return code;
+}
+
+int cmd_remove(struct cli *cli, int argc, char **argv)
+{
+	struct ruleset empty;
+	struct plan plan;
+	struct error err = { 0 };
+	int code = EXIT_OK;
+
+	if (argc > 1)
+		return cli_fail(EXIT_USAGE, "remove: takes no arguments");
+	ruleset_init(&empty, AF_INET);
+	plan_init(&plan);
+	if (fw_backend()->apply(&empty, &plan, &err) < 0)
+		code = cli_error(&err);
+	else if (plan_empty(&plan))
+		printf("No smtpguard rules in the kernel: nothing to remove.\n");
+	else
+		plan_write(&plan, stdout);
+	plan_free(&plan);
+	ruleset_free(&empty);
+	return code;
+}

@@ -1,0 +1,134 @@
+/*
+ * main.c - program entry: global options, the subcommand table, --help.
+ *
+ * Global options (-c FILE, -d TENTHS, -h, -V) are accepted anywhere on
+ * the line, before or after the subcommand; everything else is handed
+ * to the subcommand's run function with argv[0] set to its name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ .name = "console", .usage = "[-d TENTHS]",
+	  .help = "the interactive console (the default)", .run = cmd_console },
+	{ .name = "apply", .usage = "[--dry-run | --check] [--confirm SECS]",
+	  .help = "make the kernel's rules match the config", .run = cmd_apply },
+	{ .name = "confirm", .usage = "",
+	  .help = "keep a change that is waiting for confirmation", .run = cmd_confirm },
+	{ .name = "status", .usage = "[--json]",
+	  .help = "zones, interfaces and every filter rule with counters", .run = cmd_status },
+	{ .name = "export", .usage = "[--format restore|sh] [-o FILE]",
+	  .help = "write the ruleset as iptables-restore input or a shell script", .run = cmd_export },
+	{ .name = "remove", .usage = "",
+	  .help = "delete smtpguard's chains and jumps, nothing else", .run = cmd_remove },
+	{ .name = "hits", .usage = "[--follow] [--json]",
+	  .help = "recent port-25 log hits", .run = cmd_hits },
+	{ .name = "bans", .usage = "[--json]",
+	  .help = "hosts in the rate-ban lists", .run = cmd_bans },
+	{ .name = "unban", .usage = "IP",
+	  .help = "remove a host from the rate-ban lists", .run = cmd_unban },
+	{ .name = "report", .usage = "[--date YYYY-MM-DD | --yesterday] [--format text|csv|json] [FILE...]",
+	  .help = "the daily port-25 abuse report", .run = cmd_report },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage_print(FILE *out)
+{
+	fprintf(out, "usage: smtpguard [-c FILE] [COMMAND] [OPTIONS]\n\n"
+		     "Keeps LAN and Wi-Fi hosts from sending mail straight to the internet (TCP port 25).\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char synopsis[96];
+
+		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i].name, commands[i].usage);
+		fprintf(out, "  %-44s %s\n", synopsis, commands[i].help);
+	}
+	fprintf(out, "\nGlobal options, before or after the command:\n"
+		     "  -c, --config FILE   the config (default %s)\n"
+		     "  -d TENTHS           console refresh interval in tenths of a second (default 10)\n"
+		     "  -h, --help          this text\n"
+		     "  -V, --version       the version\n\n"
+		     "Exit codes: 0 success, 1 runtime failure, 2 usage or config error,\n"
+		     "            3 apply --check found the kernel out of step with the config.\n",
+		CONFIG_DEFAULT_PATH);
+}
+
+static const struct cli_command *command_find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Parse "-d N": tenths of a second, 1..600. */
+static int delay_parse(const char *text, unsigned *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > 600)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .config_path = CONFIG_DEFAULT_PATH, .delay_tenths = 10 };
+	const struct cli_command *cmd = NULL;
+	char **rest = calloc((size_t)argc + 2, sizeof(*rest));
+	int nrest = 1, code;
+	bool dashdash = false;
+
+	if (!rest)
+		return cli_fail(EXIT_RUNTIME, "out of memory");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (dashdash) {
+			rest[nrest++] = argv[i];
+		} else if (strcmp(a, "--") == 0) {
+			dashdash = true;
+			rest[nrest++] = argv[i];
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc)
+				return cli_fail(EXIT_USAGE, "%s needs a file name (smtpguard --help)", a);
+			cli.config_path = argv[++i];
+			cli.config_given = true;
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			cli.config_path = a + 9;
+			cli.config_given = true;
+		} else if (strcmp(a, "-d") == 0) {
+			if (i + 1 >= argc || delay_parse(argv[i + 1], &cli.delay_tenths) < 0)
+				return cli_fail(EXIT_USAGE, "-d needs tenths of a second, 1 to 600");
+			i++;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage_print(stdout);
+			return EXIT_OK;
+		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("smtpguard %s\n", SMTPGUARD_VERSION);
+			return EXIT_OK;
+		} else if (!cmd && a[0] != '-') {
+			cmd = command_find(a);
+			if (!cmd)
+				return cli_fail(EXIT_USAGE, "unknown command '%s' (smtpguard --help lists them)", a);
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	if (!cmd)
+		cmd = &commands[0];
+	rest[0] = (char *)cmd->name;
+	rest[nrest] = NULL;
+	code = cmd->run(&cli, nrest, rest);
+	free(rest);
+	return code;
+}
