@@ -1,0 +1,73 @@
+/*
+ * bans.h - the hosts in the rate-ban lists: /proc/net/xt_recent/SMTPGUARD-<zone>,
+ * one list per rateban zone (design.md).
+ *
+ * The kernel prints each entry as
+ *   "src=192.0.2.66 ttl: 64 last_seen: 4295123 oldest_pkt: 3 4295000, 4295100, 4295123"
+ * with times in jiffies.  A jiffies clock (the kernel's jiffies now and
+ * HZ, see bans_clock()) turns them into wall-clock times and the
+ * seconds left in a ban.
+ *
+ * Ownership: bans_read() returns an array the caller frees with free().
+ */
+#ifndef SMTPGUARD_BANS_H
+#define SMTPGUARD_BANS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+#include "config.h"
+#include "error.h"
+
+#define BANS_PROC_DIR "/proc/net/xt_recent"
+
+struct ban {
+	char zone[ZONE_NAME_MAX + 1];
+	struct addr addr;		/* a host */
+	time_t last_seen;		/* wall clock */
+	unsigned hits;			/* packets the list remembers for this host */
+	unsigned ban_seconds;		/* the zone's window (60 when the zone is not in the config) */
+	long seconds_left;		/* of the ban; 0 when expired (a new attempt passes) */
+};
+
+/* The kernel's jiffies at a moment, its HZ, and the wall time of that moment. */
+struct jiffies_clock {
+	uint64_t jiffies;
+	unsigned hz;
+	struct timespec wall;
+};
+
+/*
+ * Sample the kernel's jiffies now (/proc/timer_list "jiffies:", root
+ * only) and HZ (from the same file: jiffies advance HZ per second of
+ * its "now at" monotonic time, counted from INITIAL_JIFFIES).
+ */
+int bans_clock(struct jiffies_clock *clk, struct error *err);
+
+/*
+ * Parse one line of a list into *out (zone and ban_seconds set by the
+ * caller, used for seconds_left).  Returns 0, or -1 for a line that is
+ * not an entry.
+ */
+int bans_parse_line(const char *line, size_t len, const struct jiffies_clock *clk,
+		    struct ban *out);
+
+/*
+ * Every host in every SMTPGUARD-* list under dir (NULL = BANS_PROC_DIR),
+ * newest first.  cfg (may be NULL) gives each zone's ban_seconds.
+ * No lists at all is not an error (*n = 0).
+ */
+int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_t *n,
+	      struct error *err);
+
+/*
+ * Remove addr from every SMTPGUARD-* list under dir (NULL = BANS_PROC_DIR)
+ * that holds it.  Returns how many lists held it (0: it was not banned
+ * anywhere), or -1 with err.
+ */
+int bans_unban(const char *dir, const struct addr *addr, struct error *err);
+
+#endif
