@@ -1,0 +1,120 @@
+/* xlock.c - the xtables lock, taken the way iptables takes it; see include/xlock.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xlock.h"
+
+static const char *xlock_path(void)
+{
+	const char *p = getenv("XTABLES_LOCKFILE");
+
+	return p && *p ? p : XLOCK_DEFAULT_PATH;
+}
+
+static unsigned xlock_wait_seconds(void)
+{
+	const char *s = getenv("SMTPGUARD_LOCK_WAIT");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return XLOCK_DEFAULT_WAIT;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 3600)
+		return XLOCK_DEFAULT_WAIT;
+	return (unsigned)v;
+}
+
+/*
+ * The pid holding an flock on the file behind fd, from /proc/locks
+ * ("1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"), or 0.
+ */
+static long xlock_holder(int fd)
+{
+	struct stat st;
+	char line[256], dev[64];
+	long pid, found = 0;
+	FILE *f;
+
+	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+		return 0;
+	snprintf(dev, sizeof(dev), "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long)st.st_ino);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char kind[16], where[64];
+
+		if (strstr(line, "->"))	/* a waiter, not the holder */
+			continue;
+		if (sscanf(line, "%*s %15s %*s %*s %ld %63s", kind, &pid, where) == 3 &&
+		    strcmp(kind, "FLOCK") == 0 && strcmp(where, dev) == 0)
+			found = pid;
+	}
+	fclose(f);
+	return found;
+}
+
+static int xlock_timeout(struct xlock *l, const char *path, unsigned wait, struct error *err)
+{
+	long pid = xlock_holder(l->fd);
+	char comm[64] = "", file[64];
+	FILE *f;
+
+	close(l->fd);
+	l->fd = -1;
+	if (!pid)
+		return error_set(err, "the xtables lock %s is still held by another program after "
+				      "%u s; wait for it to finish (or raise SMTPGUARD_LOCK_WAIT) and retry",
+				 path, wait);
+	snprintf(file, sizeof(file), "/proc/%ld/comm", pid);
+	if ((f = fopen(file, "re"))) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	return error_set(err, "the xtables lock %s is held by pid %ld%s%s%s for more than %u s; "
+			      "wait for it to finish (or raise SMTPGUARD_LOCK_WAIT) and retry",
+			 path, pid, *comm ? " (" : "", comm, *comm ? ")" : "", wait);
+}
+
+int xlock_acquire(struct xlock *l, struct error *err)
+{
+	const char *path = xlock_path();
+	unsigned wait = xlock_wait_seconds();
+	struct timespec start, now, pause = { .tv_nsec = 50 * 1000 * 1000 };
+
+	l->fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
+	if (l->fd < 0)
+		return error_set(err, "cannot open the xtables lock %s: %s; run smtpguard as root",
+				 path, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int e = errno;
+
+			close(l->fd);
+			l->fd = -1;
+			return error_set(err, "cannot take the xtables lock %s: %s", path, strerror(e));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)wait)
+			return xlock_timeout(l, path, wait, err);
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+void xlock_release(struct xlock *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}

@@ -1,0 +1,25 @@
+/*
+ * xlock.h - the xtables lock: the same flock() on /run/xtables.lock (or
+ * $XTABLES_LOCKFILE) that iptables takes, so that our read-modify-commit
+ * never interleaves with an iptables command.
+ *
+ * xlock_acquire() waits up to SMTPGUARD_LOCK_WAIT seconds (default 10);
+ * on timeout the error names the holder when /proc/locks shows it.
+ * xlock_release() closes the descriptor, which drops the lock.
+ */
+#ifndef SMTPGUARD_XLOCK_H
+#define SMTPGUARD_XLOCK_H
+
+#include "error.h"
+
+#define XLOCK_DEFAULT_PATH "/run/xtables.lock"
+#define XLOCK_DEFAULT_WAIT 10
+
+struct xlock {
+	int fd;		/* -1 when not held */
+};
+
+int xlock_acquire(struct xlock *l, struct error *err);
+void xlock_release(struct xlock *l);
+
+#endif
