@@ -92,3 +92,6 @@ clean:
 	rm -rf $(BUILD) smtpguard tests/out
 
 -include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
+
+# Further targets, each in its own file: install (install.mk), sanitizers and fuzzing (hardening.mk).
+-include $(wildcard mk/*.mk)
