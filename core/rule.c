@@ -190,13 +190,9 @@ static void sb_recent(struct strbuf *sb, enum quote_style style, const struct ru
 	sb_printf(sb, " --mask %s --rsource", text);
 }
 
-/*
- * libxt_limit stores the period (XT_LIMIT_SCALE units per packet) and
- * prints it back in the largest unit that still shows it exactly
- * enough: "120/minute" comes back as "2/sec".
- */
+/* XT_LIMIT_SCALE units of each rate unit. */
 static const struct {
-	const char *name;
+	const char *name;	/* as libxt_limit prints it */
 	uint32_t scale;
 } limit_units[] = {
 	[RATE_DAY] = { .name = "day", .scale = 10000u * 86400 },
@@ -205,17 +201,25 @@ static const struct {
 	[RATE_SECOND] = { .name = "sec", .scale = 10000u },
 };
 
+uint32_t rule_limit_period(const struct rate *rate)
+{
+	return rate->count ? limit_units[rate->unit].scale / rate->count : 0;
+}
+
+/*
+ * libxt_limit prints the stored period back in the largest unit that
+ * still shows it exactly enough: "120/minute" comes back as "2/sec".
+ */
 static void sb_limit(struct strbuf *sb, const struct rule *r)
 {
 	/* From the slowest unit to the fastest, as libxt_limit walks them. */
 	static const enum rate_unit order[] = { RATE_DAY, RATE_HOUR, RATE_MINUTE, RATE_SECOND };
-	uint32_t period, scale;
+	uint32_t period = rule_limit_period(&r->limit), scale;
 	size_t i;
 
 	if (!r->has_limit)
 		return;
-	period = r->limit.count ? limit_units[r->limit.unit].scale / r->limit.count : 0;
-	if (period == 0)
+	if (period == 0)	/* refused by the compiler; never divide by it */
 		period = 1;
 	for (i = 1; i < sizeof(order) / sizeof(order[0]); i++) {
 		scale = limit_units[order[i]].scale;

@@ -116,6 +116,13 @@ bool chain_is_own(const char *name);
  */
 int rule_format_save(const struct rule *r, char *buf, size_t size);
 
+/*
+ * The limit match's period for rate, as iptables stores it: XT_LIMIT_SCALE
+ * (10000) units per second divided by the rate, so 1/second is 10000;
+ * 0 when the rate is faster than that can express.
+ */
+uint32_t rule_limit_period(const struct rate *rate);
+
 /* The whole ruleset as iptables-restore --noflush input (chains, flush, rules, COMMIT). */
 int ruleset_write_restore(const struct ruleset *rs, FILE *out);
 /* The same as a sh script of iptables-legacy commands (as the first article writes them). */
