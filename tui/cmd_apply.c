@@ -9,15 +9,19 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fw.h"
 #include "iface.h"
 #include "plan.h"
+#include "ruleparse.h"
+#include "watchdog.h"
 
 /* An interface that does not exist yet is only a warning: it may appear later (ppp0, wlan0). */
 static void apply_warn_interfaces(const struct config *cfg)
@@ -46,6 +50,73 @@ static int apply_plan(const struct ruleset *rs, struct plan *plan, struct error 
 	rc = plan_compute(&table, rs, plan, err);
 	fw_table_free(&table);
 	return rc;
+}
+
+/* Wait for "yes" on the terminal until the watchdog's deadline; true when it came. */
+static bool apply_ask_yes(unsigned seconds)
+{
+	char line[64];
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+
+	printf("Type yes within %u s to keep this change; anything else rolls it back.\n"
+	       "(smtpguard confirm from another shell keeps it too.)\n> ", seconds);
+	fflush(stdout);
+	while (watchdog_pending(&seconds)) {
+		int n = poll(&pfd, 1, 200);
+
+		if (n > 0) {
+			if (!fgets(line, sizeof(line), stdin))
+				return false;
+			return strcmp(line, "yes\n") == 0 || strcmp(line, "yes") == 0;
+		}
+	}
+	return false;
+}
+
+/*
+ * apply --confirm: snapshot the own rules, arm the watchdog with them,
+ * apply, then ask.  The watchdog is armed before anything changes, so a
+ * kill or hangup at any later point ends with the snapshot restored.
+ */
+static int apply_confirmed(const struct ruleset *rs, unsigned seconds, struct plan *plan)
+{
+	const struct fw_ops *fw = fw_backend();
+	struct fw_table table = { 0 };
+	struct ruleset previous;
+	struct error err = { 0 };
+	int rc;
+
+	ruleset_init(&previous, AF_INET);
+	rc = fw->read(AF_INET, &table, &err);
+	if (rc == 0)
+		rc = ruleset_from_table(&table, &previous, &err);
+	fw_table_free(&table);
+	if (rc == 0)
+		rc = watchdog_arm(&previous, seconds, &err);
+	ruleset_free(&previous);
+	if (rc < 0)
+		return cli_error(&err);
+	if (fw->apply(rs, plan, &err) < 0) {
+		struct error ignored;
+
+		watchdog_confirm(&ignored);	/* nothing changed: stand the watchdog down */
+		return cli_error(&err);
+	}
+	plan_write(plan, stdout);
+	if (!isatty(0)) {
+		printf("Applied; rolls back in %u s unless someone runs: smtpguard confirm\n", seconds);
+		return EXIT_OK;
+	}
+	if (apply_ask_yes(seconds)) {
+		if (watchdog_confirm(&err) < 0)
+			return cli_error(&err);
+		printf("Confirmed: the change stays.\n");
+		return EXIT_OK;
+	}
+	if (watchdog_rollback(&err) < 0 && watchdog_pending(NULL))
+		return cli_error(&err);
+	printf("Not confirmed: the previous rules are restored.\n");
+	return EXIT_RUNTIME;
 }
 
 static void apply_usage(void)
@@ -93,10 +164,10 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "apply: --dry-run and --check exclude each other");
 	if (confirm > 0 && (dry_run || check))
 		return cli_fail(EXIT_USAGE, "apply: --confirm applies a change; it cannot go with --dry-run or --check");
-	if (confirm > 0)
-		return cli_fail(EXIT_RUNTIME, "apply: --confirm is not available yet in this version; "
-					      "apply without it");
 
+	if (!dry_run && !check && watchdog_pending(NULL))
+		return cli_fail(EXIT_RUNTIME, "apply: a change is waiting for confirmation; run smtpguard "
+					      "confirm (or let it roll back) first");
 	if (cli_compile(cli, &cfg, &rs, &code) < 0)
 		return code;
 	apply_warn_interfaces(cfg);
@@ -110,6 +181,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 			plan_write(&plan, stdout);
 			code = check ? EXIT_DRIFT : EXIT_OK;
 		}
+	} else if (confirm > 0) {
+		code = apply_confirmed(&rs, (unsigned)confirm, &plan);
 	} else if (fw_backend()->apply(&rs, &plan, &err) < 0) {
 		code = cli_error(&err);
 	} else if (plan_empty(&plan)) {
@@ -125,8 +198,12 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 
 int cmd_confirm(struct cli *cli, int argc, char **argv)
 {
+	struct error err = { 0 };
+
 	if (argc > 1)
 		return cli_fail(EXIT_USAGE, "confirm: takes no arguments");
-	return cli_fail(EXIT_RUNTIME, "confirm: no change is waiting for confirmation "
-				      "(apply --confirm is not available yet in this version)");
+	if (watchdog_confirm(&err) < 0)
+		return cli_error(&err);
+	printf("Confirmed: the pending change stays.\n");
+	return EXIT_OK;
 }

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "fw.h"
 #include "plan.h"
+#include "watchdog.h"
 
 struct export_format {
 	const char *name;
@@ -95,6 +96,9 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 
 	if (argc > 1)
 		return cli_fail(EXIT_USAGE, "remove: takes no arguments");
+	if (watchdog_pending(NULL))
+		return cli_fail(EXIT_RUNTIME, "remove: a change is waiting for confirmation; run smtpguard "
+					      "confirm (or let it roll back) first");
 	ruleset_init(&empty, AF_INET);
 	plan_init(&plan);
 	if (fw_backend()->apply(&empty, &plan, &err) < 0)

@@ -1,0 +1,261 @@
+/*
+ * watchdog.c - the rollback watchdog of confirmed changes; see
+ * include/watchdog.h.
+ *
+ * Lifetime: the armer forks twice (the middle child exits at once, so
+ * the watchdog is re-parented and in a session of its own), then waits
+ * on a pipe until the watchdog holds its lock and has written the
+ * pending file; only then may the armer change the firewall.  The
+ * watchdog waits with sigtimedwait() against CLOCK_MONOTONIC, so a
+ * wall-clock jump neither fires nor delays it.  SIGUSR1 confirms;
+ * SIGUSR2, SIGTERM and SIGINT roll back at once; SIGHUP is ignored.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fw.h"
+#include "plan.h"
+#include "watchdog.h"
+
+#define WAIT_GONE_SECONDS 30
+
+static const char *watchdog_dir(void)
+{
+	const char *d = getenv("SMTPGUARD_RUN_DIR");
+
+	return d && *d ? d : "/run/smtpguard";
+}
+
+static void watchdog_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", watchdog_dir(), name);
+}
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The pending file's pid and deadline; -1 when there is none. */
+static int watchdog_read_pending(pid_t *pid, double *deadline)
+{
+	char path[512];
+	FILE *f;
+	long p = 0;
+	int n;
+
+	watchdog_path(path, sizeof(path), "pending");
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fscanf(f, "pid %ld deadline %lf", &p, deadline);
+	fclose(f);
+	if (n != 2 || p <= 1)
+		return -1;
+	*pid = (pid_t)p;
+	return 0;
+}
+
+/* True when the watchdog lock is held by someone (an armed watchdog). */
+static bool watchdog_lock_held(void)
+{
+	char path[512];
+	int fd;
+	bool held;
+
+	watchdog_path(path, sizeof(path), "watchdog.lock");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+bool watchdog_pending(unsigned *seconds_left)
+{
+	pid_t pid;
+	double deadline, left;
+
+	if (!watchdog_lock_held() || watchdog_read_pending(&pid, &deadline) < 0)
+		return false;
+	left = deadline - monotonic_now();
+	if (seconds_left)
+		*seconds_left = left > 0 ? (unsigned)(left + 0.999) : 0;
+	return true;
+}
+
+static void watchdog_run(const struct ruleset *previous, double deadline, int lock_fd)
+{
+	struct timespec wait;
+	sigset_t set;
+	siginfo_t info;
+	struct error err = { 0 };
+	char path[512];
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	for (;;) {
+		double left = deadline - monotonic_now();
+
+		if (left <= 0)
+			break;
+		wait.tv_sec = (time_t)left;
+		wait.tv_nsec = (long)((left - (double)wait.tv_sec) * 1e9);
+		sig = sigtimedwait(&set, &info, &wait);
+		if (sig > 0 || (sig < 0 && errno != EINTR && errno != EAGAIN))
+			break;
+		sig = 0;
+	}
+	openlog("smtpguard", LOG_PID, LOG_DAEMON);
+	if (sig == SIGUSR1) {
+		syslog(LOG_INFO, "change confirmed");
+	} else {
+		struct plan plan;
+
+		plan_init(&plan);
+		if (fw_backend()->apply(previous, &plan, &err) < 0)
+			syslog(LOG_ERR, "rollback failed: %s", err.text);
+		else
+			syslog(LOG_WARNING, "change %s: previous rules restored",
+			       sig ? "cancelled" : "not confirmed in time");
+		plan_free(&plan);
+	}
+	watchdog_path(path, sizeof(path), "pending");
+	unlink(path);
+	close(lock_fd);
+	_exit(0);
+}
+
+/* In the watchdog: take the lock, write the pending file, tell the armer (one byte), then wait. */
+static void watchdog_start(const struct ruleset *previous, unsigned seconds, int ready_fd)
+{
+	char path[512], text[128];
+	double deadline = monotonic_now() + seconds;
+	sigset_t set;
+	int lock_fd, fd, devnull;
+	char ok = 1;
+
+	signal(SIGHUP, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+	}
+	/* Drop every descriptor inherited from the armer (terminal, sockets, the xtables lock). */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != ready_fd)
+			close(fd);
+	if (chdir("/") < 0)
+		_exit(1);
+	watchdog_path(path, sizeof(path), "watchdog.lock");
+	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
+		_exit(1);
+	snprintf(text, sizeof(text), "pid %ld deadline %.3f\n", (long)getpid(), deadline);
+	watchdog_path(path, sizeof(path), "pending");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0)
+		_exit(1);
+	close(fd);
+	if (write(ready_fd, &ok, 1) != 1)
+		_exit(1);
+	close(ready_fd);
+	watchdog_run(previous, deadline, lock_fd);
+}
+
+int watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err)
+{
+	int pipefd[2], status;
+	pid_t middle;
+	char ok = 0;
+	ssize_t n;
+
+	if (mkdir(watchdog_dir(), 0700) < 0 && errno != EEXIST)
+		return error_set(err, "cannot create %s: %s", watchdog_dir(), strerror(errno));
+	if (watchdog_lock_held())
+		return error_set(err, "another change is waiting for confirmation; run smtpguard confirm, "
+				      "or wait until it is rolled back");
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return error_set(err, "cannot start the rollback watchdog: %s", strerror(errno));
+	fflush(NULL);
+	middle = fork();
+	if (middle < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return error_set(err, "cannot start the rollback watchdog: %s", strerror(errno));
+	}
+	if (middle == 0) {
+		close(pipefd[0]);
+		if (setsid() < 0)
+			_exit(1);
+		if (fork() == 0)
+			watchdog_start(previous, seconds, pipefd[1]);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	waitpid(middle, &status, 0);
+	do
+		n = read(pipefd[0], &ok, 1);
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n != 1 || ok != 1)
+		return error_set(err, "the rollback watchdog did not start (is %s writable?); nothing was "
+				      "changed", watchdog_dir());
+	return 0;
+}
+
+/* Send sig to the armed watchdog and wait until it has finished. */
+static int watchdog_signal(int sig, struct error *err)
+{
+	pid_t pid;
+	double deadline, give_up;
+
+	if (!watchdog_lock_held() || watchdog_read_pending(&pid, &deadline) < 0)
+		return error_set(err, "no change is waiting for confirmation");
+	if (kill(pid, sig) < 0)
+		return error_set(err, "cannot reach the rollback watchdog (pid %ld): %s", (long)pid,
+				 strerror(errno));
+	give_up = monotonic_now() + WAIT_GONE_SECONDS;
+	while (watchdog_lock_held()) {
+		if (monotonic_now() > give_up)
+			return error_set(err, "the rollback watchdog (pid %ld) did not finish in %d s",
+					 (long)pid, WAIT_GONE_SECONDS);
+		usleep(20000);
+	}
+	return 0;
+}
+
+int watchdog_confirm(struct error *err)
+{
+	return watchdog_signal(SIGUSR1, err);
+}
+
+int watchdog_rollback(struct error *err)
+{
+	return watchdog_signal(SIGUSR2, err);
+}
