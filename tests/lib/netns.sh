@@ -20,6 +20,9 @@ SMTPGUARD="${SMTPGUARD:-$(pwd)/smtpguard}"
 # iptables and smtpguard in the namespaces take this lock, not the host's.
 XTABLES_LOCKFILE="$NS_DIR/xtables.lock"
 export XTABLES_LOCKFILE
+# The rollback watchdog's lock and pending file, away from the host's /run/smtpguard.
+SMTPGUARD_RUN_DIR="$NS_DIR/run"
+export SMTPGUARD_RUN_DIR
 
 ns_cleanup() {
 	for pidfile in "$NS_DIR"/*.pid; do

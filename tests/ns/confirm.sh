@@ -1,0 +1,90 @@
+#!/bin/sh
+# confirm.sh - confirmed changes roll back unless confirmed: on timeout,
+# after SIGKILL of smtpguard, after the terminal goes away (SSH drop);
+# `smtpguard confirm` keeps them; foreign rules added meanwhile survive.
+. tests/lib/tap.sh
+. tests/lib/netns.sh
+ns_require_root
+ns_setup || { fail "topology"; done_testing; exit 1; }
+CONF="$NS_DIR/smtpguard.conf"
+TMUX_SOCKET="sgconfirm$$"
+trap 'tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null; ns_cleanup' EXIT
+
+write_config "$CONF" "[zone wlan]
+interface = eth2
+mode = log"
+gw iptables-legacy -w -A FORWARD -p udp --dport 53 -j ACCEPT
+before=$(gw_save)
+
+wait_gone() { # wait until no change is pending (max $1 s)
+	n=0
+	while [ -f "$SMTPGUARD_RUN_DIR/pending" ] && [ $n -lt $(($1 * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+
+# 1. timeout without confirmation
+out=$(sg -c "$CONF" apply --confirm 2 </dev/null 2>&1)
+rc=$?
+is "$rc" 0 "apply --confirm 2 applies and returns"
+case $(gw_save) in *SMTPGUARD-wlan*) ok "the change is in the kernel while pending" ;;
+*) fail "the change is in the kernel while pending" "$out" ;; esac
+out=$(sg -c "$CONF" apply 2>&1)
+is "$?" 1 "a plain apply is refused while a change is pending"
+gw iptables-legacy -w -A FORWARD -p udp --dport 123 -j ACCEPT
+wait_gone 6
+after=$(gw_save)
+expected=$(printf '%s\n' "$before" | sed 's/^\(-A FORWARD -p udp -m udp --dport 53 -j ACCEPT\)$/\1\n-A FORWARD -p udp -m udp --dport 123 -j ACCEPT/')
+is "$after" "$expected" "unconfirmed: rolled back after 2 s, the foreign rule added meanwhile kept"
+gw iptables-legacy -w -D FORWARD -p udp --dport 123 -j ACCEPT
+
+# 2. confirmed from another shell
+sg -c "$CONF" apply --confirm 3 </dev/null >/dev/null 2>&1
+out=$(sg confirm 2>&1)
+is "$?" 0 "smtpguard confirm succeeds"
+sleep 4
+case $(gw_save) in *SMTPGUARD-wlan*) ok "confirmed: the change stays after the deadline" ;;
+*) fail "confirmed: the change stays after the deadline" "$out" ;; esac
+out=$(sg confirm 2>&1)
+is "$?" 1 "confirm with nothing pending is an error"
+sg -c "$CONF" remove >/dev/null 2>&1
+before=$(gw_save)
+
+# 3. SIGKILL of smtpguard while it waits at the prompt (on a terminal, in tmux)
+tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
+	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 3"
+n=0
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+pid=$(pgrep -f "$SMTPGUARD -c $CONF apply --confirm 3" | head -1)
+[ -n "$pid" ] && kill -9 "$pid"
+case $(gw_save) in *SMTPGUARD-wlan*) ok "SIGKILL: the change was in place when smtpguard died" ;;
+*) fail "SIGKILL: the change was in place when smtpguard died" ;; esac
+wait_gone 8
+is "$(gw_save)" "$before" "SIGKILL: the watchdog rolled back"
+tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+
+# 4. SSH drop: the terminal goes away (SIGHUP) while smtpguard waits at the prompt
+tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
+	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 3"
+n=0
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+tmux -L "$TMUX_SOCKET" kill-server
+case $(gw_save) in *SMTPGUARD-wlan*) ok "hangup: the change was in place when the terminal went away" ;;
+*) fail "hangup: the change was in place when the terminal went away" ;; esac
+wait_gone 8
+is "$(gw_save)" "$before" "hangup: the watchdog rolled back"
+
+# 5. typing yes keeps it
+tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
+	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 5; sleep 5"
+n=0
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+tmux -L "$TMUX_SOCKET" send-keys yes Enter
+n=0
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Confirmed' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+sleep 5.5
+case $(gw_save) in *SMTPGUARD-wlan*) ok "typing yes keeps the change" ;;
+*) fail "typing yes keeps the change" "$(tmux -L "$TMUX_SOCKET" capture-pane -p 2>&1)" ;; esac
+tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+done_testing
