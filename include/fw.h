@@ -49,6 +49,25 @@ const struct fw_chain *fw_table_chain(const struct fw_table *t, const char *name
 /* The table as iptables-save -c / without counters would print it (the filter table only). */
 int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out);
 
+/*
+ * For the backends (fw_file.c, fw_iptc.c): building a table.  Rules are
+ * kept grouped by chain, in chain order.  text is copied.
+ * fw_table_add_chain() appends (sorted = false, the order the kernel
+ * gave) or puts a user chain where libiptc puts a new one (sorted =
+ * true: after the built-in chains, by name); returns the chain's index
+ * or -1.  pos (SIZE_MAX = append) counts from the chain's first rule.
+ */
+long fw_table_add_chain(struct fw_table *t, const char *name, const char *policy,
+			uint64_t packets, uint64_t bytes, bool sorted);
+int fw_table_insert_rule(struct fw_table *t, size_t chain, size_t pos, const char *text,
+			 uint64_t packets, uint64_t bytes);
+void fw_table_delete_rule(struct fw_table *t, size_t chain, size_t pos);
+void fw_table_delete_chain(struct fw_table *t, size_t chain);
+/* Set every rule's own flag and the fingerprint; call once the table is complete. */
+void fw_table_finish(struct fw_table *t);
+/* The chain or target a rule text jumps to ("-j X" / "-g X", quotes respected) into buf, "" if none. */
+void fw_rule_target(const char *text, char *buf, size_t size);
+
 struct plan;
 
 struct fw_ops {

@@ -1,0 +1,213 @@
+/*
+ * fw.c - the backend-neutral half of include/fw.h: building and freeing
+ * a table, printing it as iptables-save does, and choosing the backend.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw.h"
+
+void fw_table_free(struct fw_table *t)
+{
+	for (size_t i = 0; i < t->nrules; i++)
+		free(t->rules[i].text);
+	free(t->rules);
+	free(t->chains);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct fw_chain *fw_table_chain(const struct fw_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->nchains; i++)
+		if (strcmp(t->chains[i].name, name) == 0)
+			return &t->chains[i];
+	return NULL;
+}
+
+static bool fw_chain_builtin(const struct fw_chain *c)
+{
+	return strcmp(c->policy, "-") != 0;
+}
+
+long fw_table_add_chain(struct fw_table *t, const char *name, const char *policy,
+			uint64_t packets, uint64_t bytes, bool sorted)
+{
+	struct fw_chain *chains, *c;
+	size_t at = t->nchains;
+
+	if (strlen(name) >= sizeof(c->name) || strlen(policy) >= sizeof(c->policy))
+		return -1;
+	if (sorted) {
+		bool builtin = strcmp(policy, "-") != 0;
+
+		for (at = 0; at < t->nchains; at++) {
+			const struct fw_chain *o = &t->chains[at];
+
+			if (!fw_chain_builtin(o) && (builtin || strcmp(o->name, name) > 0))
+				break;
+		}
+	}
+	chains = realloc(t->chains, (t->nchains + 1) * sizeof(*chains));
+	if (!chains)
+		return -1;
+	t->chains = chains;
+	memmove(&chains[at + 1], &chains[at], (t->nchains - at) * sizeof(*chains));
+	c = &chains[at];
+	memset(c, 0, sizeof(*c));
+	strcpy(c->name, name);
+	strcpy(c->policy, policy);
+	c->packets = packets;
+	c->bytes = bytes;
+	c->first = at ? chains[at - 1].first + chains[at - 1].count : 0;
+	t->nchains++;
+	return (long)at;
+}
+
+int fw_table_insert_rule(struct fw_table *t, size_t chain, size_t pos, const char *text,
+			 uint64_t packets, uint64_t bytes)
+{
+	struct fw_chain *c = &t->chains[chain];
+	struct fw_rule *rules;
+	size_t at;
+	char *copy = strdup(text);
+
+	if (!copy)
+		return -1;
+	rules = realloc(t->rules, (t->nrules + 1) * sizeof(*rules));
+	if (!rules) {
+		free(copy);
+		return -1;
+	}
+	t->rules = rules;
+	if (pos > c->count)
+		pos = c->count;
+	at = c->first + pos;
+	memmove(&rules[at + 1], &rules[at], (t->nrules - at) * sizeof(*rules));
+	rules[at] = (struct fw_rule){ .text = copy, .packets = packets, .bytes = bytes };
+	t->nrules++;
+	c->count++;
+	for (size_t i = chain + 1; i < t->nchains; i++)
+		t->chains[i].first++;
+	return 0;
+}
+
+void fw_table_delete_rule(struct fw_table *t, size_t chain, size_t pos)
+{
+	struct fw_chain *c = &t->chains[chain];
+	size_t at = c->first + pos;
+
+	free(t->rules[at].text);
+	memmove(&t->rules[at], &t->rules[at + 1], (t->nrules - at - 1) * sizeof(*t->rules));
+	t->nrules--;
+	c->count--;
+	for (size_t i = chain + 1; i < t->nchains; i++)
+		t->chains[i].first--;
+}
+
+void fw_table_delete_chain(struct fw_table *t, size_t chain)
+{
+	while (t->chains[chain].count)
+		fw_table_delete_rule(t, chain, 0);
+	memmove(&t->chains[chain], &t->chains[chain + 1],
+		(t->nchains - chain - 1) * sizeof(*t->chains));
+	t->nchains--;
+}
+
+void fw_rule_target(const char *text, char *buf, size_t size)
+{
+	const char *p = text;
+	bool next_is_target = false;
+
+	if (size)
+		*buf = '\0';
+	while (*p) {
+		const char *start;
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		start = p;
+		if (*p == '"') {	/* a quoted argument, with \" and \\ escapes */
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		}
+		while (*p && *p != ' ')
+			p++;
+		len = (size_t)(p - start);
+		if (next_is_target) {
+			if (len < size) {
+				memcpy(buf, start, len);
+				buf[len] = '\0';
+			}
+			return;
+		}
+		next_is_target = (len == 2 && (!strncmp(start, "-j", 2) || !strncmp(start, "-g", 2)));
+	}
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t fw_hash(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= '\n';
+	return h * 0x100000001b3ULL;
+}
+
+void fw_table_finish(struct fw_table *t)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char target[CHAIN_NAME_MAX + 4];
+
+	for (size_t c = 0; c < t->nchains; c++) {
+		const struct fw_chain *ch = &t->chains[c];
+		bool own_chain = chain_is_own(ch->name);
+
+		h = fw_hash(fw_hash(h, ch->name), ch->policy);
+		for (size_t i = ch->first; i < ch->first + ch->count; i++) {
+			struct fw_rule *r = &t->rules[i];
+
+			fw_rule_target(r->text, target, sizeof(target));
+			r->own = own_chain || chain_is_own(target);
+			h = fw_hash(h, r->text);
+		}
+	}
+	t->fingerprint = h;
+}
+
+int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)
+{
+	fputs("*filter\n", out);
+	for (size_t c = 0; c < t->nchains; c++) {
+		const struct fw_chain *ch = &t->chains[c];
+
+		fprintf(out, ":%s %s [%" PRIu64 ":%" PRIu64 "]\n", ch->name, ch->policy, ch->packets,
+			ch->bytes);
+	}
+	for (size_t c = 0; c < t->nchains; c++) {
+		const struct fw_chain *ch = &t->chains[c];
+
+		for (size_t i = ch->first; i < ch->first + ch->count; i++) {
+			const struct fw_rule *r = &t->rules[i];
+
+			if (counters)
+				fprintf(out, "[%" PRIu64 ":%" PRIu64 "] ", r->packets, r->bytes);
+			fprintf(out, "%s\n", r->text);
+		}
+	}
+	fputs("COMMIT\n", out);
+	return ferror(out) ? -1 : 0;
+}
+
+const struct fw_ops *fw_backend(void)
+{
+	const char *fake = getenv("SMTPGUARD_FAKE_TABLE");
+
+	return fake && *fake ? &fw_file_ops : &fw_iptc_ops;
+}
