@@ -1,0 +1,75 @@
+/*
+ * fuzz_config.c - libFuzzer target for the config parser and validator
+ * (include/config.h).  Any bytes must give a config or one error line
+ * naming the file; a config that parses also survives a deep copy, the
+ * whole-model checks, and the console's edits on the copy.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_assert(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+static void fuzz_check_error(const struct error *err)
+{
+	size_t len = strnlen(err->text, sizeof(err->text));
+
+	fuzz_assert(len > 0 && len < sizeof(err->text));
+	fuzz_assert(err->code == 1 || err->code == 2);
+}
+
+/* The console's edits on a copy; each either works or explains why not. */
+static void fuzz_edit(struct config *cfg)
+{
+	struct error err = { 0 };
+	struct zone *z = cfg->nzones ? &cfg->zones[0] : NULL;
+
+	if (config_relay_add(cfg, z, "203.0.113.99", &err) == 0)
+		fuzz_assert(config_relay_remove(cfg, z, "203.0.113.99", &err) == 0);
+	if (!z)
+		return;
+	fuzz_assert(config_zone(cfg, z->name) == z);
+	if (config_device_add(z, "00:02:2d:aa:bb:cc 192.0.2.99", &err) == 0)
+		fuzz_assert(config_device_remove(z, "00:02:2d:aa:bb:cc 192.0.2.99", &err) == 0);
+	if (config_quarantine_add(z, "192.0.2.98", &err) == 0)
+		fuzz_assert(config_quarantine_remove(z, "192.0.2.98", &err) == 0);
+	fuzz_assert(config_relay_add(cfg, z, "300.1.1.1/33", &err) < 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct error err = { 0 };
+	struct config *cfg = config_parse((const char *)data, size, "fuzz.conf", &err), *copy;
+
+	if (!cfg) {
+		fuzz_check_error(&err);
+		fuzz_assert(strncmp(err.text, "fuzz.conf", 9) == 0);
+		return 0;
+	}
+	fuzz_assert(cfg->nports <= CONFIG_MAX_PORTS && cfg->nwan <= CONFIG_MAX_WAN);
+	fuzz_assert(cfg->nzones <= CONFIG_MAX_ZONES);
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zone *z = &cfg->zones[i];
+
+		fuzz_assert(zonename_check(z->name, &err) == 0);
+		fuzz_assert(z->mode < MODE_COUNT);
+	}
+	if (config_validate(cfg, &err) < 0)
+		fuzz_check_error(&err);
+	copy = config_copy(cfg);
+	if (copy) {
+		fuzz_assert(copy->nzones == cfg->nzones && copy->nrelays == cfg->nrelays);
+		fuzz_edit(copy);
+		config_free(copy);
+	}
+	config_free(cfg);
+	return 0;
+}
