@@ -106,6 +106,8 @@ int mode_parse(const char *text, enum zone_mode *out);
 
 /* "1/second", "10/minute", "3/hour", "1/day" (also sec/min/s/m/h/d). */
 int rate_parse(const char *text, struct rate *out, struct error *err);
+/* "1/second": the long unit name, as config_save() writes it. */
+void rate_format(const struct rate *r, char *buf, size_t size);
 
 /*
  * Read and validate a config file.  Every fault is reported as
@@ -117,6 +119,8 @@ struct config *config_load(const char *path, struct error *err);
 struct config *config_parse(const char *text, size_t len, const char *name, struct error *err);
 void config_free(struct config *cfg);
 struct config *config_copy(const struct config *cfg);
+/* Same policy: every key and zone equal (path, source, lines and resolved addresses aside). */
+bool config_equal(const struct config *a, const struct config *b);
 
 /* Checks that need the whole model (zone on a WAN, two zones on one interface, ...). */
 int config_validate(const struct config *cfg, struct error *err);
@@ -141,5 +145,9 @@ int config_device_add(struct zone *z, const char *text, struct error *err);	/* "
 int config_device_remove(struct zone *z, const char *text, struct error *err);
 int config_quarantine_add(struct zone *z, const char *text, struct error *err);
 int config_quarantine_remove(struct zone *z, const char *text, struct error *err);
+/* A new zone (mode monitor, nothing listed) on ifname; the pointer is valid until the next zone edit. */
+struct zone *config_zone_add(struct config *cfg, const char *name, const char *ifname,
+			     struct error *err);
+int config_zone_remove(struct config *cfg, const char *name, struct error *err);
 
 #endif
