@@ -1,0 +1,57 @@
+#!/bin/sh
+# tests/compile/run.sh - golden files of the compiler, rootless (TAP).
+#
+# NAME.conf -> `smtpguard export --format restore` must equal NAME.rules
+# byte for byte, and the sh export of the same config must be valid sh
+# with one -A command per own rule.  fail-NAME.conf must be refused with
+# exit code 2 and an error holding the text of fail-NAME.err.
+# tests/ns/render.sh proves the .rules files are what the kernel prints.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
+
+SMTPGUARD=${SMTPGUARD:-./smtpguard}
+dir=tests/compile
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x "$SMTPGUARD" ]; then
+	fail "smtpguard is built" "no $SMTPGUARD: run make first"
+	done_testing
+	exit
+fi
+
+for conf in "$dir"/*.conf; do
+	name=$(basename "$conf" .conf)
+	case $name in fail-*) continue ;; esac
+	if ! "$SMTPGUARD" -c "$conf" export --format restore >"$tmp/$name.rules" 2>"$tmp/$name.err"; then
+		fail "$name: export --format restore" "$(cat "$tmp/$name.err")"
+		continue
+	fi
+	if cmp -s "$tmp/$name.rules" "$dir/$name.rules"; then
+		ok "$name: export --format restore equals $name.rules"
+	else
+		fail "$name: export --format restore equals $name.rules" \
+			"$(diff -u "$dir/$name.rules" "$tmp/$name.rules")"
+	fi
+	if ! "$SMTPGUARD" -c "$conf" export --format sh >"$tmp/$name.sh" 2>"$tmp/$name.err"; then
+		fail "$name: export --format sh" "$(cat "$tmp/$name.err")"
+		continue
+	fi
+	check "$name: sh export is valid sh" sh -n "$tmp/$name.sh"
+	is "$(grep -c '^iptables-legacy -w -A ' "$tmp/$name.sh")" "$(grep -c '^-A ' "$dir/$name.rules")" \
+		"$name: sh export appends as many rules as the restore file"
+done
+
+for conf in "$dir"/fail-*.conf; do
+	name=$(basename "$conf" .conf)
+	"$SMTPGUARD" -c "$conf" export --format restore >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	want=$(cat "$dir/$name.err")
+	if [ "$rc" = 2 ] && grep -qF -- "$want" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+		ok "$name: refused with exit 2 and the expected error"
+	else
+		fail "$name: refused with exit 2 and the expected error" "exit $rc" \
+			"stderr: $(cat "$tmp/err")" "want: $want"
+	fi
+done
+done_testing
