@@ -542,8 +542,7 @@ static int fw_iptc_target(struct fw_iptc_entry *b, const struct rule *r)
 		if (!(nflog = fw_iptc_add_match(b, "NFLOG", 0, sizeof(*nflog))))
 			return -1;
 		nflog->group = (uint16_t)r->nflog_group;
-		nflog->threshold = r->nflog_threshold ? (uint16_t)r->nflog_threshold
-						      : XT_NFLOG_DEFAULT_THRESHOLD;
+		nflog->threshold = (uint16_t)r->nflog_threshold;	/* 0: the kernel's default */
 		snprintf(nflog->prefix, sizeof(nflog->prefix), "%s", r->log_prefix);
 		return 0;
 	default:
