@@ -471,8 +471,22 @@ static enum hit_result untrusted(const char *msg, size_t len, const struct hit_c
 			return HIT_NONE;
 		memset(out, 0, sizeof(*out));
 	}
-	out->trusted = false;
 	return HIT_UNTRUSTED;
+}
+
+/* Stamp what the header said on a parsed line; a malformed one keeps only that. */
+static enum hit_result finish(enum hit_result r, struct hit *out, time_t t, long usec,
+			      enum hit_format format)
+{
+	if (r == HIT_NONE)
+		return r;
+	if (r == HIT_MALFORMED)
+		memset(out, 0, sizeof(*out));
+	out->time = t;
+	out->usec = usec;
+	out->format = format;
+	out->trusted = r != HIT_UNTRUSTED;
+	return r;
 }
 
 static enum hit_result parse_kernel_message(const char *msg, size_t len,
@@ -511,15 +525,9 @@ static enum hit_result parse_syslog(const char *p, const char *end, enum hit_for
 		if (msg && span_is(tag, "kernel:"))
 			r = parse_kernel_message(msg, (size_t)(end - msg), ctx, out);
 		else
-			return untrusted(q, (size_t)(end - q), ctx, out);
+			r = untrusted(q, (size_t)(end - q), ctx, out);
 	}
-	if (r == HIT_OK) {
-		out->time = t;
-		out->usec = usec;
-		out->format = format;
-		out->trusted = true;
-	}
-	return r;
+	return finish(r, out, t, usec, format);
 }
 
 /* "PRI,SEQ,USEC,FLAGS[,...];MESSAGE" (one record; continuation lines follow a newline). */
@@ -530,6 +538,7 @@ static enum hit_result parse_kmsg(const char *p, const char *end, const struct h
 	const char *nl, *msg, *c1, *c2;
 	unsigned long pri, seq, usec;
 	enum hit_result r;
+	long long ns;
 
 	if (!semi)
 		return HIT_NONE;
@@ -552,17 +561,12 @@ static enum hit_result parse_kmsg(const char *p, const char *end, const struct h
 		end = nl;
 	/* The kernel forces LOG_USER on records user space writes to /dev/kmsg. */
 	if (pri >> 3 != 0)
-		return untrusted(msg, (size_t)(end - msg), ctx, out);
-	r = parse_kernel_message(msg, (size_t)(end - msg), ctx, out);
-	if (r == HIT_OK) {
-		long long ns = ctx->boot.tv_nsec + (long long)(usec % 1000000) * 1000;
-
-		out->time = ctx->boot.tv_sec + (time_t)(usec / 1000000) + (time_t)(ns / 1000000000);
-		out->usec = (long)(ns % 1000000000 / 1000);
-		out->format = HIT_FORMAT_KMSG;
-		out->trusted = true;
-	}
-	return r;
+		r = untrusted(msg, (size_t)(end - msg), ctx, out);
+	else
+		r = parse_kernel_message(msg, (size_t)(end - msg), ctx, out);
+	ns = ctx->boot.tv_nsec + (long long)(usec % 1000000) * 1000;
+	return finish(r, out, ctx->boot.tv_sec + (time_t)(usec / 1000000) + (time_t)(ns / 1000000000),
+		      (long)(ns % 1000000000 / 1000), HIT_FORMAT_KMSG);
 }
 
 /* ---- journalctl -o json: one object per line */
@@ -692,19 +696,12 @@ static enum hit_result parse_journal(const char *p, const char *end, const struc
 		return HIT_NONE;
 	mlen = json_unescape(message, msg, sizeof(msg));
 	if (!span_is(transport, "kernel"))
-		return untrusted(msg, mlen, ctx, out);
-	r = parse_kernel_message(msg, mlen, ctx, out);
-	if (r == HIT_OK) {
-		if (stamp.p && span_uint(stamp, (unsigned long)-1, &usec)) {
-			out->time = (time_t)(usec / 1000000);
-			out->usec = (long)(usec % 1000000);
-		} else {
-			out->time = ctx->now;
-		}
-		out->format = HIT_FORMAT_JOURNAL;
-		out->trusted = true;
-	}
-	return r;
+		r = untrusted(msg, mlen, ctx, out);
+	else
+		r = parse_kernel_message(msg, mlen, ctx, out);
+	if (!stamp.p || !span_uint(stamp, (unsigned long)-1, &usec))
+		usec = (unsigned long)ctx->now * 1000000;
+	return finish(r, out, (time_t)(usec / 1000000), (long)(usec % 1000000), HIT_FORMAT_JOURNAL);
 }
 
 /* "PRI,SEQ,USEC" followed by ',' or ';' */

@@ -81,7 +81,8 @@ enum hit_result {
 	HIT_OK,			/* a trusted hit, *out filled */
 	HIT_UNTRUSTED,		/* looks like a hit but the kernel did not write it: count it,
 				 * never report it; *out filled with trusted = false */
-	HIT_MALFORMED,		/* has our prefix but SRC/DST are missing or invalid */
+	HIT_MALFORMED,		/* from the kernel with our prefix, but SRC/DST are missing or
+				 * invalid: *out has only time, usec, format and trusted */
 };
 
 /* Fill ctx with cfg, now = time(NULL), the boot time and cfg's log_prefix. */
@@ -89,7 +90,9 @@ void hit_context_init(struct hit_context *ctx, const struct config *cfg);
 
 /*
  * Parse line[0..len) (no NUL needed; a trailing newline is ignored).
- * *out is written for HIT_OK and HIT_UNTRUSTED only.
+ * *out is written for every result but HIT_NONE; for HIT_UNTRUSTED the
+ * time is what the (forgeable) header claims and the packet fields are
+ * zero when the forger wrote no valid packet.
  */
 enum hit_result hit_parse_line(const char *line, size_t len, enum hit_format format,
 			       const struct hit_context *ctx, struct hit *out);
