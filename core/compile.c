@@ -69,8 +69,8 @@ static int compile_emit(struct ruleset *rs, const struct rule *r, struct error *
 static int compile_chain(struct ruleset *rs, const char *name, struct error *err)
 {
 	if (ruleset_add_chain(rs, name) < 0)
-		return error_set(err, "out of memory creating chain %s; free some memory and try again",
-				 name);
+		return error_set(err, "out of memory creating chain %s; "
+				      "free some memory and try again", name);
 	return 0;
 }
 
@@ -156,12 +156,14 @@ static int compile_check_limit(const struct config *cfg, struct error *err)
 	uint32_t period = rule_limit_period(l);
 
 	if (period == 0) {
-		error_set(err, "log_limit %u/%s is faster than the kernel's limit match can count "
-			       "(at most 10000/second); use a lower log_limit", l->count, unit[l->unit]);
+		error_set(err, "log_limit %u/%s is faster than the kernel's limit match "
+			       "can count (at most 10000/second); use a lower log_limit",
+			  l->count, unit[l->unit]);
 	} else if ((uint64_t)period * cfg->log_burst > LIMIT_DAY) {
-		error_set(err, "log_limit %u/%s with log_burst %u is more than the kernel's limit "
-			       "match holds (the burst must refill within a day); lower log_burst or "
-			       "raise log_limit", l->count, unit[l->unit], cfg->log_burst);
+		error_set(err, "log_limit %u/%s with log_burst %u is more than the "
+			       "kernel's limit match holds (the burst must refill within "
+			       "a day); lower log_burst or raise log_limit",
+			  l->count, unit[l->unit], cfg->log_burst);
 	} else {
 		return 0;
 	}
@@ -203,10 +205,11 @@ static int relays_add_list(struct zone_build *zb, const struct relay *list, size
 			continue;
 		}
 		if (rl->nresolved == 0)
-			return error_set(zb->err, "relay %s (line %u of %s) has no address: its name "
-						  "was not resolved; resolve relay names "
-						  "(config_resolve) before compiling", rl->text,
-					 rl->line, zb->cfg->path ? zb->cfg->path : "the config");
+			return error_set(zb->err, "relay %s (line %u of %s) has no address: "
+						  "its name was not resolved; resolve relay "
+						  "names (config_resolve) before compiling",
+					 rl->text, rl->line,
+					 zb->cfg->path ? zb->cfg->path : "the config");
 		for (size_t j = 0; j < rl->nresolved; j++)
 			if (relays_add(zb, &rl->resolved[j], cap) < 0)
 				return -1;

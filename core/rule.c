@@ -80,7 +80,10 @@ static void sb_save_string(struct strbuf *sb, const char *s)
 /* One sh word: bare when harmless, else single-quoted ('\'' for a quote). */
 static void sb_sh_word(struct strbuf *sb, const char *s)
 {
-	if (text_only_of(s, "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:/+=@%")) {
+	static const char harmless[] = "_-0123456789abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ.,:/+=@%";
+
+	if (text_only_of(s, harmless)) {
 		sb_printf(sb, " %s", s);
 		return;
 	}
@@ -419,10 +422,11 @@ int ruleset_write_restore(const struct ruleset *rs, FILE *out)
 {
 	unsigned pos_input = 0, pos_forward = 0;
 
-	fprintf(out, "# smtpguard ruleset for %s --noflush.\n"
-		     "# Declaring a chain flushes it; the jumps are inserted, not checked for:\n"
-		     "# restore this into a table without smtpguard's jumps (after smtpguard remove).\n"
-		     "*filter\n",
+	fprintf(out,
+		"# smtpguard ruleset for %s --noflush.\n"
+		"# Declaring a chain flushes it; the jumps are inserted, not checked for:\n"
+		"# restore this into a table without smtpguard's jumps (after smtpguard remove).\n"
+		"*filter\n",
 		rs->family == AF_INET6 ? "ip6tables-legacy-restore" : "iptables-legacy-restore");
 	for (size_t i = 0; i < rs->nchains; i++)
 		fprintf(out, ":%s - [0:0]\n", rs->chains[i]);
@@ -445,8 +449,9 @@ int ruleset_write_restore(const struct ruleset *rs, FILE *out)
 /*
  * The sh form creates (or flushes) and fills the own chains first and
  * inserts the jumps last, each only when not already there and in
- * reverse order at position 1, so the script can be run twice and no
- * packet meets a half-filled chain.
+ * reverse order at position 1, so the script can be run twice.  On a
+ * first run no packet meets a half-filled chain; a second run refills
+ * each chain in turn (restore and apply change everything at once).
  */
 int ruleset_write_sh(const struct ruleset *rs, FILE *out)
 {
