@@ -1,0 +1,201 @@
+/*
+ * console.h - the state of the interactive console, shared by its parts:
+ *
+ *   console.c          entry, curses setup, signals, the poll() loop, die()
+ *   console_data.c     one refresh: interfaces, table, rates, hits, bans
+ *   console_draw.c     the four areas, status and key-hint lines, overlays
+ *   console_keys.c     the key table (the help screen is generated from it) and handlers
+ *   console_change.c   plan -> confirm -> apply -> confirm countdown / rollback
+ *
+ * Handlers change state and return a redraw mask; only the loop draws.
+ * Everything shown that came from the kernel, a log or the config is
+ * passed through sanitize_text() by the drawing code.
+ */
+#ifndef SMTPGUARD_CONSOLE_H
+#define SMTPGUARD_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cli.h"
+#include "config.h"
+#include "error.h"
+#include "fw.h"
+#include "hit.h"
+#include "logsource.h"
+#include "iface.h"
+#include "plan.h"
+#include "rule.h"
+
+enum area { AREA_ZONES, AREA_RULES, AREA_HITS, AREA_OFFENDERS, AREA_COUNT };
+
+/* What the main loop redraws after a handler ran. */
+enum redraw {
+	REDRAW_NONE = 0,
+	REDRAW_SCREEN = 1,	/* everything */
+	REDRAW_QUIT = 2,	/* leave the loop */
+};
+
+/* Modal state: what keys mean right now. */
+enum console_mode {
+	CMODE_NORMAL,
+	CMODE_HELP,
+	CMODE_PLAN,		/* a proposed change is shown; y applies, n declines */
+	CMODE_INPUT,		/* the input line is open */
+};
+
+/* What the input line is for. */
+enum input_kind {
+	INPUT_RELAY,
+	INPUT_DEVICE,
+	INPUT_QUARANTINE,
+	INPUT_EXPORT_FORMAT,
+	INPUT_EXPORT_FILE,
+};
+
+/* A row of the zones area. */
+enum zrow_kind { ZROW_IFACE, ZROW_GLOBAL_RELAY, ZROW_ZONE, ZROW_RELAY, ZROW_DEVICE, ZROW_QUARANTINE };
+
+struct zrow {
+	enum zrow_kind kind;
+	size_t index;		/* iface, relay, device or quarantine index */
+	int zone;		/* zone index, -1 for none */
+};
+
+#define SPARK_LEN 16
+#define HITS_KEEP 1000
+#define TALKERS_MAX 32
+
+/* A row of the offenders area: a rate-ban entry or a top talker. */
+struct offender {
+	char zone[ZONE_NAME_MAX + 1];
+	struct addr addr;
+	uint64_t hits;
+	long seconds_left;	/* of the ban */
+	bool banned;		/* a rate-ban entry, else a top talker */
+};
+
+/* A row of the rules area: a chain heading or a rule of the table. */
+struct rrow {
+	size_t chain;		/* index in table.chains */
+	long rule;		/* index in table.rules, -1 for the chain heading */
+	int depth;		/* own chains expanded under their jump */
+};
+
+struct area_view {
+	size_t top;		/* first row shown */
+	size_t sel;		/* selected row */
+	size_t rows;		/* rows the content has */
+	int height;		/* rows on screen for content */
+};
+
+struct console {
+	struct cli *cli;
+	const struct fw_ops *fw;
+	struct config *cfg;		/* the config in force (owned) */
+	struct ruleset rs;		/* cfg compiled (for drift and export) */
+	bool have_rs;
+
+	/* Refresh data. */
+	struct fw_table table, prev_table;
+	bool have_table, have_prev;
+	double *rule_rate;		/* pkts/s per table rule */
+	struct iface *ifaces, *prev_ifaces;
+	size_t nifaces, nprev_ifaces;
+	struct timespec last_read, prev_read;
+	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];	/* packets per refresh into each zone's chain */
+	uint64_t zone_packets[CONFIG_MAX_ZONES];
+	char table_error[ERROR_TEXT_MAX];
+
+	struct rrow *rrows;
+	size_t nrrows;
+	bool drift;			/* the kernel's own rules differ from cfg */
+
+	struct hit_ring *ring;		/* recent hits, newest first */
+	struct hit_context hit_ctx;
+	struct logsource *source;	/* live log source, NULL when none */
+	char source_error[ERROR_TEXT_MAX];
+
+	struct offender *offenders;
+	size_t noffenders;
+
+	struct zrow *zrows;
+	size_t nzrows;
+
+	/* View. */
+	enum area area;
+	struct area_view view[AREA_COUNT];
+	enum console_mode mode;
+	size_t help_top;
+	bool color;
+	char message[ERROR_TEXT_MAX];
+	bool message_error;
+	bool quit_armed;		/* q pressed once with unsaved changes */
+
+	/* Input line. */
+	enum input_kind input_kind;
+	char input[256];
+	size_t input_len;
+	int input_zone;			/* zone the input is for, -1 = [general] */
+	char input_check[ERROR_TEXT_MAX];/* why the current text is refused, "" if fine */
+	bool export_sh;
+
+	/* Change in progress (console_change.c). */
+	struct config *proposed;	/* edited copy shown in the plan (owned) */
+	char proposed_what[128];
+	struct plan plan;
+	bool have_plan;
+	size_t plan_top;
+	struct config *rollback;	/* config in force before the applied, unconfirmed change (owned) */
+	bool unsaved;			/* cfg differs from the file */
+	bool rollback_unsaved;		/* unsaved as it was before the pending change */
+	time_t last_apply;
+
+	unsigned delay_tenths;
+};
+
+/* console.c */
+void console_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void console_message(struct console *c, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+double console_now(void);
+
+/* console_data.c */
+void console_sources_open(struct console *c);
+void console_refresh(struct console *c);
+/* Make cfg (owned from now on) the config in force; the old one is freed. */
+void console_config_set(struct console *c, struct config *cfg);
+int console_zone_selected(const struct console *c);
+void console_hits_read(struct console *c);
+int console_source_fd(const struct console *c);
+void console_data_free(struct console *c);
+
+/* console_draw.c */
+void console_draw(struct console *c);
+
+/* console_keys.c */
+struct console_key {
+	int key;		/* curses key code */
+	const char *name;	/* as shown: "q", "Tab", "F1" */
+	const char *label;	/* in the key-hint line; NULL: only on the help screen */
+	const char *help;	/* one line on the help screen */
+	int (*handler)(struct console *c);
+};
+
+extern const struct console_key console_keys[];
+extern const size_t console_nkeys;
+int console_key(struct console *c, int key);
+
+/* console_change.c: the only place that applies, confirms and rolls back. */
+int change_propose(struct console *c, struct config *edited, const char *what);
+int change_accept(struct console *c);
+int change_decline(struct console *c);
+int change_confirm(struct console *c);
+int change_rollback(struct console *c, const char *why);
+int change_tick(struct console *c);
+bool change_pending(const struct console *c);
+double change_seconds_left(const struct console *c);
+
+#endif
