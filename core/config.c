@@ -13,7 +13,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +27,6 @@
 #include "config_priv.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
-#define CONFIG_LINE_MAX (INI_MAX_LINE - 3)	/* inih needs room for "\r\n\0" */
 #define LIST_ITEM_MAX 180			/* so that "key = ITEM" fits one line */
 #define RATE_COUNT_MAX 10000			/* the limit match's scale */
 
@@ -668,7 +666,7 @@ const struct config_key config_keys[KEY_COUNT] = {
 	[KEY_ZONE_INTERFACE] = { .name = "interface", .zone = true, .set = set_interface,
 				 .print = print_interface,
 				 .help = "the interface the zone's clients are on (required)" },
-	[KEY_ZONE_MODE] = { .name = "mode", .zone = true, .set = set_mode, .print = print_mode,
+	[KEY_ZONE_MODE] = { .name = "mode", .zone = true, .always = true, .set = set_mode, .print = print_mode,
 			    .help = "allow | monitor | block | log | rateban (default monitor)" },
 	[KEY_ZONE_RELAYS] = { .name = "relays", .zone = true, .add = relays_add,
 			      .print = print_relays, .help = "extra relays of this zone" },

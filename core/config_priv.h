@@ -7,13 +7,18 @@
 #ifndef SMTPGUARD_CONFIG_PRIV_H
 #define SMTPGUARD_CONFIG_PRIV_H
 
+#include <ini.h>
 #include <stdio.h>
 
 #include "config.h"
 
+/* Longest line, line end aside: inih's buffer needs room for "\r\n\0". */
+#define CONFIG_LINE_MAX (INI_MAX_LINE - 3)
+
 struct config_key {
 	const char *name;
 	bool zone;	/* a key of [zone NAME]; else of [general] */
+	bool always;	/* written to a new section even when it holds the default */
 	/* Scalar keys: parse value into cfg (z for zone keys). */
 	int (*set)(const struct config_key *k, struct config *cfg, struct zone *z,
 		   const char *value, struct error *err);
