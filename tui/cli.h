@@ -35,6 +35,12 @@ int cli_error(const struct error *err);
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Load, validate (and when resolve is true, resolve) the config named by cli; NULL after printing the error. */
 struct config *cli_load_config(struct cli *cli, bool resolve, int *code);
+/*
+ * As cli_load_config without resolving, for commands that also work
+ * without a config: NULL with *code EXIT_OK when no -c was given and
+ * the default file does not exist (defined in cmd_report.c).
+ */
+struct config *cli_config_if_present(struct cli *cli, int *code);
 /* Load, validate, resolve and compile the IPv4 ruleset; -1 (and *code) after printing the error.
  * On success the caller owns *cfg (config_free) and rs (ruleset_free). */
 int cli_compile(struct cli *cli, struct config **cfg, struct ruleset *rs, int *code);
