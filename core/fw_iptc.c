@@ -578,7 +578,9 @@ static int fw_iptc_build(const struct rule *r, struct fw_iptc_entry *b)
 /* Fill err with what failed, libiptc's reason (errno of the call just made) and that nothing changed. */
 static int fw_iptc_fail(struct error *err, const char *what, const char *chain)
 {
-	const char *why = iptc_strerror(errno);
+	/* libiptc has no sentence of its own for a chain that is still a jump target. */
+	const char *why = errno == EMLINK ? "another rule still jumps to it (delete that rule first)"
+					  : iptc_strerror(errno);
 
 	return error_set(err, "cannot %s %s: %s; the firewall was left unchanged", what, chain, why);
 }
