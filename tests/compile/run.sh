@@ -4,7 +4,9 @@
 # NAME.conf -> `smtpguard export --format restore` must equal NAME.rules
 # byte for byte, and the sh export of the same config must be valid sh
 # with one -A command per own rule.  fail-NAME.conf must be refused with
-# exit code 2 and an error holding the text of fail-NAME.err.
+# exit code 2 and an error holding the text of fail-NAME.err.  NAME.rules6
+# is the IPv6 ruleset of NAME.conf, printed by the test driver export6.c
+# (the command line exports IPv4 only).
 # tests/ns/render.sh proves the .rules files are what the kernel prints.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -41,6 +43,22 @@ for conf in "$dir"/*.conf; do
 	is "$(grep -c '^iptables-legacy -w -A ' "$tmp/$name.sh")" "$(grep -c '^-A ' "$dir/$name.rules")" \
 		"$name: sh export appends as many rules as the restore file"
 done
+
+if cc -std=c11 -Iinclude -D_GNU_SOURCE -o "$tmp/export6" "$dir/export6.c" build/libsmtpguard.a \
+	$(pkg-config --libs libip4tc libip6tc xtables inih libnetfilter_log zlib) 2>"$tmp/cc.err"; then
+	for rules in "$dir"/*.rules6; do
+		name=$(basename "$rules" .rules6)
+		if "$tmp/export6" "$dir/$name.conf" >"$tmp/$name.rules6" 2>"$tmp/$name.err" &&
+			cmp -s "$tmp/$name.rules6" "$rules"; then
+			ok "$name: the IPv6 ruleset equals $name.rules6"
+		else
+			fail "$name: the IPv6 ruleset equals $name.rules6" "$(cat "$tmp/$name.err")" \
+				"$(diff -u "$rules" "$tmp/$name.rules6")"
+		fi
+	done
+else
+	fail "export6 driver builds" "$(cat "$tmp/cc.err")"
+fi
 
 for conf in "$dir"/fail-*.conf; do
 	name=$(basename "$conf" .conf)

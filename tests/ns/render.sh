@@ -7,6 +7,7 @@
 # golden file writes it (the file's "-I CHAIN N" jumps as "-A CHAIN").
 # This proves rule_format_save() is exact.  Then the sh export of
 # NAME.conf, run twice in the namespace, must give the same table.
+# NAME.rules6 files go through ip6tables-legacy-restore and -save alike.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
@@ -15,9 +16,10 @@ ns_setup || { fail "namespace topology"; done_testing; exit; }
 
 dir=tests/compile
 
-# Empty the gateway's filter table (our namespace only).
+# Empty the gateway's filter tables (our namespace only).
 gw_reset() {
-	gw iptables-legacy -w -F && gw iptables-legacy -w -X
+	gw iptables-legacy -w -F && gw iptables-legacy -w -X &&
+		gw ip6tables-legacy -w -F && gw ip6tables-legacy -w -X
 }
 
 # Rule lines grouped by chain, each chain's rules in order.
@@ -30,8 +32,8 @@ own_chains() {
 	grep '^:SMTPGUARD-' | sort
 }
 
-compare() { # compare NAME WHAT SAVED_FILE
-	by_chain <"$dir/$1.rules" >"$NS_DIR/want"
+compare() { # compare NAME WHAT SAVED_FILE [GOLDEN]
+	by_chain <"${4:-$dir/$1.rules}" >"$NS_DIR/want"
 	by_chain <"$3" >"$NS_DIR/got"
 	if cmp -s "$NS_DIR/want" "$NS_DIR/got"; then
 		ok "$1: $2: iptables-legacy-save prints the golden rules byte for byte"
@@ -39,7 +41,7 @@ compare() { # compare NAME WHAT SAVED_FILE
 		fail "$1: $2: iptables-legacy-save prints the golden rules byte for byte" \
 			"$(diff -u "$NS_DIR/want" "$NS_DIR/got")"
 	fi
-	is "$(own_chains <"$3")" "$(own_chains <"$dir/$1.rules")" "$1: $2: the own chains"
+	is "$(own_chains <"$3")" "$(own_chains <"${4:-$dir/$1.rules}")" "$1: $2: the own chains"
 }
 
 for rules in "$dir"/*.rules; do
@@ -75,6 +77,17 @@ for rules in "$dir"/*.rules; do
 	fi
 	gw_save >"$NS_DIR/saved"
 	compare "$name" "sh run twice" "$NS_DIR/saved"
+done
+for rules in "$dir"/*.rules6; do
+	name=$(basename "$rules" .rules6)
+	gw_reset
+	if ! gw ip6tables-legacy-restore -w --noflush <"$rules" 2>"$NS_DIR/err"; then
+		fail "$name: ip6tables-legacy-restore --noflush accepts it" "$(cat "$NS_DIR/err")"
+		continue
+	fi
+	ok "$name: ip6tables-legacy-restore --noflush accepts it"
+	gw ip6tables-legacy-save -t filter | grep -v '^#' >"$NS_DIR/saved"
+	compare "$name" "IPv6 restore" "$NS_DIR/saved" "$rules"
 done
 gw_reset
 done_testing
