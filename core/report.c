@@ -250,7 +250,7 @@ int report_add_file(struct report *r, const char *path, struct error *err)
 	size_t have = 0;
 	bool skipping = false;
 	gzFile gz;
-	int n;
+	int n, zerr;
 
 	if (fd < 0)
 		return error_set(err, "report: cannot open %s: %s; check the path or pass files to read",
@@ -281,7 +281,9 @@ int report_add_file(struct report *r, const char *path, struct error *err)
 			memmove(r->buf, p, have);
 		}
 	}
-	if (n < 0) {
+	/* A truncated gzip file ends with Z_BUF_ERROR after the data it had. */
+	gzerror(gz, &zerr);
+	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
 		int e;
 		const char *msg = gzerror(gz, &e);
 
@@ -340,13 +342,12 @@ char **report_default_files(const struct config *cfg, const struct report_option
 	}
 	/* Oldest first, so the hits come out in time order. */
 	for (int k = REPORT_ROTATIONS; k >= 0; k--) {
-		static const char *const forms[] = { "%s.%d.gz", "%s.%d" };
+		char number[16] = "";
 
-		for (size_t f = 0; f < 2; f++) {
-			if (k == 0)
-				snprintf(path, sizeof(path), f ? "%s" : "%s.gz", base);
-			else
-				snprintf(path, sizeof(path), forms[f], base, k);
+		if (k)
+			snprintf(number, sizeof(number), ".%d", k);
+		for (int gz = 1; gz >= 0; gz--) {
+			snprintf(path, sizeof(path), "%s%s%s", base, number, gz ? ".gz" : "");
 			if (file_may_hold(path, day_start) && files_push(&files, &n, path) < 0) {
 				report_files_free(files);
 				error_set(err, "report: out of memory");
