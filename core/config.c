@@ -212,15 +212,16 @@ static bool hostname_valid(const char *s)
 static int relay_parse(const char *text, struct relay *out, struct error *err)
 {
 	struct relay r = { 0 };
-	bool looks_numeric = strspn(text, "0123456789.") == strlen(text);
+	bool numeric = strspn(text, "0123456789.") == strlen(text) || strpbrk(text, ":/") ||
+		       text[0] == '!';
 
-	if (!looks_numeric && !strpbrk(text, ":/!") && hostname_valid(text)) {
+	if (!numeric && hostname_valid(text)) {
 		r.is_name = true;
 		snprintf(r.text, sizeof(r.text), "%s", text);
 		*out = r;
 		return 0;
 	}
-	if (!looks_numeric && !strpbrk(text, ":/!"))
+	if (!numeric)
 		return error_set(err, "'%s' is neither an address, a network nor a host name; "
 				      "write a relay like 203.0.113.10, 203.0.113.16/28 or "
 				      "smtp.example.net",

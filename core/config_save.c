@@ -162,6 +162,22 @@ static void save_rewrite(struct save *s, const char *text, size_t len, const cha
 	save_key_line(s, line, prefix_len, value, list, comment, comment ? (size_t)(comment - line) : 0);
 }
 
+/* The comment lines right above header line h describe its section: they go with it. */
+static void save_drop_comment_above(const struct save *s, const struct config_map *map, size_t h,
+				    bool *drop)
+{
+	while (h-- > 0) {
+		const struct config_line *ln = &map->lines[h];
+		const char *text = s->cfg->source + ln->start;
+		size_t blank = strspn(text, " \t");
+
+		if (ln->kind != CONFIG_LINE_OTHER || blank >= ln->len ||
+		    (text[blank] != ';' && text[blank] != '#'))
+			return;
+		drop[h] = true;
+	}
+}
+
 struct save_section {
 	const struct zone *z;		/* in the new config; NULL for [general] or a removed zone */
 	const struct zone *oldz;
@@ -176,9 +192,10 @@ static int save_from_source(struct save *s, const struct config_map *map)
 	size_t *firsts = calloc((map->nsections + 1) * config_nkeys, sizeof(*firsts));
 	char **values = calloc((map->nsections + 1) * config_nkeys, sizeof(*values));
 	signed char *changed = calloc((map->nsections + 1) * config_nkeys, 1);
+	bool *drop = calloc(map->nlines + 1, sizeof(*drop));
 	int rc = -1;
 
-	if (!secs || !firsts || !values || !changed)
+	if (!secs || !firsts || !values || !changed || !drop)
 		goto out;
 	for (size_t i = 0; i < map->nsections; i++) {
 		struct save_section *sec = &secs[i];
@@ -193,6 +210,8 @@ static int save_from_source(struct save *s, const struct config_map *map)
 	for (size_t i = 0; i < map->nlines; i++) {
 		const struct config_line *ln = &map->lines[i];
 
+		if (ln->kind == CONFIG_LINE_HEADER && secs[ln->section].removed)
+			save_drop_comment_above(s, map, i, drop);
 		if (ln->section < 0 || ln->kind == CONFIG_LINE_OTHER)
 			continue;
 		secs[ln->section].last = i + 1;
@@ -224,7 +243,7 @@ static int save_from_source(struct save *s, const struct config_map *map)
 		const char *text = s->cfg->source + ln->start;
 		size_t slot = sec ? (size_t)ln->section * config_nkeys + (size_t)ln->key : 0;
 
-		if (sec && sec->removed)
+		if ((sec && sec->removed) || drop[i])
 			continue;
 		if (sec && ln->key >= 0 && ln->kind != CONFIG_LINE_OTHER && changed[slot]) {
 			const struct config_key *key = &config_keys[ln->key];
@@ -266,6 +285,7 @@ out:
 		free(values[i]);
 	free(values);
 	free(changed);
+	free(drop);
 	free(firsts);
 	free(secs);
 	return rc;

@@ -1,0 +1,750 @@
+/*
+ * test_config.c - the config reader against the whole bad-input
+ * catalogue (each error at its exact line, with its key phrase), the
+ * accepted forms, the edit functions, resolve, and config_save's round
+ * trip (comments kept, mode 0600, owner kept, symlink refused).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tap.h"
+
+#define GEN "[general]\nwan = eth0\n"	/* two lines every good config starts with */
+
+static char tmpdir[64];
+
+static struct config *parse(const char *text, struct error *err)
+{
+	return config_parse(text, strlen(text), "t.conf", err);
+}
+
+/* text must be refused at line (0: no line) with phrase in the message and exit code 2. */
+static void bad_len(const char *what, const char *text, size_t len, unsigned line,
+		    const char *phrase)
+{
+	struct error err = { 0 };
+	struct config *cfg = config_parse(text, len, "t.conf", &err);
+	char want[32];
+
+	ok(cfg == NULL, "%s: refused", what);
+	config_free(cfg);
+	if (line)
+		snprintf(want, sizeof(want), "t.conf:%u: ", line);
+	else
+		snprintf(want, sizeof(want), "t.conf: ");
+	if (!ok(strncmp(err.text, want, strlen(want)) == 0 && strstr(err.text, phrase),
+		"%s: '%s...%s'", what, want, phrase))
+		printf("#   got: %s\n", err.text);
+	is_int(err.code, EXIT_USAGE, "%s: exit code 2", what);
+}
+
+static void bad(const char *what, const char *text, unsigned line, const char *phrase)
+{
+	bad_len(what, text, strlen(text), line, phrase);
+}
+
+static struct config *good(const char *what, const char *text)
+{
+	struct error err = { 0 };
+	struct config *cfg = parse(text, &err);
+
+	if (!ok(cfg != NULL, "%s: accepted", what))
+		printf("#   %s\n", err.text);
+	return cfg;
+}
+
+static void test_catalogue(void)
+{
+	char *big;
+
+	bad("unknown key", GEN "ports = 25\nport = 25\n", 4, "unknown key port in [general]; "
+							     "the keys there are wan, ports");
+	bad("unknown zone key", GEN "[zone lan]\ninterface = eth1\nmodes = block\n", 5,
+	    "unknown key modes in [zone]");
+	bad("unknown section", GEN "\n[zones lan]\ninterface = eth1\n", 4,
+	    "unknown section [zones lan]; the sections are [general] and [zone NAME]");
+	bad("[zone] without name", GEN "[zone]\n", 3, "[zone] has no name");
+	bad("duplicate zone",
+	    GEN "[zone lan]\ninterface = eth1\n[zone lan]\ninterface = eth2\n", 5,
+	    "zone lan is defined twice (first at line 3)");
+	bad("duplicate [general]", GEN "[general]\nports = 25\n", 3, "[general] appears twice");
+	bad("zone without interface", GEN "[zone lan]\nmode = block\n", 3,
+	    "zone lan has no interface");
+	bad("empty zone section", GEN "; nothing\n[zone lan]\n", 4, "zone lan has no interface");
+	bad("two zones on one interface",
+	    GEN "[zone lan]\ninterface = eth1\n\n[zone wlan]\ninterface = eth1\n", 6,
+	    "zone wlan: interface eth1 is already the interface of zone lan (line 3)");
+	bad("zone on a WAN interface", "[general]\nwan = eth0, ppp0\n[zone lan]\ninterface = ppp0\n",
+	    3, "zone lan: interface ppp0 is a WAN interface");
+	bad("relay 300.1.1.1/33", GEN "relays = 300.1.1.1/33\n", 3,
+	    "relays: 300.1.1.1 is not an IPv4 address");
+	bad("relay 1.2.3.4/", GEN "relays = 203.0.113.4/\n", 3,
+	    "relays: 203.0.113.4/: a '/' must be followed by a prefix length 0..32");
+	bad("relay with host bits", GEN "relays = 203.0.113.5/24\n", 3,
+	    "203.0.113.5/24 has host bits set; write 203.0.113.0/24");
+	bad("relay negation", GEN "relays = !203.0.113.5\n", 3, "negations");
+	bad("relay 0.0.0.0/0", GEN "\nrelays = 203.0.113.10, 0.0.0.0/0\n", 4,
+	    "relays: 0.0.0.0/0 would let every host reach port 25 of the whole internet; list "
+	    "your ISP's relays instead");
+	bad("relay ::/0", GEN "[zone lan]\ninterface = eth1\nrelays = ::/0\n", 5,
+	    "::/0 would let every host reach port 25");
+	bad("relay wider than /8", GEN "relays = 192.0.0.0/7\n", 3, "wider than a /8");
+	bad("relay wider than /16 (IPv6)", GEN "relays = 2000::/3\n", 3, "wider than a /16");
+	bad("duplicate relay", GEN "relays = 203.0.113.10\nrelays = 203.0.113.10\n", 4,
+	    "relays: 203.0.113.10 is listed twice (line 3); keep one");
+	bad("duplicate relay name", GEN "relays = smtp.example.net, SMTP.example.net\n", 3,
+	    "is listed twice");
+	bad("overlapping relays", GEN "relays = 203.0.113.16/28,\n  203.0.113.20\n", 4,
+	    "203.0.113.20 overlaps 203.0.113.16/28 (line 3)");
+	bad("relay junk", GEN "relays = smtp_relay!\n", 3, "relays: 'smtp_relay!' is neither");
+	bad("relay name with bad label", GEN "relays = -smtp.example.net\n", 3, "is neither");
+	bad("quarantine overlap",
+	    GEN "[zone lan]\ninterface = eth1\nquarantine = 192.0.2.0/28\nquarantine = 192.0.2.5\n",
+	    6, "quarantine: 192.0.2.5 overlaps 192.0.2.0/28; keep the wider one");
+	bad("quarantine 1.2.3.4/", GEN "[zone lan]\ninterface = eth1\nquarantine = 192.0.2.4/\n",
+	    5, "prefix length");
+	bad("MAC too short",
+	    GEN "[zone lan]\ninterface = eth1\ndevices = 00:02:2d:11:22 192.0.2.66\n", 5,
+	    "devices: 00:02:2d:11:22 has 5 group(s); a MAC address has 6");
+	bad("MAC too long",
+	    GEN "[zone lan]\ninterface = eth1\ndevices = 00:02:2d:11:22:33:44 192.0.2.66\n", 5,
+	    "has 7 group(s)");
+	bad("device without IP", GEN "[zone lan]\ninterface = eth1\ndevices = 00:02:2d:11:22:33\n",
+	    5, "is not a device");
+	bad("device with a network",
+	    GEN "[zone lan]\ninterface = eth1\ndevices = 00:02:2d:11:22:33 192.0.2.0/26\n", 5,
+	    "is a network");
+	bad("device IP twice",
+	    GEN "[zone lan]\ninterface = eth1\ndevices = 00:02:2d:11:22:33 192.0.2.66\n"
+		"devices = 00:02:2d:11:22:34 192.0.2.66\n",
+	    6, "192.0.2.66 is listed twice");
+	bad("port 0", GEN "ports = 25, 0\n", 3, "ports: port '0' is not a TCP port; write a "
+						"decimal number 1..65535");
+	bad("port 65536", GEN "ports = 65536\n", 3, "1..65535");
+	bad("duplicate port", GEN "ports = 25, 587, 25\n", 3, "port 25 is listed twice");
+	bad("16 ports", GEN "ports = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n", 3, "more than 15");
+	bad("empty list item", GEN "ports = 25,,587\n", 3, "an empty item between commas");
+	bad("empty file", "", 1, "the file is empty");
+	bad_len("NUL byte", GEN "\0ports = 25\n", sizeof(GEN "\0ports = 25\n") - 1, 3,
+		"contains a NUL byte at line 3");
+	bad_len("binary file", "\x7f" "ELF\x02\x01\x01\0\0\0", 10, 1, "NUL byte at line 1");
+	bad("missing [general]", "; only a comment\n\n[zone lan]\ninterface = eth1\n", 0,
+	    "there is no [general] section");
+	bad("wan missing", "; x\n[general]\nports = 25\n", 2, "[general] has no wan");
+	bad("wan twice in the list", "[general]\nwan = eth0, eth0\n", 2, "eth0 is listed twice");
+	bad("9 WAN interfaces", "[general]\nwan = a,b,c,d,e,f,g,h,i\n", 2, "more than 8 WAN");
+	bad("bad WAN name", "[general]\nwan = eth0:1\n", 2, "not an interface name");
+	bad("zone name too long", GEN "[zone abcdefghijklm]\ninterface = eth1\n", 3,
+	    "zone name 'abcdefghijklm' must be 1..12 characters");
+	bad("zone name with upper case", GEN "[zone Lan]\ninterface = eth1\n", 3,
+	    "must be 1..12 characters of a-z");
+	bad("zone name with a dot", GEN "[zone a.b]\ninterface = eth1\n", 3, "1..12 characters");
+	bad("scalar key twice", GEN "[zone lan]\ninterface = eth1\nmode = block\nmode = log\n", 6,
+	    "mode is set twice (first at line 5); keep one");
+	bad("scalar continued", GEN "[zone lan]\ninterface = eth1\nmode = block\n   log\n", 6,
+	    "takes one value");
+	bad("key outside a section", "wan = eth0\n[general]\n", 1, "outside any section");
+	bad("a line without =", GEN "ports 25\n", 3, "neither a [section] header nor a key = value");
+	bad("an unclosed header", GEN "[zone lan\ninterface = eth1\n", 3, "neither a [section]");
+	bad("text after a header", GEN "[zone lan] eth1\ninterface = eth1\n", 3,
+	    "text after the section header");
+	bad("bad mode", GEN "[zone lan]\ninterface = eth1\nmode = drop\n", 5,
+	    "mode: 'drop' is not a mode; write allow, monitor, block, log or rateban");
+	bad("bad boolean", GEN "[zone lan]\ninterface = eth1\nprotect_gateway = maybe\n", 5,
+	    "is not yes or no");
+	bad("ban_seconds 0", GEN "[zone lan]\ninterface = eth1\nban_seconds = 0\n", 5,
+	    "ban_seconds: '0' is not a whole number 1..86400");
+	bad("ban_seconds 86401", GEN "[zone lan]\ninterface = eth1\nban_seconds = 86401\n", 5,
+	    "1..86400");
+	bad("nflog_group 65536", GEN "nflog_group = 65536\n", 3, "0..65535");
+	bad("nflog_group -1", GEN "nflog_group = -1\n", 3, "0..65535");
+	bad("log_burst 0", GEN "log_burst = 0\n", 3, "1..10000");
+	bad("confirm 3601", GEN "confirm = 3601\n", 3, "0..3600");
+	bad("confirm 1e3", GEN "confirm = 1e3\n", 3, "0..3600");
+	bad("log_target", GEN "log_target = syslog\n", 3, "write log (kernel log) or nflog");
+	bad("log_limit unit", GEN "log_limit = 1/fortnight\n", 3, "is not a rate");
+	bad("log_limit 0", GEN "log_limit = 0/second\n", 3, "is not a rate");
+	bad("log_prefix too long", GEN "log_prefix = \"123456789012345678901234567890\"\n", 3,
+	    "30 bytes, more than the 29");
+	bad("log_prefix with a quote", GEN "log_prefix = a\"b\n", 3, "no '\"'");
+	bad("log_prefix empty", GEN "log_prefix = \"\"\n", 3, "the prefix is empty");
+	bad("log_prefix with a control", GEN "log_prefix = a\tb\n", 3, "printable ASCII");
+	bad("relative log file", GEN "log_files = kern.log\n", 3, "not an absolute path");
+	bad("interface too long", GEN "[zone lan]\ninterface = abcdefghijklmnop\n", 4,
+	    "must be 1..15 characters");
+
+	/* Lines inih would cut: 197 bytes pass, 198 are refused, so is a 10 MB line. */
+	big = malloc(10 * 1024 * 1024 + 64);
+	strcpy(big, GEN "; ");
+	memset(big + strlen(big), 'x', 195);
+	strcpy(big + strlen(GEN) + 197, "\n");
+	config_free(good("a 197-byte comment line", big));
+	strcpy(big, GEN "; ");
+	memset(big + strlen(big), 'x', 196);
+	strcpy(big + strlen(GEN) + 198, "\r\n");
+	bad("a 198-byte line", big, 3, "line 3 is 198 bytes, longer than the 197");
+	strcpy(big, GEN "\nrelays = ");
+	memset(big + strlen(big), '1', 10 * 1024 * 1024);
+	strcpy(big + strlen(GEN) + 10 + 10 * 1024 * 1024, "\n");
+	bad("a 10 MB line", big, 4, "longer than the 197 a line may be; split the list");
+	free(big);
+}
+
+static void test_accepted(void)
+{
+	struct config *cfg, *lf;
+	struct error err = { 0 };
+
+	cfg = good("minimal config", "[general]\nwan = eth0\n");
+	if (cfg) {
+		is_int(cfg->nports, 1, "default ports: one");
+		is_int(cfg->ports[0], 25, "default port 25");
+		is_int(cfg->log_target, LOG_TARGET_LOG, "default log_target log");
+		is_int(cfg->nflog_group, 25, "default nflog_group 25");
+		is_str(cfg->log_prefix, "Illegal port 25 > ", "default prefix keeps its space");
+		ok(cfg->log_limit.count == 1 && cfg->log_limit.unit == RATE_SECOND,
+		   "default log_limit 1/second");
+		is_int(cfg->log_burst, 5, "default log_burst 5");
+		is_int(cfg->confirm, 60, "default confirm 60");
+		ok(cfg->nlog_files == 2 && strcmp(cfg->log_files[0], "/var/log/kern.log") == 0 &&
+			   strcmp(cfg->log_files[1], "/var/log/messages") == 0,
+		   "default log_files");
+		is_int(cfg->nzones, 0, "no zones");
+		is_str(cfg->path, "t.conf", "path is the name given");
+		is_str(cfg->source, "[general]\nwan = eth0\n", "source is kept");
+	}
+	config_free(cfg);
+
+	cfg = good("zone defaults", GEN "[zone lan]\ninterface = eth1\n");
+	if (cfg && cfg->nzones == 1) {
+		struct zone *z = &cfg->zones[0];
+
+		is_int(z->mode, MODE_MONITOR, "default mode is monitor");
+		ok(!z->protect_gateway, "default protect_gateway no");
+		is_int(z->ban_seconds, 60, "default ban_seconds 60");
+		is_int(z->line, 3, "zone line is its header's");
+		ok(config_zone(cfg, "lan") == z, "config_zone finds lan");
+		ok(config_zone(cfg, "wlan") == NULL, "config_zone: no wlan");
+		ok(config_zone_by_interface(cfg, "eth1") == z, "config_zone_by_interface eth1");
+		ok(config_zone_by_interface(cfg, "eth2") == NULL, "no zone on eth2");
+	}
+	config_free(cfg);
+
+	lf = good("LF file", "; c\n[general]\nwan = eth0, eth3\nports = 25, 587\n[zone lan]\n"
+			     "interface = eth1\nmode = block\n");
+	cfg = good("CRLF file", "; c\r\n[general]\r\nwan = eth0, eth3\r\nports = 25, 587\r\n"
+				"[zone lan]\r\ninterface = eth1\r\nmode = block\r\n");
+	ok(lf && cfg && config_equal(lf, cfg), "CRLF reads like LF");
+	config_free(cfg);
+	cfg = good("UTF-8 in comments and a BOM",
+		   "\xef\xbb\xbf; Gateway für die Büros — ☃\n[general]\n# Zweig ✓\nwan = eth0, eth3 "
+		   "; Uplink ü\nports = 25, 587\n[zone lan]\ninterface = eth1\nmode = block\n");
+	ok(lf && cfg && config_equal(lf, cfg), "comments in UTF-8 change nothing");
+	config_free(cfg);
+	cfg = good("no final newline", "[general]\nwan = eth0, eth3\nports = 25, 587\n[zone lan]\n"
+				       "interface = eth1\nmode = block");
+	ok(lf && cfg && config_equal(lf, cfg), "the last line needs no newline");
+	config_free(cfg);
+	config_free(lf);
+
+	cfg = good("lists over several lines",
+		   GEN "relays = 203.0.113.10,\n  203.0.113.11\n\n; between\nrelays = 203.0.113.12,\n"
+		       "\t2001:db8::25, smtp.example.net,\n[zone lan]\ninterface = eth1\n"
+		       "devices = 00:02:2d:11:22:33 192.0.2.2 , 00-06-25-AA-BB-CC 192.0.2.3\n"
+		       "quarantine = 192.0.2.40/30\nquarantine = 192.0.2.50\n");
+	if (cfg) {
+		is_int(cfg->nrelays, 5, "continuation and repeated key append: 5 relays");
+		is_str(cfg->relays[1].text, "203.0.113.11", "relay from a continuation line");
+		is_int(cfg->relays[1].line, 4, "its line is the continuation's");
+		is_str(cfg->relays[3].text, "2001:db8::25", "IPv6 relay");
+		ok(cfg->relays[4].is_name && !cfg->relays[3].is_name, "host name relay kept as name");
+		is_int(cfg->relays[4].line, 8, "the name's line");
+		is_int(cfg->zones[0].ndevices, 2, "two devices");
+		ok(cfg->zones[0].devices[1].mac[0] == 0x00 && cfg->zones[0].devices[1].mac[5] == 0xcc,
+		   "MAC with '-' read");
+		is_int(cfg->zones[0].nquarantine, 2, "two quarantine entries");
+	}
+	config_free(cfg);
+
+	cfg = good("values", GEN "ports = 25, 465, 587\nlog_target = nflog\nnflog_group = 0\n"
+				 "log_prefix = SMTP drop:\nlog_limit = 3/min\nlog_burst = 10000\n"
+				 "confirm = 0\nlog_files = /var/log/syslog\n"
+				 "[zone x-1_b]\ninterface = wlp3s0.100\nmode = rateban\n"
+				 "protect_gateway = On\nban_seconds = 86400\n");
+	if (cfg) {
+		is_int(cfg->nports, 3, "three ports replace the default");
+		is_int(cfg->log_target, LOG_TARGET_NFLOG, "nflog");
+		is_int(cfg->nflog_group, 0, "group 0");
+		is_str(cfg->log_prefix, "SMTP drop:", "a bare prefix loses nothing inside");
+		ok(cfg->log_limit.count == 3 && cfg->log_limit.unit == RATE_MINUTE, "3/min");
+		is_int(cfg->confirm, 0, "confirm 0 = off");
+		ok(cfg->nlog_files == 1 && strcmp(cfg->log_files[0], "/var/log/syslog") == 0,
+		   "log_files replace the default");
+		is_int(cfg->zones[0].mode, MODE_RATEBAN, "rateban");
+		ok(cfg->zones[0].protect_gateway, "On is yes");
+	}
+	config_free(cfg);
+
+	cfg = good("quoted prefix", GEN "log_prefix = \"SMTPGUARD \"   ; keep the space\n");
+	if (cfg)
+		is_str(cfg->log_prefix, "SMTPGUARD ", "quotes keep the trailing space");
+	config_free(cfg);
+
+	cfg = config_load("conf/smtpguard.conf", &err);
+	if (!ok(cfg != NULL, "the example conf/smtpguard.conf loads"))
+		printf("#   %s\n", err.text);
+	if (cfg) {
+		struct zone *w = config_zone(cfg, "wlan"), *l = config_zone(cfg, "lan");
+
+		ok(cfg->nwan == 1 && strcmp(cfg->wan[0], "eth0") == 0, "example: wan eth0");
+		ok(l && l->mode == MODE_BLOCK && strcmp(l->interface, "eth1") == 0,
+		   "example: zone lan on eth1, block");
+		ok(w && w->mode == MODE_RATEBAN && strcmp(w->interface, "eth2") == 0 &&
+			   w->protect_gateway && w->ndevices == 2 && w->nquarantine == 2,
+		   "example: zone wlan on eth2, rateban, devices, quarantine");
+	}
+	config_free(cfg);
+}
+
+static void test_example_documents_every_key(void)
+{
+	static const char *const keys[] = { "wan",	   "ports",	     "relays",
+					    "log_target",  "nflog_group",    "log_prefix",
+					    "log_limit",   "log_burst",	     "confirm",
+					    "log_files",   "interface",	     "mode",
+					    "protect_gateway", "ban_seconds", "devices",
+					    "quarantine" };
+	char text[16384], pat[64];
+	FILE *f = fopen("conf/smtpguard.conf", "r");
+	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	text[n] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(pat, sizeof(pat), "\n%s = ", keys[i]);
+		ok(strstr(text, pat) != NULL, "the example sets %s", keys[i]);
+	}
+}
+
+static void test_load_files(void)
+{
+	char path[128], cmd[512];
+	struct error err = { 0 };
+	struct config *cfg;
+	int fd, pipefd[2];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/missing.conf", tmpdir);
+	ok(config_load(path, &err) == NULL && strstr(err.text, "cannot open") &&
+		   strstr(err.text, "No such file") && err.code == EXIT_USAGE,
+	   "missing file: %s", err.text);
+	ok(config_load(tmpdir, &err) == NULL && strstr(err.text, "is a directory"),
+	   "directory: %s", err.text);
+	snprintf(path, sizeof(path), "%s/zero.conf", tmpdir);
+	ok(symlink("/dev/zero", path) == 0, "symlink to /dev/zero made");
+	ok(config_load(path, &err) == NULL && strstr(err.text, "not a regular file") &&
+		   err.code == EXIT_USAGE,
+	   "symlink to /dev/zero: %s", err.text);
+	snprintf(path, sizeof(path), "%s/fifo.conf", tmpdir);
+	ok(mkfifo(path, 0600) == 0 && config_load(path, &err) == NULL &&
+		   strstr(err.text, "not a regular file"),
+	   "a FIFO is refused without hanging");
+	snprintf(path, sizeof(path), "%s/huge.conf", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && ftruncate(fd, 2 * 1024 * 1024) == 0, "2 MiB file made");
+	close(fd);
+	ok(config_load(path, &err) == NULL && strstr(err.text, "more than the 1048576"),
+	   "a 2 MiB file: %s", err.text);
+	snprintf(path, sizeof(path), "%s/link.conf", tmpdir);
+	{
+		char cwd[256];
+
+		ok(getcwd(cwd, sizeof(cwd)) != NULL, "cwd known");
+		snprintf(cmd, sizeof(cmd), "%s/conf/smtpguard.conf", cwd);
+		unlink(path);
+		ok(symlink(cmd, path) == 0, "symlink to the example made");
+	}
+	cfg = config_load(path, &err);
+	ok(cfg != NULL, "a symlinked config is legitimate");
+	config_free(cfg);
+
+	/* Unreadable: as root, drop to nobody in a child to see the errno sentence. */
+	snprintf(path, sizeof(path), "%s/secret.conf", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && write(fd, GEN, strlen(GEN)) == (ssize_t)strlen(GEN), "secret.conf made");
+	close(fd);
+	chmod(path, 0000);
+	chmod(tmpdir, 0755);
+	ok(pipe(pipefd) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		struct error e = { 0 };
+
+		close(pipefd[0]);
+		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(3);
+		if (config_load(path, &e) == NULL && write(pipefd[1], e.text, strlen(e.text)) < 0)
+			_exit(4);
+		_exit(e.code);
+	} else {
+		char text[ERROR_TEXT_MAX] = "";
+		int status = 0;
+		ssize_t n;
+
+		close(pipefd[1]);
+		n = read(pipefd[0], text, sizeof(text) - 1);
+		text[n > 0 ? n : 0] = '\0';
+		close(pipefd[0]);
+		waitpid(pid, &status, 0);
+		ok(strstr(text, "cannot open") && strstr(text, "Permission denied") &&
+			   WIFEXITED(status) && WEXITSTATUS(status) == EXIT_USAGE,
+		   "unreadable file: %s", text);
+	}
+	chmod(tmpdir, 0700);
+}
+
+static void test_misc_parsers(void)
+{
+	struct error err = { 0 };
+	struct rate r;
+	enum zone_mode m;
+	char buf[32];
+
+	ok(rate_parse("10/minute", &r, &err) == 0 && r.count == 10 && r.unit == RATE_MINUTE,
+	   "10/minute");
+	ok(rate_parse("2/h", &r, &err) == 0 && r.unit == RATE_HOUR, "2/h");
+	ok(rate_parse("1/d", &r, &err) == 0 && r.unit == RATE_DAY, "1/d");
+	ok(rate_parse("5/s", &r, &err) == 0 && r.unit == RATE_SECOND, "5/s");
+	ok(rate_parse("10000/sec", &r, &err) == 0, "10000/sec");
+	ok(rate_parse("10001/sec", &r, &err) == -1, "10001/sec refused");
+	ok(rate_parse("1/", &r, &err) == -1, "1/ refused");
+	ok(rate_parse("/second", &r, &err) == -1, "/second refused");
+	ok(rate_parse("1 /second", &r, &err) == -1, "a space refused");
+	ok(rate_parse("1", &r, &err) == -1, "no unit refused");
+	r = (struct rate){ .count = 3, .unit = RATE_DAY };
+	rate_format(&r, buf, sizeof(buf));
+	is_str(buf, "3/day", "rate_format");
+	for (int i = 0; i < MODE_COUNT; i++)
+		ok(mode_parse(mode_names[i], &m) == 0 && (int)m == i, "mode %s", mode_names[i]);
+	ok(mode_parse("Block", &m) == -1, "modes are lower case");
+	is_str(mode_names[MODE_RATEBAN], "rateban", "mode_names[MODE_RATEBAN]");
+}
+
+static void test_edits(void)
+{
+	struct error err = { 0 };
+	struct config *cfg = good("config to edit",
+				  GEN "relays = 203.0.113.10\n[zone lan]\ninterface = eth1\n"),
+		      *copy;
+	struct zone *z;
+
+	if (!cfg)
+		return;
+	z = config_zone(cfg, "lan");
+	ok(config_relay_add(cfg, NULL, "203.0.113.11", &err) == 0, "relay added to [general]");
+	ok(config_relay_add(cfg, NULL, "203.0.113.10", &err) == -1 &&
+		   strstr(err.text, "listed twice (line 3)") && err.code == EXIT_USAGE,
+	   "duplicate relay refused: %s", err.text);
+	ok(config_relay_add(cfg, z, "0.0.0.0/0", &err) == -1 &&
+		   strstr(err.text, "whole internet"),
+	   "0.0.0.0/0 refused by the edit too");
+	ok(config_relay_add(cfg, z, "smtp.example.net", &err) == 0 && z->nrelays == 1 &&
+		   z->relays[0].is_name && z->relays[0].line == 0,
+	   "name relay added to the zone, line 0");
+	ok(config_relay_remove(cfg, z, "SMTP.example.net", &err) == 0 && z->nrelays == 0,
+	   "name relay removed, case-insensitive");
+	ok(config_relay_remove(cfg, z, "203.0.113.99", &err) == -1 &&
+		   strstr(err.text, "not in the list of relays of zone lan") &&
+		   err.code == EXIT_USAGE,
+	   "removing an absent relay: %s", err.text);
+	ok(config_relay_remove(cfg, NULL, "203.0.113.10/32", &err) == 0 && cfg->nrelays == 1 &&
+		   strcmp(cfg->relays[0].text, "203.0.113.11") == 0,
+	   "relay removed by an equal form");
+
+	ok(config_device_add(z, "00:02:2d:11:22:33 192.0.2.2", &err) == 0, "device added");
+	ok(config_device_add(z, "00:02:2d:11:22:34 192.0.2.2", &err) == -1 &&
+		   strstr(err.text, "listed twice"),
+	   "second device on one IP refused");
+	ok(config_device_add(z, "00:02:2d:11:22 192.0.2.3", &err) == -1 &&
+		   strstr(err.text, "group(s)"),
+	   "bad MAC refused");
+	ok(config_device_remove(z, "00:02:2d:11:22:34 192.0.2.2", &err) == -1 &&
+		   strstr(err.text, "not in the list of devices"),
+	   "device remove needs the pair");
+	ok(config_device_remove(z, "00-02-2D-11-22-33 192.0.2.2", &err) == 0 && z->ndevices == 0,
+	   "device removed");
+
+	ok(config_quarantine_add(z, "192.0.2.40/30", &err) == 0, "quarantine added");
+	ok(config_quarantine_add(z, "192.0.2.41", &err) == -1 && strstr(err.text, "overlaps"),
+	   "overlapping quarantine refused");
+	ok(config_quarantine_remove(z, "192.0.2.41", &err) == -1 &&
+		   strstr(err.text, "not in the quarantine list"),
+	   "quarantine remove of an absent entry");
+	ok(config_quarantine_remove(z, "192.0.2.40/30", &err) == 0 && z->nquarantine == 0,
+	   "quarantine removed");
+
+	ok(config_zone_add(cfg, "wlan", "eth0", &err) == NULL &&
+		   strstr(err.text, "is a WAN interface"),
+	   "zone on the WAN refused");
+	ok(config_zone_add(cfg, "wlan", "eth1", &err) == NULL &&
+		   strstr(err.text, "already the interface of zone lan"),
+	   "zone on a used interface refused");
+	ok(config_zone_add(cfg, "lan", "eth2", &err) == NULL && strstr(err.text, "already exists"),
+	   "duplicate zone refused");
+	ok(config_zone_add(cfg, "wlan", "eth2", &err) != NULL && cfg->nzones == 2, "zone added");
+	ok(config_validate(cfg, &err) == 0, "edited config validates");
+
+	copy = config_copy(cfg);
+	ok(copy && config_equal(cfg, copy), "config_copy is equal");
+	if (copy) {
+		config_relay_add(copy, NULL, "203.0.113.12", &err);
+		ok(!config_equal(cfg, copy) && cfg->nrelays == 1, "the copy is independent");
+		config_zone(copy, "wlan")->mode = MODE_LOG;
+		ok(config_zone(cfg, "wlan")->mode == MODE_MONITOR, "zones are copied too");
+	}
+	config_free(copy);
+
+	z = config_zone(cfg, "wlan");
+	snprintf(z->interface, sizeof(z->interface), "eth0");
+	ok(config_validate(cfg, &err) == -1 && strstr(err.text, "is a WAN interface"),
+	   "validate: a zone moved onto the WAN: %s", err.text);
+	snprintf(z->interface, sizeof(z->interface), "eth2");
+	cfg->log_burst = 0;
+	ok(config_validate(cfg, &err) == -1 && strstr(err.text, "log_burst = 0 is out of range"),
+	   "validate: log_burst 0: %s", err.text);
+	cfg->log_burst = 5;
+	snprintf(cfg->log_prefix, sizeof(cfg->log_prefix), "a ;b");
+	ok(config_validate(cfg, &err) == -1 && strstr(err.text, "would start a comment"),
+	   "validate: a prefix that would not read back");
+	snprintf(cfg->log_prefix, sizeof(cfg->log_prefix), "x ");
+	ok(config_zone_remove(cfg, "wlan", &err) == 0 && cfg->nzones == 1, "zone removed");
+	ok(config_zone_remove(cfg, "wlan", &err) == -1 && strstr(err.text, "no zone wlan"),
+	   "removing an absent zone");
+	config_free(cfg);
+}
+
+static void test_resolve(void)
+{
+	struct error err = { 0 };
+	struct config *cfg = good("relay names", GEN "relays = localhost\n[zone lan]\n"
+						     "interface = eth1\nrelays = 203.0.113.9,\n"
+						     "  nosuchhost.invalid\n");
+
+	if (!cfg)
+		return;
+	ok(cfg->relays[0].nresolved == 0, "config_load does not resolve");
+	ok(config_resolve(cfg, &err) == -1 && strstr(err.text, "t.conf:7: relays: cannot resolve "
+								"nosuchhost.invalid"),
+	   "an unresolvable name is an error at its line: %s", err.text);
+	ok(cfg->relays[0].nresolved >= 1, "localhost resolved to %zu address(es)",
+	   cfg->relays[0].nresolved);
+	config_relay_remove(cfg, config_zone(cfg, "lan"), "nosuchhost.invalid", &err);
+	ok(config_resolve(cfg, &err) == 0, "resolve succeeds without the bad name");
+	for (size_t i = 0; i < cfg->relays[0].nresolved; i++) {
+		const struct addr *a = &cfg->relays[0].resolved[i];
+
+		ok((a->family == AF_INET && a->prefix == 32 && a->bytes[0] == 127) ||
+			   (a->family == AF_INET6 && a->prefix == 128),
+		   "localhost address %zu is a loopback host", i);
+	}
+	config_free(cfg);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_save(void)
+{
+	static const char original[] =
+		"; my gateway\n"
+		"[general]\n"
+		"wan = eth0      ; uplink\n"
+		"relays = 203.0.113.10,\n"
+		"         203.0.113.11\n"
+		"log_burst = 5\n"
+		"\n"
+		"; the office\n"
+		"[zone lan]\n"
+		"interface = eth1\n"
+		"mode = block       ; no direct mail\n"
+		"\n"
+		"; the guests\n"
+		"[zone guest]\n"
+		"interface = eth3\n"
+		"\n"
+		"[zone wlan]\n"
+		"interface = eth2\n"
+		"mode = rateban\n"
+		"# trailing comment of wlan\n";
+	static const char expected[] =
+		"; my gateway\n"
+		"[general]\n"
+		"wan = eth0      ; uplink\n"
+		"relays = 203.0.113.10, 203.0.113.12\n"
+		"log_burst = 5\n"
+		"confirm = 30\n"
+		"\n"
+		"; the office\n"
+		"[zone lan]\n"
+		"interface = eth1\n"
+		"mode = log         ; no direct mail\n"
+		"protect_gateway = yes\n"
+		"\n"
+		"[zone wlan]\n"
+		"interface = eth2\n"
+		"mode = rateban\n"
+		"# trailing comment of wlan\n"
+		"\n"
+		"[zone dmz]\n"
+		"interface = eth4\n"
+		"mode = monitor\n"
+		"quarantine = 192.0.2.200\n";
+	char path[128], link[128], other[128];
+	struct error err = { 0 };
+	struct config *cfg, *back;
+	struct zone *z;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/save.conf", tmpdir);
+	write_file(path, original);
+	chmod(path, 0644);
+	cfg = config_load(path, &err);
+	if (!ok(cfg != NULL, "save: the original loads"))
+		return printf("#   %s\n", err.text), (void)0;
+	config_relay_remove(cfg, NULL, "203.0.113.11", &err);
+	config_relay_add(cfg, NULL, "203.0.113.12", &err);
+	cfg->confirm = 30;
+	z = config_zone(cfg, "lan");
+	z->mode = MODE_LOG;
+	z->protect_gateway = true;
+	config_zone_remove(cfg, "guest", &err);
+	z = config_zone_add(cfg, "dmz", "eth4", &err);
+	config_quarantine_add(z, "192.0.2.200", &err);
+	if (geteuid() == 0)
+		ok(chown(path, 65534, 65534) == 0, "save: original given to nobody");
+	if (!ok(config_save(cfg, path, &err) == 0, "save: config_save succeeds"))
+		printf("#   %s\n", err.text);
+	is_str(slurp(path), expected, "save: comments kept, values rewritten in place, keys and "
+				      "zones added and removed");
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "save: mode 0600 after save");
+	if (geteuid() == 0)
+		ok(st.st_uid == 65534 && st.st_gid == 65534, "save: owner kept");
+	back = config_load(path, &err);
+	ok(back && config_equal(cfg, back), "save: load -> edit -> save -> load gives an equal "
+					    "config");
+
+	/* Saving an unchanged config writes the same bytes. */
+	if (back) {
+		ok(config_save(back, path, &err) == 0 && strcmp(slurp(path), expected) == 0,
+		   "save: an unchanged config is written byte for byte");
+	}
+	config_free(back);
+
+	/* Long lists wrap onto indented lines that read back. */
+	z = config_zone(cfg, "lan");
+	for (int i = 0; i < 20; i++) {
+		char dev[64];
+
+		snprintf(dev, sizeof(dev), "00:02:2d:11:22:%02x 192.0.2.%d", i, 10 + i);
+		config_device_add(z, dev, &err);
+	}
+	ok(config_save(cfg, path, &err) == 0, "save: 20 devices");
+	back = config_load(path, &err);
+	ok(back && config_equal(cfg, back) && strstr(slurp(path), ",\n          00:02:2d"),
+	   "save: a long list wraps and reads back");
+	config_free(back);
+
+	/* A symlink at the path is refused and left alone. */
+	snprintf(link, sizeof(link), "%s/link-save.conf", tmpdir);
+	ok(symlink(path, link) == 0, "save: symlink made");
+	ok(config_save(cfg, link, &err) == -1 && strstr(err.text, "symbolic link"),
+	   "save: a symlink is refused: %s", err.text);
+	ok(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "save: the symlink is untouched");
+
+	/* An invalid config is never written. */
+	snprintf(cfg->wan[0], sizeof(cfg->wan[0]), "eth1");
+	ok(config_save(cfg, path, &err) == -1 && strstr(err.text, "WAN interface") &&
+		   strcmp(slurp(path), expected) != 0 && strstr(slurp(path), "wan = eth0"),
+	   "save: an invalid config is refused, the file unchanged");
+	snprintf(cfg->wan[0], sizeof(cfg->wan[0]), "eth0");
+
+	/* Without a source text (built in memory) the save is a fresh file that reads back. */
+	free(cfg->source);
+	cfg->source = NULL;
+	snprintf(other, sizeof(other), "%s/fresh.conf", tmpdir);
+	ok(config_save(cfg, other, &err) == 0, "save: fresh file written");
+	back = config_load(other, &err);
+	ok(back && config_equal(cfg, back), "save: the fresh file reads back equal");
+	config_free(back);
+	config_free(cfg);
+
+	/* CRLF files stay CRLF. */
+	write_file(path, "[general]\r\nwan = eth0\r\n[zone lan]\r\ninterface = eth1\r\n");
+	cfg = config_load(path, &err);
+	if (cfg) {
+		config_zone(cfg, "lan")->mode = MODE_BLOCK;
+		ok(config_save(cfg, path, &err) == 0 &&
+			   strcmp(slurp(path), "[general]\r\nwan = eth0\r\n[zone lan]\r\n"
+					       "interface = eth1\r\nmode = block\r\n") == 0,
+		   "save: CRLF kept");
+	}
+	config_free(cfg);
+
+	/* The example survives a round trip with every comment. */
+	cfg = config_load("conf/smtpguard.conf", &err);
+	if (cfg) {
+		snprintf(other, sizeof(other), "%s/example.conf", tmpdir);
+		ok(config_save(cfg, other, &err) == 0, "save: example saved");
+		ok(strcmp(slurp(other), cfg->source) == 0, "save: the example is kept byte for byte");
+	}
+	config_free(cfg);
+}
+
+int main(void)
+{
+	char cmd[128];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_config.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_catalogue();
+	test_accepted();
+	test_example_documents_every_key();
+	test_load_files();
+	test_misc_parsers();
+	test_edits();
+	test_resolve();
+	test_save();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmpdir);
+	return tap_done();
+}
