@@ -17,10 +17,11 @@
  * FORWARD rules.  Every rule of a zone chain names ZI as -i (outbound)
  * or -o (reply), so the two dispatch directions never mix.
  */
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 
 #include "compile.h"
 
@@ -133,10 +134,10 @@ static const struct mode_layout mode_layouts[MODE_COUNT] = {
 };
 
 /*
- * The W -> ZI dispatch exists for the modes that filter replies and,
- * beyond the brief's layout, whenever the zone quarantines a host of the
- * family: "dropped entirely" must cover connections opened from the WAN
- * to the quarantined host too, not only the ones it opens.
+ * The W -> ZI dispatch exists for the modes that filter replies, and
+ * whenever the zone quarantines a host of the family: a quarantined
+ * host's forwarded traffic is dropped entirely, which must cover the
+ * connections opened to it from the WAN, not only the ones it opens.
  */
 static bool zone_needs_reply(const struct zone *z, int family)
 {
@@ -167,7 +168,8 @@ static int compile_check_limit(const struct config *cfg, struct error *err)
 	} else {
 		return 0;
 	}
-	err->code = EXIT_USAGE;
+	if (err)
+		err->code = EXIT_USAGE;
 	return -1;
 }
 
@@ -205,11 +207,9 @@ static int relays_add_list(struct zone_build *zb, const struct relay *list, size
 			continue;
 		}
 		if (rl->nresolved == 0)
-			return error_set(zb->err, "relay %s (line %u of %s) has no address: "
-						  "its name was not resolved; resolve relay "
-						  "names (config_resolve) before compiling",
-					 rl->text, rl->line,
-					 zb->cfg->path ? zb->cfg->path : "the config");
+			return error_set(zb->err, "relay %s has no address: its name was not "
+						  "resolved; resolve relay names (config_resolve) "
+						  "before compiling", rl->text);
 		for (size_t j = 0; j < rl->nresolved; j++)
 			if (relays_add(zb, &rl->resolved[j], cap) < 0)
 				return -1;
