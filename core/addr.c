@@ -215,13 +215,13 @@ int ifname_check(const char *name, struct error *err)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c <= ' ' || c >= 0x7f || c == '/' || c == ':' || c == ',')
+		if (c <= ' ' || c >= 0x7f || strchr("/:,\"'", c))
 			goto bad;
 	}
 	return 0;
 bad:
 	return error_set(err, "'%s' is not an interface name; use the name `ip link` shows, "
-			      "like eth1 (no '/', ':', ',' or spaces)", name);
+			      "like eth1 (no '/', ':', ',', quotes or spaces)", name);
 }
 
 int zonename_check(const char *name, struct error *err)

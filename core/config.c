@@ -183,10 +183,12 @@ static bool hostname_valid(const char *s)
 	size_t len = strlen(s), label = 0;
 	bool alpha = false;
 
+	if (len > 1 && s[len - 1] == '.')
+		len--;	/* a fully qualified name */
 	if (len == 0 || len > 253)
 		return false;
 	for (size_t i = 0; i <= len; i++) {
-		char c = s[i];
+		char c = i < len ? s[i] : '\0';
 
 		if (c == '.' || c == '\0') {
 			if (label == 0 || s[i - 1] == '-')
@@ -457,17 +459,12 @@ static int set_log_target(const struct config_key *k, struct config *cfg, struct
 	return error_set(err, "'%s' is not a log target; write log (kernel log) or nflog", value);
 }
 
-/* Quotes keep spaces at the ends: inih strips them from a bare value. */
 static int set_log_prefix(const struct config_key *k, struct config *cfg, struct zone *z,
 			  const char *value, struct error *err)
 {
-	char text[LOG_PREFIX_MAX + 3];
+	char text[LOG_PREFIX_MAX + 1];
 	size_t len = strlen(value);
 
-	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
-		value++;
-		len -= 2;
-	}
 	if (len > LOG_PREFIX_MAX)
 		return error_set(err, "the prefix is %zu bytes, more than the %d the kernel's "
 				      "LOG target takes; shorten it",
@@ -1071,14 +1068,38 @@ static const char *key_list(bool zone, char *buf, size_t size)
 	return buf;
 }
 
+/* Each comma-separated item of value to list key k; a trailing ',' is allowed. */
+static int list_add_items(const struct config_key *k, struct config *cfg, struct zone *z,
+			  char *value, unsigned line, struct error *err)
+{
+	char *item = value, *comma;
+
+	for (;;) {
+		comma = strchr(item, ',');
+		if (comma)
+			*comma = '\0';
+		item = trim(item);
+		if (!*item && comma)
+			return error_set(err, "an empty item between commas; remove the extra ','");
+		if (strlen(item) > LIST_ITEM_MAX)
+			return error_set(err, "an item is longer than %d characters; shorten it",
+					 LIST_ITEM_MAX);
+		if (*item && k->add(cfg, z, item, line, err) < 0)
+			return -1;
+		if (!comma)
+			return 0;
+		item = comma + 1;
+	}
+}
+
 static int parser_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parser *p = user;
 	struct zone *z = p->zone >= 0 ? &p->cfg->zones[p->zone] : NULL;
 	const struct config_key *k = NULL;
 	struct error e = { 0 };
-	char keys[256];
-	size_t id;
+	char keys[256], *copy, *v;
+	size_t id, len;
 	int rc;
 
 	if (p->fail_line)
@@ -1098,6 +1119,10 @@ static int parser_key(void *user, const char *section, const char *name, const c
 				   z ? "zone" : "general", key_list(z != NULL, keys, sizeof(keys)));
 	p->key_seen = true;
 	p->map.lines[p->line - 1].key = (int)id;
+	if (p->kind == CONFIG_LINE_CONT && value[0] == '[')
+		return parser_fail(p, "an indented line continues %s; write section headers at "
+				      "the start of the line",
+				   name);
 	if (!k->add && p->kind == CONFIG_LINE_CONT)
 		return parser_fail(p, "%s: this indented line continues %s, which takes one "
 				      "value; remove the indentation or the line",
@@ -1109,33 +1134,21 @@ static int parser_key(void *user, const char *section, const char *name, const c
 		list_reset(p->cfg, id);
 		p->seen[id] = p->line;
 	}
-	if (k->add) {
-		char *copy = strdup(value), *item = copy, *comma;
-
-		if (!copy)
-			return parser_fail(p, "out of memory; free some memory and try again");
-		rc = 0;
-		for (; rc == 0; item = comma + 1) {
-			comma = strchr(item, ',');
-			if (comma)
-				*comma = '\0';
-			item = trim(item);
-			if (!*item && comma)
-				rc = error_set(&e, "an empty item between commas; remove the "
-						   "extra ','");
-			else if (strlen(item) > LIST_ITEM_MAX)
-				rc = error_set(&e, "an item is longer than %d characters; "
-						   "shorten it",
-					       LIST_ITEM_MAX);
-			else if (*item)
-				rc = k->add(p->cfg, z, item, p->line, &e);
-			if (!comma)
-				break;
-		}
-		free(copy);
-	} else {
-		rc = k->set(k, p->cfg, z, value, &e);
+	copy = strdup(value);
+	if (!copy)
+		return parser_fail(p, "out of memory; free some memory and try again");
+	/* Quotes keep spaces at the ends, which inih strips from a bare value. */
+	v = copy;
+	len = strlen(v);
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		v[len - 1] = '\0';
+		v++;
 	}
+	if (k->add)
+		rc = list_add_items(k, p->cfg, z, v, p->line, &e);
+	else
+		rc = k->set(k, p->cfg, z, v, &e);
+	free(copy);
 	if (rc < 0)
 		return parser_fail(p, "%s: %s", name, e.text);
 	return 1;
@@ -1221,9 +1234,10 @@ struct config *config_parse_map(const char *text, size_t len, const char *name,
 	memcpy(p.cfg->source, text, len);
 	p.cfg->source[len] = '\0';
 	rc = ini_parse_stream(parser_read, &p, parser_key, &p);
-	if (rc != 0 && (!p.fail_line || (rc > 0 && (unsigned)rc < p.fail_line))) {
-		if (rc > 0)
-			p.line = (unsigned)rc;
+	if (rc < 0 && !p.fail_line) {
+		parser_fail(&p, "out of memory; free some memory and try again");
+	} else if (rc > 0 && (!p.fail_line || (unsigned)rc < p.fail_line)) {
+		p.line = (unsigned)rc;
 		parser_fail(&p, "this line is neither a [section] header nor a key = value "
 				"setting; fix it, or start it with ';' to make it a comment");
 	}

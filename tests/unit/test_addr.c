@@ -171,6 +171,7 @@ static void test_names(void)
 	ok(ifname_check("eth0:1", &err) == -1, "':' is refused");
 	ok(ifname_check("a/b", &err) == -1, "'/' is refused");
 	ok(ifname_check("..", &err) == -1, "'..' is refused");
+	ok(ifname_check("\"eth0\"", &err) == -1, "quotes are refused");
 	ok(ifname_check("eth\t0", &err) == -1, "a tab is refused");
 	ok(strstr(err.text, "not an interface name") != NULL, "... saying so: %s", err.text);
 

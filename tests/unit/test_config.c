@@ -176,6 +176,10 @@ static void test_catalogue(void)
 	bad("log_prefix empty", GEN "log_prefix = \"\"\n", 3, "the prefix is empty");
 	bad("log_prefix with a control", GEN "log_prefix = a\tb\n", 3, "printable ASCII");
 	bad("relative log file", GEN "log_files = kern.log\n", 3, "not an absolute path");
+	bad("indented header", GEN "relays = 203.0.113.10\n  [zone lan]\n", 4,
+	    "an indented line continues relays; write section headers at the start");
+	bad("unbalanced quote in a name", GEN "[zone lan]\ninterface = \"eth1\n", 4,
+	    "not an interface name");
 	bad("interface too long", GEN "[zone lan]\ninterface = abcdefghijklmnop\n", 4,
 	    "must be 1..15 characters");
 
@@ -289,6 +293,13 @@ static void test_accepted(void)
 		is_int(cfg->zones[0].mode, MODE_RATEBAN, "rateban");
 		ok(cfg->zones[0].protect_gateway, "On is yes");
 	}
+	config_free(cfg);
+
+	cfg = good("quoted values", "[general]\nwan = \"eth0, eth3\"\n"
+				    "relays = \"smtp.example.net.\"\n");
+	if (cfg)
+		ok(cfg->nwan == 2 && strcmp(cfg->wan[1], "eth3") == 0 && cfg->relays[0].is_name,
+		   "quotes around any value are dropped; a fully qualified name is a name");
 	config_free(cfg);
 
 	cfg = good("quoted prefix", GEN "log_prefix = \"SMTPGUARD \"   ; keep the space\n");
