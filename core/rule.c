@@ -393,8 +393,8 @@ struct rule *ruleset_add_rule(struct ruleset *rs, const struct rule *r)
 }
 
 /*
- * Write "<head> CHAIN[ POS]<body>\n" for rule r: head "-A"/"-I"/"-C",
- * pos 0 for none.  prefix goes before it (the sh command), may be "".
+ * Write "<prefix><head> CHAIN[ POS]<body>" for rule r, no line end:
+ * head "-A", "-I" or "-C", pos 0 for none, prefix the sh command or "".
  */
 static int rule_write(const struct rule *r, enum quote_style style, const char *prefix,
 		      const char *head, unsigned pos, FILE *out)
@@ -420,8 +420,6 @@ static int rule_write(const struct rule *r, enum quote_style style, const char *
  */
 int ruleset_write_restore(const struct ruleset *rs, FILE *out)
 {
-	unsigned pos_input = 0, pos_forward = 0;
-
 	fprintf(out,
 		"# smtpguard ruleset for %s --noflush.\n"
 		"# Declaring a chain flushes it; the jumps are inserted, not checked for:\n"
@@ -432,13 +430,16 @@ int ruleset_write_restore(const struct ruleset *rs, FILE *out)
 		fprintf(out, ":%s - [0:0]\n", rs->chains[i]);
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = &rs->rules[i];
+		unsigned pos = 1;
 		int rc;
 
-		if (chain_is_own(r->chain))
+		if (chain_is_own(r->chain)) {
 			rc = rule_write(r, QUOTE_SAVE, "", "-A", 0, out);
-		else
-			rc = rule_write(r, QUOTE_SAVE, "", "-I", strcmp(r->chain, "INPUT") == 0 ?
-				++pos_input : ++pos_forward, out);
+		} else {
+			for (size_t j = 0; j < i; j++)
+				pos += strcmp(rs->rules[j].chain, r->chain) == 0;
+			rc = rule_write(r, QUOTE_SAVE, "", "-I", pos, out);
+		}
 		if (rc < 0 || fputc('\n', out) == EOF)
 			return -1;
 	}

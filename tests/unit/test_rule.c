@@ -326,6 +326,38 @@ static void test_ruleset(void)
 	is_int(rs.nrules + rs.nchains, 0, "freed ruleset is empty");
 }
 
+/* Several jumps in one built-in chain keep their order: -I CHAIN 1, 2, ... per chain. */
+static void test_restore_positions(void)
+{
+	static const char *const chains[] = { "FORWARD", "INPUT", "FORWARD" };
+	struct ruleset rs;
+	struct rule r;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ruleset_init(&rs, AF_INET);
+	ruleset_add_chain(&rs, CHAIN_FWD);
+	for (size_t i = 0; i < 3; i++) {
+		r = base(AF_INET, chains[i]);
+		r.target = TARGET_JUMP;
+		snprintf(r.jump, sizeof(r.jump), CHAIN_FWD);
+		snprintf(r.in, sizeof(r.in), "eth%zu", i);
+		ruleset_add_rule(&rs, &r);
+	}
+	f = open_memstream(&text, &len);
+	ruleset_write_restore(&rs, f);
+	fclose(f);
+	is_str(strstr(text, "-I"),
+	       "-I FORWARD 1 -i eth0 -j SMTPGUARD-FWD\n"
+	       "-I INPUT 1 -i eth1 -j SMTPGUARD-FWD\n"
+	       "-I FORWARD 2 -i eth2 -j SMTPGUARD-FWD\n"
+	       "COMMIT\n",
+	       "jump positions counted per built-in chain");
+	free(text);
+	ruleset_free(&rs);
+}
+
 int main(void)
 {
 	test_ip_part();
@@ -336,5 +368,6 @@ int main(void)
 	test_ipv6();
 	test_small_buffer();
 	test_ruleset();
+	test_restore_positions();
 	return tap_done();
 }
