@@ -7,9 +7,9 @@
  * pipeline could not: a per-source summary and the number of lines that
  * carried the prefix but were not written by the kernel.
  *
- * Files are read through zlib (gzread reads plain files unchanged), in
- * fixed-size chunks; a line longer than the buffer is parsed from its
- * first REPORT_LINE_MAX bytes and the rest skipped.
+ * Files are read through zlib (gzread reads plain files unchanged) into
+ * a bounded line buffer; a line longer than REPORT_LINE_MAX is parsed
+ * from its start and the rest skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "json.h"
+#include "linebuf.h"
 #include "report.h"
 #include "sanitize.h"
 
@@ -42,7 +43,7 @@ struct report {
 	time_t day_start, day_end;
 	struct hit_stats *stats;
 	uint64_t hits, untrusted, malformed;
-	char *buf;			/* REPORT_LINE_MAX + 1 */
+	struct linebuf lines;
 };
 
 static time_t day_time(int year, int month, int day)
@@ -208,8 +209,8 @@ struct report *report_new(const struct report_options *opts, FILE *out, struct e
 	if (!r->ctx.prefix || !r->ctx.prefix[0])
 		r->ctx.prefix = DEFAULT_PREFIX;
 	r->stats = hit_stats_new(REPORT_MAX_SOURCES, REPORT_MAX_PAIRS);
-	r->buf = malloc(REPORT_LINE_MAX + 1);
-	if (!r->stats || !r->buf || r->day_start == (time_t)-1) {
+	if (!r->stats || linebuf_init(&r->lines, REPORT_LINE_MAX) < 0 ||
+	    r->day_start == (time_t)-1) {
 		report_free(r);
 		error_set(err, "report: out of memory");
 		return NULL;
@@ -243,12 +244,15 @@ void report_add_line(struct report *r, const char *line, size_t len)
 	}
 }
 
+static void report_line(void *arg, const char *line, size_t len)
+{
+	report_add_line(arg, line, len);
+}
+
 int report_add_file(struct report *r, const char *path, struct error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-	size_t have = 0;
-	bool skipping = false;
 	gzFile gz;
 	int n, zerr;
 
@@ -261,26 +265,16 @@ int report_add_file(struct report *r, const char *path, struct error *err)
 		return error_set(err, "report: cannot read %s: out of memory", path);
 	}
 	gzbuffer(gz, 128 * 1024);
-	while ((n = gzread(gz, r->buf + have, (unsigned)(REPORT_LINE_MAX - have))) > 0) {
-		char *p = r->buf, *end = r->buf + have + n, *nl;
+	for (;;) {
+		size_t room;
+		char *at = linebuf_space(&r->lines, &room);
 
-		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-			if (!skipping)
-				report_add_line(r, p, (size_t)(nl - p));
-			skipping = false;
-			p = nl + 1;
-		}
-		have = (size_t)(end - p);
-		if (have == REPORT_LINE_MAX) {
-			/* an over-long line: parse its start, skip to its end */
-			if (!skipping)
-				report_add_line(r, p, have);
-			skipping = true;
-			have = 0;
-		} else if (p != r->buf) {
-			memmove(r->buf, p, have);
-		}
+		n = gzread(gz, at, (unsigned)room);
+		if (n <= 0)
+			break;
+		linebuf_commit(&r->lines, (size_t)n, report_line, r);
 	}
+	linebuf_finish(&r->lines, report_line, r);
 	/* A truncated gzip file ends with Z_BUF_ERROR after the data it had. */
 	gzerror(gz, &zerr);
 	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
@@ -293,8 +287,6 @@ int report_add_file(struct report *r, const char *path, struct error *err)
 		gzclose(gz);
 		return -1;
 	}
-	if (have && !skipping)
-		report_add_line(r, r->buf, have);
 	gzclose(gz);
 	return 0;
 }
@@ -480,6 +472,6 @@ void report_free(struct report *r)
 	if (!r)
 		return;
 	hit_stats_free(r->stats);
-	free(r->buf);
+	linebuf_free(&r->lines);
 	free(r);
 }
