@@ -147,17 +147,18 @@ static bool zone_needs_reply(const struct zone *z, int family)
 /* The kernel's limit match holds a period of at least 1 and a burst that refills within a day. */
 static int compile_check_limit(const struct config *cfg, struct error *err)
 {
+	const char *file = cfg->path ? cfg->path : "the config";
 	uint32_t period = rule_limit_period(&cfg->log_limit);
 	char rate[32];
 
 	rate_format(&cfg->log_limit, rate, sizeof(rate));
 	if (period == 0) {
-		error_set(err, "log_limit %s is faster than the kernel's limit match can count "
-			       "(at most 10000/second); use a lower log_limit", rate);
+		error_set(err, "%s: log_limit %s is faster than the kernel's limit match can "
+			       "count (at most 10000/second); use a lower log_limit", file, rate);
 	} else if ((uint64_t)period * cfg->log_burst > LIMIT_DAY) {
-		error_set(err, "log_limit %s with log_burst %u is more than the kernel's limit "
-			       "match holds (the burst must refill within a day); lower "
-			       "log_burst or raise log_limit", rate, cfg->log_burst);
+		error_set(err, "%s: log_limit %s with log_burst %u is more than the kernel's "
+			       "limit match holds (the burst must refill within a day); lower "
+			       "log_burst or raise log_limit", file, rate, cfg->log_burst);
 	} else {
 		return 0;
 	}
