@@ -114,6 +114,22 @@ void fw_table_delete_chain(struct fw_table *t, size_t chain)
 	t->nchains--;
 }
 
+int fw_table_init_empty(struct fw_table *t, int family)
+{
+	static const char *const builtins[] = { "INPUT", "FORWARD", "OUTPUT" };
+
+	memset(t, 0, sizeof(*t));
+	t->family = family;
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(*builtins); i++) {
+		if (fw_table_add_chain(t, builtins[i], "ACCEPT", 0, 0, false) < 0) {
+			fw_table_free(t);
+			return -1;
+		}
+	}
+	fw_table_finish(t);
+	return 0;
+}
+
 void fw_rule_target(const char *text, char *buf, size_t size)
 {
 	const char *p = text;

@@ -23,17 +23,9 @@
 
 #define FW_FILE_LINE_MAX 4096
 
-static const char *const fw_file_builtins[] = { "INPUT", "FORWARD", "OUTPUT" };
-
 static const char *fw_file_path(void)
 {
 	return getenv("SMTPGUARD_FAKE_TABLE");
-}
-
-static int fw_file_nomem(struct fw_table *t, struct error *err)
-{
-	fw_table_free(t);
-	return error_set(err, "out of memory reading the fake table");
 }
 
 /* "[p:b]" at s: the counters and the rest after it, or NULL. */
@@ -120,9 +112,12 @@ static int fw_file_read_path(const char *path, struct fw_table *out, struct erro
 	}
 	if (f)
 		fclose(f);
-	for (size_t i = 0; !seen_filter && i < sizeof(fw_file_builtins) / sizeof(*fw_file_builtins); i++)
-		if (fw_table_add_chain(out, fw_file_builtins[i], "ACCEPT", 0, 0, false) < 0)
-			return fw_file_nomem(out, err);
+	if (!seen_filter) {
+		fw_table_free(out);
+		if (fw_table_init_empty(out, AF_INET) < 0)
+			return error_set(err, "out of memory reading the fake table");
+		return 0;
+	}
 	fw_table_finish(out);
 	return 0;
 }

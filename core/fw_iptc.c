@@ -283,13 +283,19 @@ static int fw_iptc_filter_exists(void)
 	return found;
 }
 
+static int fw_iptc_need_root(struct error *err, const char *what)
+{
+	return error_set(err, "need root (CAP_NET_ADMIN) to %s the firewall; run smtpguard as root",
+			 what);
+}
+
 static struct xtc_handle *fw_iptc_open(const char *what, struct error *err)
 {
 	struct xtc_handle *h;
 	int e;
 
 	if (!fw_iptc_has_net_admin()) {
-		error_set(err, "need root (CAP_NET_ADMIN) to %s the firewall; run smtpguard as root", what);
+		fw_iptc_need_root(err, what);
 		return NULL;
 	}
 	if (fw_iptc_xtables_init(err) < 0)
@@ -302,7 +308,7 @@ static struct xtc_handle *fw_iptc_open(const char *what, struct error *err)
 			       "(%s); load it with 'modprobe ip_tables' or use a kernel that has it",
 			  what, iptc_strerror(e));
 	else if (e == EPERM || e == EACCES)
-		error_set(err, "need root (CAP_NET_ADMIN) to %s the firewall; run smtpguard as root", what);
+		fw_iptc_need_root(err, what);
 	else
 		error_set(err, "cannot open the iptables filter table to %s it: %s", what,
 			  iptc_strerror(e));
@@ -311,7 +317,6 @@ static struct xtc_handle *fw_iptc_open(const char *what, struct error *err)
 
 static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
 {
-	static const char *const builtins[] = { "INPUT", "FORWARD", "OUTPUT" };
 	struct xtc_handle *h;
 	int rc;
 
@@ -320,16 +325,9 @@ static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
 	if (fw_iptc_filter_exists() <= 0) {
 		/* iptc_init would create the table: report the empty one it would be. */
 		if (!fw_iptc_has_net_admin())
-			return error_set(err, "need root (CAP_NET_ADMIN) to read the firewall; "
-					      "run smtpguard as root");
-		memset(out, 0, sizeof(*out));
-		out->family = AF_INET;
-		for (size_t i = 0; i < sizeof(builtins) / sizeof(*builtins); i++)
-			if (fw_table_add_chain(out, builtins[i], "ACCEPT", 0, 0, false) < 0) {
-				fw_table_free(out);
-				return error_set(err, "out of memory reading the firewall");
-			}
-		fw_table_finish(out);
+			return fw_iptc_need_root(err, "read");
+		if (fw_table_init_empty(out, AF_INET) < 0)
+			return error_set(err, "out of memory reading the firewall");
 		return 0;
 	}
 	if (!(h = fw_iptc_open("read", err)))
@@ -684,8 +682,7 @@ static int fw_iptc_apply(const struct ruleset *rs, struct plan *done, struct err
 	if (rs->family != AF_INET)
 		return error_set(err, "only IPv4 rulesets can be applied; compile for AF_INET");
 	if (!fw_iptc_has_net_admin())
-		return error_set(err, "need root (CAP_NET_ADMIN) to change the firewall; "
-				      "run smtpguard as root");
+		return fw_iptc_need_root(err, "change");
 	if (xlock_acquire(&lock, err) < 0)
 		return -1;
 	plan_init(&p);

@@ -63,6 +63,8 @@ int fw_table_insert_rule(struct fw_table *t, size_t chain, size_t pos, const cha
 			 uint64_t packets, uint64_t bytes);
 void fw_table_delete_rule(struct fw_table *t, size_t chain, size_t pos);
 void fw_table_delete_chain(struct fw_table *t, size_t chain);
+/* The table of a host that never loaded the filter table: the three built-in chains, ACCEPT, no rules. */
+int fw_table_init_empty(struct fw_table *t, int family);
 /* Set every rule's own flag and the fingerprint; call once the table is complete. */
 void fw_table_finish(struct fw_table *t);
 /* The chain or target a rule text jumps to ("-j X" / "-g X", quotes respected) into buf, "" if none. */
