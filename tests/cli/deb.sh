@@ -1,0 +1,87 @@
+#!/bin/sh
+# deb.sh - `make deb` builds the Debian package: the files it holds, the
+# config as a 0600 conffile, a unit that is neither enabled nor started on
+# install but stopped on removal, no lintian errors, a binary that runs,
+# dependencies apt can resolve.  Installs debhelper and lintian when they
+# are missing and we are root; without them it fails saying so.
+. tests/lib/tap.sh
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sg-deb.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+VERSION=$(cat VERSION)
+
+installed() { dpkg-query -W -f '${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+missing=
+for p in debhelper lintian dpkg-dev; do
+	installed "$p" || missing="$missing $p"
+done
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+		</dev/null >"$TMP/apt.log" 2>&1 || { apt-get update -q >/dev/null 2>&1 &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+			</dev/null >"$TMP/apt.log" 2>&1; }
+	missing=
+	for p in debhelper lintian dpkg-dev; do
+		installed "$p" || missing="$missing $p"
+	done
+fi
+if [ -n "$missing" ]; then
+	fail "Debian packaging tools" "not run: missing$missing (apt-get install$missing as root)"
+	done_testing
+	exit 1
+fi
+
+if make --no-print-directory deb DEB_DIR="$TMP/deb" >"$TMP/build.log" 2>&1; then
+	ok "make deb"
+else
+	fail "make deb" "$(tail -30 "$TMP/build.log")"
+fi
+DEB=$TMP/deb/smtpguard_${VERSION}_$(dpkg --print-architecture).deb
+if [ ! -f "$DEB" ]; then
+	fail "the package $(basename "$DEB") was built" "$(ls -l "$TMP/deb" 2>&1)"
+	done_testing
+	exit 1
+fi
+ok "the package $(basename "$DEB") was built"
+
+contents=$(dpkg-deb -c "$DEB" | awk '{ print $1, $6 }')
+for f in ./usr/sbin/smtpguard ./usr/share/man/man8/smtpguard.8.gz ./usr/share/man/man5/smtpguard.conf.5.gz \
+	./usr/share/bash-completion/completions/smtpguard ./lib/systemd/system/smtpguard.service \
+	./usr/share/doc/smtpguard/README.Debian; do
+	if printf '%s\n' "$contents" | grep -q " $f\$"; then ok "package holds $f"; else fail "package holds $f" "$contents"; fi
+done
+is "$(printf '%s\n' "$contents" | grep ' ./etc/smtpguard/smtpguard.conf$')" \
+	"-rw------- ./etc/smtpguard/smtpguard.conf" "package holds the config, mode 0600"
+
+dpkg-deb -e "$DEB" "$TMP/control"
+is "$(cat "$TMP/control/conffiles")" "/etc/smtpguard/smtpguard.conf" "the config is the conffile"
+# An enable is only allowed inside the "if ... was-enabled" block (re-enabling on upgrade).
+if grep -q 'deb-systemd-invoke' "$TMP/control/postinst" || ! awk '
+	/was-enabled/ { guard = NR }
+	/deb-systemd-helper enable/ && (!guard || NR - guard > 3) { bad = 1 }
+	END { exit bad }' "$TMP/control/postinst"; then
+	fail "postinst neither starts nor enables the unit" "$(cat "$TMP/control/postinst")"
+else
+	ok "postinst neither starts nor enables the unit"
+fi
+check "postinst enables only a unit the admin had enabled" grep -q 'deb-systemd-helper --quiet was-enabled' "$TMP/control/postinst"
+check "prerm stops the unit on removal" grep -q 'deb-systemd-invoke stop smtpguard.service' "$TMP/control/prerm"
+
+dpkg-deb -x "$DEB" "$TMP/root"
+is "$("$TMP/root/usr/sbin/smtpguard" --version 2>&1)" "smtpguard $VERSION" "the packaged binary runs"
+is "$(grep '^ExecStart=' "$TMP/root/lib/systemd/system/smtpguard.service")" "ExecStart=/usr/sbin/smtpguard apply" \
+	"the packaged unit runs /usr/sbin/smtpguard"
+check "the packaged config is the example" cmp conf/smtpguard.conf "$TMP/root/etc/smtpguard/smtpguard.conf"
+
+lint=$(lintian "$DEB" 2>&1 | grep -v '^running with root privileges')
+errors=$(printf '%s\n' "$lint" | grep '^E:')
+is "$errors" "" "lintian reports no errors"
+[ -n "$lint" ] && diag "lintian: $lint"
+
+if out=$(apt-get install -s "$DEB" 2>&1); then
+	ok "apt can resolve the package's dependencies (apt-get install -s)"
+else
+	fail "apt can resolve the package's dependencies (apt-get install -s)" "$out"
+fi
+diag "not installed for real: dpkg -i here would change this machine's /etc/smtpguard"
+
+done_testing
