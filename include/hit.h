@@ -99,9 +99,8 @@ enum hit_result hit_parse_line(const char *line, size_t len, enum hit_format for
 
 /*
  * Parse only the packet part: "PREFIX IN=... OUT=... SRC=... DST=...",
- * as a LOG line carries it after the header and NFLOG after the
- * prefix.  Used by the parser and by the NFLOG source.  Sets the zone
- * and action from ctx; leaves time, format and trusted to the caller.
+ * as a LOG line carries it after its header.  Sets the zone and action
+ * from ctx; leaves time, format and trusted to the caller.
  */
 enum hit_result hit_parse_packet(const char *msg, size_t len, const struct hit_context *ctx,
 				 struct hit *out);
