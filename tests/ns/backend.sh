@@ -108,6 +108,15 @@ else
 		"$(diff "$NS_DIR/save-c" "$NS_DIR/read")"
 fi
 
+# Without the extension libraries a rule is still listed, never dropped from the read.
+out=$(XTABLES_LIBDIR=$NS_DIR/no-extensions drv read)
+is "$?" 0 "read works when no extension library can be loaded"
+is "$(printf '%s\n' "$out" | grep -c '^\[')" "$(grep -c '^\[' "$NS_DIR/read")" "... and lists every rule"
+case $out in
+*"-A INPUT -i eth2 -p tcp -m tcp (unknown match) -j SMTPGUARD-IN"*) ok "... marking what it cannot render" ;;
+*) fail "... marking what it cannot render" "$out" ;;
+esac
+
 # Traffic through our rules, then the same ruleset again: nothing changes, counters stay.
 lan socat -T1 /dev/null TCP4:203.0.113.25:25,connect-timeout=1 >/dev/null 2>&1
 wlan socat -T1 /dev/null TCP4:203.0.113.25:25,connect-timeout=1 >/dev/null 2>&1
