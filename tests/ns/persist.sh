@@ -130,4 +130,16 @@ as_applied "ExecStart applied the rules"
 run_ok "ExecReload: $reload" gw $reload -c "$CONF"
 as_applied "ExecReload on an applied table changes nothing"
 
+# --- the unit's sandbox as far as a namespace can show it: its capability
+# bounding set and no_new_privs are enough for remove and apply
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' conf/smtpguard.service | tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
+sandbox() { gw setpriv --bounding-set=-all,+"$(echo "$caps" | sed 's/,/,+/g')" --no-new-privs "$@"; }
+if [ "$caps" = "net_admin,net_raw" ]; then ok "unit bounds capabilities to CAP_NET_ADMIN CAP_NET_RAW"; else fail "unit bounds capabilities to CAP_NET_ADMIN CAP_NET_RAW" "$caps"; fi
+# shellcheck disable=SC2086
+run_ok "ExecStop within the unit's capabilities" sandbox $stop -c "$CONF"
+is "$(own)" "" "ExecStop within the unit's capabilities removed the own rules"
+# shellcheck disable=SC2086
+run_ok "ExecStart within the unit's capabilities" sandbox $start -c "$CONF"
+as_applied "ExecStart within the unit's capabilities applied the rules"
+
 done_testing
