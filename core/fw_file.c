@@ -137,7 +137,7 @@ static int fw_file_read(int family, struct fw_table *out, struct error *err)
 static int fw_file_splice(struct fw_table *t, const struct ruleset *rs, const struct plan *p,
 			  struct error *err)
 {
-	char text[2048];
+	char text[RULE_TEXT_MAX];
 
 	if (p->jumps_change) {
 		for (size_t c = 0; c < t->nchains; c++)

@@ -12,8 +12,6 @@
 
 #include "plan.h"
 
-#define PLAN_RULE_TEXT_MAX 2048
-
 void plan_init(struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -84,7 +82,7 @@ static void plan_texts_free(struct plan_texts *t)
 static int plan_texts_of(const struct ruleset *rs, const char *chain, struct plan_texts *out,
 			 struct error *err)
 {
-	char buf[PLAN_RULE_TEXT_MAX];
+	char buf[RULE_TEXT_MAX];
 
 	out->v = NULL;
 	out->n = 0;
@@ -97,7 +95,7 @@ static int plan_texts_of(const struct ruleset *rs, const char *chain, struct pla
 		if (rule_format_save(r, buf, sizeof(buf)) < 0) {
 			plan_texts_free(out);
 			return error_set(err, "a rule of chain %s is longer than %d characters; "
-					      "shorten the zone's lists", chain, PLAN_RULE_TEXT_MAX);
+					      "shorten the zone's lists", chain, RULE_TEXT_MAX);
 		}
 		v = realloc(out->v, (out->n + 1) * sizeof(*v));
 		if (!v || !(v[out->n] = strdup(buf))) {

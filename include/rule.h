@@ -23,6 +23,7 @@
 #define CHAIN_FWD "SMTPGUARD-FWD"
 #define CHAIN_IN "SMTPGUARD-IN"
 #define RECENT_NAME_MAX 199
+#define RULE_TEXT_MAX 2048		/* room for any rule_format_save line */
 
 enum rule_target {
 	TARGET_RETURN,
