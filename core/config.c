@@ -1274,7 +1274,12 @@ struct config *config_load(const char *path, struct error *err)
 			  path, strerror(errno));
 		return usage_error(err), NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
+	if (fstat(fd, &st) < 0) {
+		error_set(err, "cannot read %s: %s; check the file", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
 		if (S_ISDIR(st.st_mode))
 			place_error(err, path, 0, "is a directory; give the config file, like "
 						  "%s/smtpguard.conf",
