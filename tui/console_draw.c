@@ -26,24 +26,35 @@ enum part { PART_STATUS, PART_MESSAGE, PART_HINTS, PART_COUNT };
 
 static WINDOW *area_win[AREA_COUNT], *part_win[PART_COUNT];
 static int layout_lines, layout_cols;
-static size_t layout_zrows;	/* the zones area is sized to its rows when it can be */
+static size_t layout_zrows, layout_rrows;	/* zones and rules are sized to their rows when they can be */
 
-struct area_info {
-	const char *title;
-	const char *columns;	/* column headings after the title */
-	int weight_min;		/* rows including the title */
+/* Column layouts, shared by the heading row and the data rows. */
+#define ZONES_FMT "%-12s %-11s %-5s %-24s %7s %7s"
+#define RULES_HEAD_FMT "%8s %8s %6s  %s"
+#define HITS_FMT "%-8.8s %-8.8s %-15s %-17.17s %-15s"
+#define HITS_ACTION_X 68
+#define OFFENDERS_FMT "%-15s %-12s %6s  %s"
+
+static const char *const area_titles[AREA_COUNT] = {
+	[AREA_ZONES] = "1 Zones and interfaces",
+	[AREA_RULES] = "2 Rules",
+	[AREA_HITS] = "3 Port-25 hits",
+	[AREA_OFFENDERS] = "4 Offenders",
 };
 
-static const struct area_info areas[AREA_COUNT] = {
-	[AREA_ZONES] = { .title = "1 Zones and interfaces",
-			 .columns = "NAME         ROLE        LINK  ADDRESSES                  RX/s    TX/s" },
-	[AREA_RULES] = { .title = "2 Rules",
-			 .columns = "    PKTS    BYTES  PKT/S  RULE (* own, others read-only)" },
-	[AREA_HITS] = { .title = "3 Port-25 hits",
-			.columns = "TIME     ZONE     SOURCE          MAC               DESTINATION     ACTION" },
-	[AREA_OFFENDERS] = { .title = "4 Offenders",
-			     .columns = "HOST            ZONE          HITS  STATE" },
-};
+/* The column headings of each area, for the row under its title. */
+static void area_heading(enum area a, char *buf, size_t size)
+{
+	if (a == AREA_ZONES)
+		snprintf(buf, size, ZONES_FMT, "NAME", "ROLE", "LINK", "ADDRESSES", "RX/s", "TX/s");
+	else if (a == AREA_RULES)
+		snprintf(buf, size, RULES_HEAD_FMT, "PKTS", "BYTES", "PKT/S",
+			 "RULE (* own; others dimmed, read-only)");
+	else if (a == AREA_HITS)
+		snprintf(buf, size, HITS_FMT " %s", "TIME", "ZONE", "SOURCE", "MAC", "DESTINATION", "ACTION");
+	else
+		snprintf(buf, size, OFFENDERS_FMT, "HOST", "ZONE", "HITS", "STATE");
+}
 
 /* Bytes of s that fit in cols terminal columns (s is sanitized UTF-8). */
 static size_t text_fit(const char *s, int cols)
@@ -142,68 +153,79 @@ static void layout_free(void)
 }
 
 /*
- * Every area gets a title and two rows; the rest goes round-robin to
- * the areas with more rows than they show, then to rules and hits.
+ * Every area gets a title and two rows (hits three); the rest goes
+ * round-robin to the areas with more rows than they show (counting
+ * their heading row), then to hits and rules.
  */
 static void layout(struct console *c)
 {
-	int avail = LINES - 3, h[AREA_COUNT], y = 1, left;
+	static const int least[AREA_COUNT] = {
+		[AREA_ZONES] = 3, [AREA_RULES] = 3, [AREA_HITS] = 4, [AREA_OFFENDERS] = 3,
+	};
+	int h[AREA_COUNT], y = 1, left = LINES - 3;
 	bool gave = true;
 
 	layout_free();
-	if (avail < 4 * 2)
-		avail = 4 * 2;
-	for (int a = 0; a < AREA_COUNT; a++)
-		h[a] = 2;
-	left = avail - 4 * 2;
-	if (left >= 4)
-		for (int a = 0; a < AREA_COUNT; a++, left--)
-			h[a]++;
+	for (int a = 0; a < AREA_COUNT; a++) {
+		h[a] = least[a];
+		left -= least[a];
+	}
 	while (left > 0 && gave) {
 		gave = false;
 		for (int a = 0; a < AREA_COUNT && left > 0; a++) {
-			if ((size_t)(h[a] - 1) < c->view[a].rows) {
+			if ((size_t)(h[a] - 2) < c->view[a].rows) {
 				h[a]++, left--;
 				gave = true;
 			}
 		}
 	}
-	for (int a = AREA_RULES; left > 0; a = a == AREA_RULES ? AREA_HITS : AREA_RULES)
+	for (int a = AREA_HITS; left > 0; a = a == AREA_HITS ? AREA_RULES : AREA_HITS)
 		h[a]++, left--;
 	for (int a = 0; a < AREA_COUNT; a++) {
 		area_win[a] = newwin(h[a], COLS, y, 0);
-		c->view[a].height = h[a] - 1;
 		y += h[a];
+		if (!area_win[a])
+			console_die("cannot lay out the screen (%dx%d)", COLS, LINES);
 	}
 	part_win[PART_STATUS] = newwin(1, COLS, 0, 0);
 	part_win[PART_MESSAGE] = newwin(1, COLS, LINES - 2, 0);
 	part_win[PART_HINTS] = newwin(1, COLS, LINES - 1, 0);
-	for (int a = 0; a < AREA_COUNT; a++)
-		if (!area_win[a])
-			console_die("the terminal is too small (%dx%d); 80x24 is the least", COLS, LINES);
 	for (int p = 0; p < PART_COUNT; p++)
 		if (!part_win[p])
-			console_die("the terminal is too small (%dx%d); 80x24 is the least", COLS, LINES);
+			console_die("cannot lay out the screen (%dx%d)", COLS, LINES);
 	layout_lines = LINES;
 	layout_cols = COLS;
 	layout_zrows = c->nzrows;
+	layout_rrows = c->nrrows;
 }
 
 /* ---- areas ---- */
 
-static void draw_title(struct console *c, WINDOW *w, enum area a, const char *extra)
+/*
+ * The title row (highlighted when the area is selected), extra text at
+ * its right, and the column headings when the area has room for them.
+ * Sets the view's content height; returns the first content row.
+ */
+static int draw_title(struct console *c, WINDOW *w, enum area a, const char *extra)
 {
 	attr_t attr = c->area == a ? style(c, 1, A_REVERSE) | A_BOLD : A_BOLD | A_UNDERLINE;
+	int y0 = getmaxy(w) >= 6 ? 2 : 1;
+	char heading[160];
 
 	bar(w, 0, c->area == a ? attr : A_NORMAL);
-	putf(w, 0, 0, attr, "%-24s %s", areas[a].title, areas[a].columns);
+	put(w, 0, 0, attr, area_titles[a]);
 	if (extra && *extra) {
 		int x = getmaxx(w) - (int)strlen(extra) - 1;
-		int used = 25 + (int)strlen(areas[a].columns) + 1;
 
-		if (x > used)
+		if (x > (int)strlen(area_titles[a]) + 2)
 			put(w, 0, x, attr, extra);
 	}
+	if (y0 == 2) {
+		area_heading(a, heading, sizeof(heading));
+		put(w, 1, 0, A_BOLD, heading);
+	}
+	c->view[a].height = getmaxy(w) - y0;
+	return y0;
 }
 
 /* Keep the selection visible; returns the row attribute for row i. */
@@ -269,7 +291,7 @@ static void draw_iface(struct console *c, WINDOW *w, int y, attr_t attr, const s
 		snprintf(rx, sizeof(rx), "%.0f", (double)(it->rx_packets - old->rx_packets) / el);
 		snprintf(tx, sizeof(tx), "%.0f", (double)(it->tx_packets - old->tx_packets) / el);
 	}
-	putf(w, y, 0, attr, "%-12s %-11s %-5s %-24s %7s %7s", it->name,
+	putf(w, y, 0, attr, ZONES_FMT, it->name,
 	     iface_role(c, it->name, role, sizeof(role)),
 	     !it->up ? "down" : it->carrier ? "up" : "nocar", addrs[0] ? addrs : "-", rx, tx);
 }
@@ -292,10 +314,10 @@ static void draw_zones(struct console *c)
 	WINDOW *w = area_win[AREA_ZONES];
 	struct area_view *v = &c->view[AREA_ZONES];
 
-	draw_title(c, w, AREA_ZONES, NULL);
+	int y0 = draw_title(c, w, AREA_ZONES, NULL);
 	view_scroll(v);
-	for (int y = 1; y <= v->height && v->top + (size_t)(y - 1) < c->nzrows; y++) {
-		size_t i = v->top + (size_t)(y - 1);
+	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->nzrows; y++) {
+		size_t i = v->top + (size_t)(y - y0);
 		const struct zrow *r = &c->zrows[i];
 		const struct zone *z = r->zone >= 0 ? &c->cfg->zones[r->zone] : NULL;
 		attr_t attr = row_attr(c, AREA_ZONES, i);
@@ -354,14 +376,14 @@ static void draw_rules(struct console *c)
 	char sparks[256];
 
 	sparks_format(c, sparks, sizeof(sparks));
-	draw_title(c, w, AREA_RULES, sparks);
+	int y0 = draw_title(c, w, AREA_RULES, sparks);
 	if (!c->have_table) {
-		putf(w, 1, 0, style(c, 2, A_BOLD), "cannot read the filter table: %s", c->table_error);
+		putf(w, y0, 0, style(c, 2, A_BOLD), "cannot read the filter table: %s", c->table_error);
 		return;
 	}
 	view_scroll(v);
-	for (int y = 1; y <= v->height && v->top + (size_t)(y - 1) < c->nrrows; y++) {
-		size_t i = v->top + (size_t)(y - 1);
+	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->nrrows; y++) {
+		size_t i = v->top + (size_t)(y - y0);
 		const struct rrow *r = &c->rrows[i];
 		const struct fw_chain *ch = &c->table.chains[r->chain];
 		attr_t attr = row_attr(c, AREA_RULES, i);
@@ -397,15 +419,15 @@ static void draw_hits(struct console *c)
 			 (unsigned long long)(c->ring ? hit_ring_total(c->ring) : 0), logsource_name(c->source));
 	else
 		snprintf(extra, sizeof(extra), "no live source");
-	draw_title(c, w, AREA_HITS, extra);
+	int y0 = draw_title(c, w, AREA_HITS, extra);
 	v->rows = n;
 	view_scroll(v);
 	if (n == 0) {
-		put(w, 1, 0, A_DIM, c->source_error[0] ? c->source_error : "no port-25 hits yet");
+		put(w, y0, 0, A_DIM, c->source_error[0] ? c->source_error : "no port-25 hits yet");
 		return;
 	}
-	for (int y = 1; y <= v->height && v->top + (size_t)(y - 1) < n; y++) {
-		size_t i = v->top + (size_t)(y - 1);
+	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < n; y++) {
+		size_t i = v->top + (size_t)(y - y0);
 		const struct hit *h = hit_ring_at(c->ring, i);
 		attr_t attr = row_attr(c, AREA_HITS, i);
 		char when[16], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], mac[HIT_MAC_TEXT_MAX + 1];
@@ -421,8 +443,8 @@ static void draw_hits(struct console *c)
 			mac_format(h->src_mac, mac);
 		else
 			snprintf(mac, sizeof(mac), "%s", h->mac[0] ? h->mac : "-");
-		putf(w, y, 0, attr, "%-8.8s %-8.8s %-15s %-17.17s %-15s", when, h->zone[0] ? h->zone : "-", src, mac, dst);
-		put(w, y, 75, attr | (h->action == HIT_ACTION_DROPPED ? style(c, 2, A_BOLD) : A_NORMAL),
+		putf(w, y, 0, attr, HITS_FMT, when, h->zone[0] ? h->zone : "-", src, mac, dst);
+		put(w, y, HITS_ACTION_X, attr | (h->action == HIT_ACTION_DROPPED ? style(c, 2, A_BOLD) : A_NORMAL),
 		    hit_action_names[h->action]);
 	}
 }
@@ -432,17 +454,17 @@ static void draw_offenders(struct console *c)
 	WINDOW *w = area_win[AREA_OFFENDERS];
 	struct area_view *v = &c->view[AREA_OFFENDERS];
 
-	draw_title(c, w, AREA_OFFENDERS, "u unban  Q quarantine");
+	int y0 = draw_title(c, w, AREA_OFFENDERS, "u unban  Q quarantine");
 	view_scroll(v);
 	if (c->noffenders == 0) {
-		put(w, 1, 0, A_DIM, "no banned hosts, no port-25 talkers yet");
+		put(w, y0, 0, A_DIM, "no banned hosts, no port-25 talkers yet");
 		return;
 	}
-	for (int y = 1; y <= v->height && v->top + (size_t)(y - 1) < c->noffenders; y++) {
-		size_t i = v->top + (size_t)(y - 1);
+	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->noffenders; y++) {
+		size_t i = v->top + (size_t)(y - y0);
 		const struct offender *o = &c->offenders[i];
 		attr_t attr = row_attr(c, AREA_OFFENDERS, i);
-		char a[ADDR_TEXT_MAX], state[48];
+		char a[ADDR_TEXT_MAX], state[48], hits[24];
 
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
@@ -453,8 +475,8 @@ static void draw_offenders(struct console *c)
 			snprintf(state, sizeof(state), "banned, %lds left", o->seconds_left);
 		else
 			snprintf(state, sizeof(state), "ban expired");
-		putf(w, y, 0, attr, "%-15s %-12s %6llu  %s", a, o->zone[0] ? o->zone : "-",
-		     (unsigned long long)o->hits, state);
+		human(o->hits, hits, sizeof(hits));
+		putf(w, y, 0, attr, OFFENDERS_FMT, a, o->zone[0] ? o->zone : "-", hits, state);
 	}
 }
 
@@ -625,7 +647,17 @@ static void draw_hints(struct console *c)
 
 void console_draw(struct console *c)
 {
-	if (LINES != layout_lines || COLS != layout_cols || c->nzrows != layout_zrows || !area_win[0])
+	if (LINES < 16 || COLS < 40) {
+		/* too small for the areas: say so until the terminal grows */
+		layout_free();
+		layout_lines = 0;
+		erase();
+		mvprintw(0, 0, "smtpguard: the terminal is %dx%d; 80x24 is the least", COLS, LINES);
+		refresh();
+		return;
+	}
+	if (LINES != layout_lines || COLS != layout_cols || c->nzrows != layout_zrows ||
+	    c->nrrows != layout_rrows || !area_win[0])
 		layout(c);
 	for (int a = 0; a < AREA_COUNT; a++)
 		werase(area_win[a]);
