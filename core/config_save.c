@@ -142,7 +142,7 @@ static void save_rewrite(struct save *s, const char *text, size_t len, const cha
 			 bool list)
 {
 	char line[CONFIG_LINE_MAX + 1];
-	const char *eq, *v, *comment = NULL;
+	const char *eq, *comment = NULL;
 	size_t prefix_len;
 
 	if (len >= sizeof(line))
@@ -152,8 +152,7 @@ static void save_rewrite(struct save *s, const char *text, size_t len, const cha
 	eq = strpbrk(line, "=:");
 	prefix_len = eq ? (size_t)(eq - line) + 1 : len;
 	prefix_len += strspn(line + prefix_len, " \t");
-	v = line + prefix_len;
-	for (const char *c = v + (*v ? 1 : 0); *c; c++) {
+	for (const char *c = eq ? eq + 1 : line + len; *c; c++) {
 		if (*c == ';' && (c[-1] == ' ' || c[-1] == '\t')) {
 			comment = c;
 			break;

@@ -715,6 +715,18 @@ static void test_save(void)
 	config_free(back);
 	config_free(cfg);
 
+	/* An empty list with a comment gets its value before the comment. */
+	write_file(path, "[general]\nwan = eth0\nrelays = ; none yet\n");
+	cfg = config_load(path, &err);
+	if (cfg) {
+		config_relay_add(cfg, NULL, "203.0.113.10", &err);
+		ok(config_save(cfg, path, &err) == 0 &&
+			   strcmp(slurp(path), "[general]\nwan = eth0\nrelays = 203.0.113.10 ; none "
+					       "yet\n") == 0,
+		   "save: a value goes before the comment of an empty key");
+	}
+	config_free(cfg);
+
 	/* CRLF files stay CRLF. */
 	write_file(path, "[general]\r\nwan = eth0\r\n[zone lan]\r\ninterface = eth1\r\n");
 	cfg = config_load(path, &err);
