@@ -135,14 +135,16 @@ static void fw_iptc_print_proto(FILE *out, uint16_t proto, bool invert)
 static void fw_iptc_print_match(const struct ipt_entry *e, const struct xt_entry_match *m)
 {
 	const char *name = m->u.user.name;
-	struct xtables_match *match = xtables_find_match(name, XTF_TRY_LOAD, NULL), *mt;
+	struct xtables_match *match = xtables_find_match(name, XTF_TRY_LOAD, NULL), *mt, *shown;
 
 	if (!match) {
 		printf(" -m %s (unknown match)", name);
 		return;
 	}
+	/* The library of the entry's revision saves it; without one the name still shows. */
 	mt = xtables_find_match_revision(name, XTF_TRY_LOAD, match, m->u.user.revision);
-	printf(" -m %s", (mt ? mt : match)->alias ? (mt ? mt : match)->alias(m) : name);
+	shown = mt ? mt : match;
+	printf(" -m %s", shown->alias ? shown->alias(m) : name);
 	if (mt && mt->save)
 		mt->save(&e->ip, m);
 	else if (match->save)
@@ -153,7 +155,7 @@ static void fw_iptc_print_target(const struct ipt_entry *e, struct xtc_handle *h
 {
 	const char *verdict = iptc_get_target(e, h);
 	const struct xt_entry_target *t = ipt_get_target((struct ipt_entry *)e);
-	struct xtables_target *target, *tg;
+	struct xtables_target *target, *tg, *shown;
 
 	if (!t->u.user.name[0]) {	/* a standard verdict or a jump */
 		if (verdict && *verdict)
@@ -165,7 +167,8 @@ static void fw_iptc_print_target(const struct ipt_entry *e, struct xtc_handle *h
 		return;
 	}
 	tg = xtables_find_target_revision(t->u.user.name, XTF_TRY_LOAD, target, t->u.user.revision);
-	printf(" -j %s", (tg ? tg : target)->alias ? (tg ? tg : target)->alias(t) : verdict);
+	shown = tg ? tg : target;
+	printf(" -j %s", shown->alias ? shown->alias(t) : verdict);
 	if (tg && tg->save)
 		tg->save(&e->ip, t);
 	else if (target->save)
@@ -373,26 +376,27 @@ static void *fw_iptc_add_match(struct fw_iptc_entry *b, const char *name, uint8_
 	return m ? m->data : NULL;
 }
 
+/* An IPv4 address match of the ip part: the address masked, as iptables stores it. */
+static void fw_iptc_addr(const struct addr *a, struct in_addr *addr, struct in_addr *mask)
+{
+	unsigned char bytes[16];
+
+	addr_mask(a, bytes);
+	memcpy(&mask->s_addr, bytes, 4);
+	memcpy(&addr->s_addr, a->bytes, 4);
+	addr->s_addr &= mask->s_addr;
+}
+
 static void fw_iptc_ip(const struct rule *r, struct ipt_ip *ip)
 {
-	unsigned char mask[16];
-
-	if (r->has_src) {
-		addr_mask(&r->src, mask);
-		memcpy(&ip->smsk.s_addr, mask, 4);
-		memcpy(&ip->src.s_addr, r->src.bytes, 4);
-		ip->src.s_addr &= ip->smsk.s_addr;
-		if (r->src_neg)
-			ip->invflags |= IPT_INV_SRCIP;
-	}
-	if (r->has_dst) {
-		addr_mask(&r->dst, mask);
-		memcpy(&ip->dmsk.s_addr, mask, 4);
-		memcpy(&ip->dst.s_addr, r->dst.bytes, 4);
-		ip->dst.s_addr &= ip->dmsk.s_addr;
-		if (r->dst_neg)
-			ip->invflags |= IPT_INV_DSTIP;
-	}
+	if (r->has_src)
+		fw_iptc_addr(&r->src, &ip->src, &ip->smsk);
+	if (r->has_src && r->src_neg)
+		ip->invflags |= IPT_INV_SRCIP;
+	if (r->has_dst)
+		fw_iptc_addr(&r->dst, &ip->dst, &ip->dmsk);
+	if (r->has_dst && r->dst_neg)
+		ip->invflags |= IPT_INV_DSTIP;
 	/* The mask covers the name and its NUL: an exact name, no wildcard. */
 	snprintf(ip->iniface, sizeof(ip->iniface), "%s", r->in);
 	if (r->in[0])
