@@ -3,13 +3,32 @@
 # man pages render without warnings and describe every command, option,
 # config key and exit code; the systemd unit verifies; the bash
 # completion completes commands, options and banned hosts of the config's
-# zones.  Rootless, except that systemd-analyze is installed when missing
-# and we are root.
+# zones.  Rootless, except that groff, man and systemd-analyze are
+# installed when missing and we are root.
 . tests/lib/tap.sh
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sg-install.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 SG=${SMTPGUARD:-./smtpguard}
 VERSION=$(cat VERSION)
+
+# The tools the checks need (Debian packages): installed when missing and we are root.
+tools="groff:groff-base man:man-db systemd-analyze:systemd"
+missing=
+for t in $tools; do
+	command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
+done
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ]; then
+	for _ in 1 2; do
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+			</dev/null >"$TMP/apt.log" 2>&1 && break
+		apt-get update -q >/dev/null 2>&1
+	done
+fi
+for t in $tools; do
+	command -v "${t%%:*}" >/dev/null 2>&1 ||
+		fail "${t%%:*} is available" "not run: the checks that need it fail; apt-get install ${t#*:} as root"
+done
 
 if [ ! -x "$SG" ]; then
 	fail "the binary $SG is built (make smtpguard)"
@@ -74,7 +93,7 @@ for page in doc/smtpguard.8 doc/smtpguard.conf.5; do
 	is "$warn" "" "groff -ww -man: $page has no warnings"
 	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	is "$warn" "" "man --warnings -l: $page has no warnings"
-	text=$(MANWIDTH=80 man -l "$page" 2>/dev/null | col -b)
+	text=$(MANWIDTH=80 man -l "$page" 2>/dev/null )
 	case $text in
 	*NAME*smtpguard*SEE\ ALSO*) ok "man -l renders $page" ;;
 	*) fail "man -l renders $page" "$text" ;;
@@ -83,7 +102,7 @@ for page in doc/smtpguard.8 doc/smtpguard.conf.5; do
 done
 
 # --- smtpguard(8) describes every command and option of --help, and every exit code
-man8=$(MANWIDTH=200 man -l doc/smtpguard.8 2>/dev/null | col -b)
+man8=$(MANWIDTH=200 man -l doc/smtpguard.8 2>/dev/null )
 help=$("$SG" --help)
 commands=$(printf '%s\n' "$help" | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
 [ -n "$commands" ] || fail "--help lists the commands" "$help"
@@ -104,7 +123,7 @@ done
 is "$missing" "" "smtpguard(8) lists exit codes 0 1 2 3"
 
 # --- smtpguard.conf(5) describes every key of the example config
-man5=$(MANWIDTH=200 man -l doc/smtpguard.conf.5 2>/dev/null | col -b)
+man5=$(MANWIDTH=200 man -l doc/smtpguard.conf.5 2>/dev/null )
 keys=$(sed -n 's/^[;#]\{0,1\}\([a-z_]\{1,\}\) *=.*/\1/p' conf/smtpguard.conf | sort -u)
 [ -n "$keys" ] || fail "conf/smtpguard.conf has keys"
 missing=
@@ -116,10 +135,6 @@ is "$missing" "" "smtpguard.conf(5) has an entry for every key of conf/smtpguard
 # --- the unit verifies (installed for real paths under $TMP so its commands exist)
 P=$TMP/prefix
 make --no-print-directory -o smtpguard install PREFIX="$P" SYSCONFDIR="$P/etc" >/dev/null 2>&1
-if ! command -v systemd-analyze >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd \
-		</dev/null >"$TMP/apt.log" 2>&1
-fi
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	fail "systemd-analyze verify smtpguard.service" \
 		"not run: systemd-analyze is missing (apt-get install systemd as root)"
