@@ -522,41 +522,61 @@ static int fw_iptc_limit(struct fw_iptc_entry *b, const struct rule *r)
 	return 0;
 }
 
-static int fw_iptc_target(struct fw_iptc_entry *b, const struct rule *r)
+static int fw_iptc_log(struct fw_iptc_entry *b, const struct rule *r)
+{
+	struct xt_log_info *log = fw_iptc_add_match(b, "LOG", 0, sizeof(*log));
+
+	if (!log)
+		return -1;
+	log->level = FW_IPTC_LOG_LEVEL;
+	snprintf(log->prefix, sizeof(log->prefix), "%s", r->log_prefix);
+	return 0;
+}
+
+static int fw_iptc_nflog(struct fw_iptc_entry *b, const struct rule *r)
+{
+	struct xt_nflog_info *nflog = fw_iptc_add_match(b, "NFLOG", 0, sizeof(*nflog));
+
+	if (!nflog)
+		return -1;
+	nflog->group = (uint16_t)r->nflog_group;
+	nflog->threshold = (uint16_t)r->nflog_threshold;	/* 0: the kernel's default */
+	snprintf(nflog->prefix, sizeof(nflog->prefix), "%s", r->log_prefix);
+	return 0;
+}
+
+/* A verdict or a jump: libiptc turns the name into the standard target's verdict. */
+static int fw_iptc_standard(struct fw_iptc_entry *b, const struct rule *r)
 {
 	static const char *const verdicts[] = {
 		[TARGET_RETURN] = "RETURN",
 		[TARGET_DROP] = "DROP",
 		[TARGET_ACCEPT] = "ACCEPT",
 	};
-	struct xt_log_info *log;
-	struct xt_nflog_info *nflog;
-	struct xt_standard_target *std;
+	struct xt_standard_target *std = (void *)fw_iptc_add(b, "", 0, sizeof(std->verdict));
 
-	switch (r->target) {
-	case TARGET_LOG:
-		if (!(log = fw_iptc_add_match(b, "LOG", 0, sizeof(*log))))
-			return -1;
-		log->level = FW_IPTC_LOG_LEVEL;
-		snprintf(log->prefix, sizeof(log->prefix), "%s", r->log_prefix);
-		return 0;
-	case TARGET_NFLOG:
-		if (!(nflog = fw_iptc_add_match(b, "NFLOG", 0, sizeof(*nflog))))
-			return -1;
-		nflog->group = (uint16_t)r->nflog_group;
-		nflog->threshold = (uint16_t)r->nflog_threshold;	/* 0: the kernel's default */
-		snprintf(nflog->prefix, sizeof(nflog->prefix), "%s", r->log_prefix);
-		return 0;
-	default:
-		/* libiptc turns a verdict or chain name into the standard target. */
-		std = (void *)fw_iptc_add(b, "", 0, sizeof(std->verdict));
-		if (!std)
-			return -1;
-		snprintf(std->target.u.user.name, sizeof(std->target.u.user.name), "%s",
-			 r->target == TARGET_JUMP ? r->jump : verdicts[r->target]);
-		return 0;
-	}
+	if (!std)
+		return -1;
+	snprintf(std->target.u.user.name, sizeof(std->target.u.user.name), "%s",
+		 r->target == TARGET_JUMP ? r->jump : verdicts[r->target]);
+	return 0;
 }
+
+typedef int (*fw_iptc_builder)(struct fw_iptc_entry *b, const struct rule *r);
+
+/* The matches in the order rule_format_save prints them, so the kernel lists them alike. */
+static const fw_iptc_builder fw_iptc_matches[] = {
+	fw_iptc_ports, fw_iptc_mac, fw_iptc_conntrack, fw_iptc_recent, fw_iptc_limit,
+};
+
+static const fw_iptc_builder fw_iptc_targets[] = {
+	[TARGET_RETURN] = fw_iptc_standard,
+	[TARGET_DROP] = fw_iptc_standard,
+	[TARGET_ACCEPT] = fw_iptc_standard,
+	[TARGET_JUMP] = fw_iptc_standard,
+	[TARGET_LOG] = fw_iptc_log,
+	[TARGET_NFLOG] = fw_iptc_nflog,
+};
 
 /* The kernel entry for r, in b; -1 when it does not fit (never with the IR's limits). */
 static int fw_iptc_build(const struct rule *r, struct fw_iptc_entry *b)
@@ -566,10 +586,11 @@ static int fw_iptc_build(const struct rule *r, struct fw_iptc_entry *b)
 	memset(b, 0, sizeof(*b));
 	b->len = sizeof(*e);
 	fw_iptc_ip(r, &e->ip);
-	if (fw_iptc_ports(b, r) < 0 || fw_iptc_mac(b, r) < 0 || fw_iptc_conntrack(b, r) < 0 || fw_iptc_recent(b, r) < 0 || fw_iptc_limit(b, r) < 0)
-		return -1;
+	for (size_t i = 0; i < sizeof(fw_iptc_matches) / sizeof(*fw_iptc_matches); i++)
+		if (fw_iptc_matches[i](b, r) < 0)
+			return -1;
 	e->target_offset = (uint16_t)b->len;
-	if (fw_iptc_target(b, r) < 0)
+	if (fw_iptc_targets[r->target](b, r) < 0)
 		return -1;
 	e->next_offset = (uint16_t)b->len;
 	return 0;
