@@ -122,6 +122,19 @@ for code in 0 1 2 3; do
 done
 is "$missing" "" "smtpguard(8) lists exit codes 0 1 2 3"
 
+# --- smtpguard(8) describes every letter key of the console's key table
+keys=$(sed -n "s/.*\.key = '\([a-zA-Z]\)'.*/\1/p" tui/console_keys.c 2>/dev/null)
+if [ -n "$keys" ]; then
+	section=$(printf '%s\n' "$man8" | sed -n '/^ *Console keys$/,/^[A-Z]/p' | grep -E '^ {7}[^ ]')
+	missing=
+	for k in $keys; do
+		printf '%s\n' "$section" | grep -qE "^ {7}(.*, )?$k(,| |$)" || missing="$missing $k"
+	done
+	is "$missing" "" "smtpguard(8) describes every letter key of tui/console_keys.c"
+else
+	fail "tui/console_keys.c has a key table to compare with"
+fi
+
 # --- smtpguard.conf(5) describes every key of the example config
 man5=$(MANWIDTH=200 man -l doc/smtpguard.conf.5 2>/dev/null )
 keys=$(sed -n 's/^[;#]\{0,1\}\([a-z_]\{1,\}\) *=.*/\1/p' conf/smtpguard.conf | sort -u)
