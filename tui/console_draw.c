@@ -95,6 +95,16 @@ static void put(WINDOW *w, int y, int x, attr_t attr, const char *text)
 	wattroff(w, attr);
 }
 
+/*
+ * A field for a fixed-width column: sanitized first, so its escapes
+ * count in the width and cannot push the next column.
+ */
+static const char *field(const char *text, char *buf, size_t size)
+{
+	sanitize_text(text, strlen(text), buf, size);
+	return buf;
+}
+
 static void putf(WINDOW *w, int y, int x, attr_t attr, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
@@ -273,7 +283,7 @@ static double iface_elapsed(const struct console *c)
 static void draw_iface(struct console *c, WINDOW *w, int y, attr_t attr, const struct iface *it)
 {
 	const struct iface *old = iface_find(c->prev_ifaces, c->nprev_ifaces, it->name);
-	char role[32], addrs[160] = "", rx[16] = "-", tx[16] = "-";
+	char role[32], addrs[160] = "", rx[16] = "-", tx[16] = "-", name[4 * IFACE_NAME_MAX + 1];
 	double el = iface_elapsed(c);
 	size_t n = 0;
 
@@ -291,7 +301,7 @@ static void draw_iface(struct console *c, WINDOW *w, int y, attr_t attr, const s
 		snprintf(rx, sizeof(rx), "%.0f", (double)(it->rx_packets - old->rx_packets) / el);
 		snprintf(tx, sizeof(tx), "%.0f", (double)(it->tx_packets - old->tx_packets) / el);
 	}
-	putf(w, y, 0, attr, ZONES_FMT, it->name,
+	putf(w, y, 0, attr, ZONES_FMT, field(it->name, name, sizeof(name)),
 	     iface_role(c, it->name, role, sizeof(role)),
 	     !it->up ? "down" : it->carrier ? "up" : "nocar", addrs[0] ? addrs : "-", rx, tx);
 }
@@ -430,7 +440,8 @@ static void draw_hits(struct console *c)
 		size_t i = v->top + (size_t)(y - y0);
 		const struct hit *h = hit_ring_at(c->ring, i);
 		attr_t attr = row_attr(c, AREA_HITS, i);
-		char when[16], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], mac[HIT_MAC_TEXT_MAX + 1];
+		char when[16], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], mac[4 * HIT_MAC_TEXT_MAX + 1];
+		char zone[4 * ZONE_NAME_MAX + 1];
 		struct tm tm;
 
 		if (attr != A_NORMAL)
@@ -442,8 +453,9 @@ static void draw_hits(struct console *c)
 		if (h->has_src_mac)
 			mac_format(h->src_mac, mac);
 		else
-			snprintf(mac, sizeof(mac), "%s", h->mac[0] ? h->mac : "-");
-		putf(w, y, 0, attr, HITS_FMT, when, h->zone[0] ? h->zone : "-", src, mac, dst);
+			field(h->mac[0] ? h->mac : "-", mac, sizeof(mac));
+		putf(w, y, 0, attr, HITS_FMT, when, field(h->zone[0] ? h->zone : "-", zone, sizeof(zone)), src,
+		     mac, dst);
 		put(w, y, HITS_ACTION_X, attr | (h->action == HIT_ACTION_DROPPED ? style(c, 2, A_BOLD) : A_NORMAL),
 		    hit_action_names[h->action]);
 	}
@@ -464,7 +476,7 @@ static void draw_offenders(struct console *c)
 		size_t i = v->top + (size_t)(y - y0);
 		const struct offender *o = &c->offenders[i];
 		attr_t attr = row_attr(c, AREA_OFFENDERS, i);
-		char a[ADDR_TEXT_MAX], state[48], hits[24];
+		char a[ADDR_TEXT_MAX], state[48], hits[24], zone[4 * ZONE_NAME_MAX + 1];
 
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
@@ -476,7 +488,8 @@ static void draw_offenders(struct console *c)
 		else
 			snprintf(state, sizeof(state), "ban expired");
 		human(o->hits, hits, sizeof(hits));
-		putf(w, y, 0, attr, OFFENDERS_FMT, a, o->zone[0] ? o->zone : "-", hits, state);
+		putf(w, y, 0, attr, OFFENDERS_FMT, a, field(o->zone[0] ? o->zone : "-", zone, sizeof(zone)),
+		     hits, state);
 	}
 }
 

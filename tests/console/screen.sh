@@ -1,0 +1,125 @@
+#!/bin/sh
+# screen.sh - the console in tmux on the test gateway: interfaces and
+# zones shown, counters rise with SMTP from the WLAN, the hit appears
+# with its source, a bad relay is refused with the reason, 80x24 keeps
+# every area, an escape sequence from a log line stays inert, and q
+# quits restoring the terminal.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
+. tests/lib/netns.sh
+. tests/lib/tmux.sh
+ns_require_root
+ns_setup || { fail "namespace setup"; done_testing; exit 1; }
+trap 'tmux_cleanup; ns_cleanup' EXIT
+ns_start_servers || fail "SMTP servers start"
+
+export SMTPGUARD_RUN_DIR="$NS_DIR/run"
+mkdir -p -m 700 "$SMTPGUARD_RUN_DIR"
+CONF="$NS_DIR/smtpguard.conf"
+write_config "$CONF" "[zone lan]
+interface = eth1
+mode = monitor
+
+[zone wlan]
+interface = eth2
+mode = monitor"
+sed -i 's/^log_target = log/log_target = nflog\nnflog_group = 25/' "$CONF"
+check "config applies" sg -c "$CONF" apply
+
+# A log line (ulogd's LOGEMU format: log_target is nflog) whose MAC field carries
+# OSC (set the title), CSI (clear the screen, colour) and BEL; the console reads it back at start.
+esc=$(printf '\033')
+bel=$(printf '\007')
+printf '%s gw Illegal port 25 > IN=eth2 OUT=eth0 MAC=%s]0;pwned%s%s[2J%s[31mevil SRC=192.0.2.77 DST=203.0.113.25 LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=1 DF PROTO=TCP SPT=40000 DPT=25 WINDOW=64240 RES=0x00 SYN URGP=0\n' \
+	"$(date '+%b %e %H:%M:%S')" "$esc" "$bel" "$esc" "$esc" >"$NS_DIR/kern.log"
+before_conf=$(cat "$CONF")
+
+tmux_start 100 30 "ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts"
+if tmux_wait 'Zones and interfaces' 10 start; then ok "console starts"; else fail "console starts"; fi
+screen=$(tmux_capture zones)
+for pat in 'eth0 +wan +up +198\.51\.100\.1/24' 'eth1 +zone lan +up +192\.0\.2\.1/26' \
+	'eth2 +zone wlan +up +192\.0\.2\.65/26' 'zone lan .*monitor' 'zone wlan .*monitor' \
+	'relay 203\.0\.113\.10'; do
+	if printf '%s\n' "$screen" | grep -Eq -- "$pat"; then ok "screen shows /$pat/"; else fail "screen shows /$pat/"; fi
+done
+
+# Counters: the jump into the WLAN's chain counts the SMTP attempt.
+jump='-A SMTPGUARD-FWD -i eth2 -o eth0 -j SMTPGUARD-wlan'
+count_of() { printf '%s\n' "$1" | grep -F -- "$jump" | head -1 | awk '{print $1}'; }
+c0=$(count_of "$screen")
+is "${c0:-missing}" 0 "the WLAN jump is on screen with 0 packets"
+check "mail from the WLAN passes in monitor mode" send_mail "$NS_WLAN" 203.0.113.25
+sleep 1.5
+c1=$(count_of "$(tmux_capture counters)")
+if [ "${c1:-0}" -gt 0 ] 2>/dev/null; then ok "counter on screen rose ($c0 -> $c1)"; else fail "counter on screen rose" "got: ${c1:-missing}"; fi
+
+if tmux_wait '192\.0\.2\.66 +00:02:2d:11:22:33 +203\.0\.113\.25 +logged' 5 hit; then
+	ok "the hit shows source 192.0.2.66, its MAC and destination"
+else
+	fail "the hit shows source 192.0.2.66, its MAC and destination"
+fi
+if tmux_wait '192\.0\.2\.66 +wlan .*top talker' 5 talker; then ok "the source is a top talker"; else fail "the source is a top talker"; fi
+
+# The log line with escapes: shown as text, never sent to the terminal.
+screen=$(tmux_capture escape)
+if printf '%s\n' "$screen" | grep -Fq '192.0.2.77' && printf '%s\n' "$screen" | grep -Fq '\x1b]0;pw'; then
+	ok "the escape sequence from the log is shown as text"
+else
+	fail "the escape sequence from the log is shown as text"
+fi
+if grep -q "$(printf '\033]0;pwned')" "$TMUX_OUT/raw" || grep -q "$(printf '\033\[31mevil')" "$TMUX_OUT/raw"; then
+	fail "no escape sequence from the log reached the terminal"
+else
+	ok "no escape sequence from the log reached the terminal"
+fi
+is "$(tmux_cmd display -p -t sg '#{pane_title}')" "$(tmux_cmd display -p -t sg '#{host}')" "the terminal title is untouched"
+
+# A relay that is not an address is refused with the reason; nothing changes.
+# The filter table without any counters (chain policies count traffic too).
+rules() { gw_save | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'; }
+rules_before=$(rules)
+tmux_keys r
+tmux_type '300.1.1.1/33'
+if tmux_wait 'Add relay.*300\.1\.1\.1/33 .*not an IPv4 address' 5 relay-typed; then
+	ok "the input line says why the relay is refused while typing"
+else
+	fail "the input line says why the relay is refused while typing"
+fi
+tmux_keys Enter
+if tmux_wait 'refused: .*300\.1\.1\.1' 5 relay-refused; then ok "Enter on a bad relay is refused"; else fail "Enter on a bad relay is refused"; fi
+tmux_keys Escape
+sleep 0.5
+is "$(rules)" "$rules_before" "the kernel's rules did not change"
+is "$(cat "$CONF")" "$before_conf" "the config file did not change"
+
+# 80x24: every area keeps its title and some content.
+tmux_resize 80 24
+sleep 1.5
+screen=$(tmux_capture 80x24)
+is "$(printf '%s\n' "$screen" | wc -l)" 24 "the screen is 24 rows"
+for pat in '^1 Zones and interfaces' 'zone wlan' '^2 Rules' 'SMTPGUARD' '^3 Port-25 hits' '192\.0\.2\.66' \
+	'^4 Offenders' 'F1.*Help' 'smtpguard +iptables'; do
+	if printf '%s\n' "$screen" | grep -Eq -- "$pat"; then ok "80x24 shows /$pat/"; else fail "80x24 shows /$pat/"; fi
+done
+if printf '%s\n' "$screen" | awk 'length($0) > 80 { bad = 1 } END { exit !bad }'; then
+	fail "no row is wider than 80 columns"
+else
+	ok "no row is wider than 80 columns"
+fi
+
+# Help is generated from the key table.
+tmux_keys '?'
+if tmux_wait 'console keys' 5 help && tmux_capture help | grep -Eq '^ +m +cycle'; then ok "? shows the help"; else fail "? shows the help"; fi
+tmux_keys Escape
+
+tmux_keys q
+if tmux_wait_dead 5; then ok "q quits"; else fail "q quits"; fi
+is "$(tmux_dead)" 0 "exit status 0"
+if tail -c 200 "$TMUX_OUT/raw" | grep -q "$(printf '\033\[?1049l')"; then
+	ok "the terminal is restored (alternate screen left)"
+else
+	fail "the terminal is restored (alternate screen left)"
+fi
+is "$(rules)" "$rules_before" "quitting left the rules as they were"
+done_testing
