@@ -664,7 +664,8 @@ const struct config_key config_keys[KEY_COUNT] = {
 	[KEY_ZONE_INTERFACE] = { .name = "interface", .zone = true, .set = set_interface,
 				 .print = print_interface,
 				 .help = "the interface the zone's clients are on (required)" },
-	[KEY_ZONE_MODE] = { .name = "mode", .zone = true, .always = true, .set = set_mode, .print = print_mode,
+	[KEY_ZONE_MODE] = { .name = "mode", .zone = true, .always = true, .set = set_mode,
+			    .print = print_mode,
 			    .help = "allow | monitor | block | log | rateban (default monitor)" },
 	[KEY_ZONE_RELAYS] = { .name = "relays", .zone = true, .add = relays_add,
 			      .print = print_relays, .help = "extra relays of this zone" },
@@ -685,6 +686,14 @@ const struct config_key config_keys[KEY_COUNT] = {
 				  .help = "hosts or networks whose forwarded traffic is dropped" },
 };
 const size_t config_nkeys = KEY_COUNT;
+
+const char *config_key_help(bool zone, const char *name)
+{
+	for (size_t k = 0; k < config_nkeys; k++)
+		if (config_keys[k].zone == zone && strcmp(config_keys[k].name, name) == 0)
+			return config_keys[k].help;
+	return NULL;
+}
 
 char *config_key_value(const struct config_key *k, const struct config *cfg,
 		       const struct zone *z)
@@ -887,9 +896,8 @@ struct parser {
 	unsigned fail_line;		/* line of the first fault, 0 while all is well */
 };
 
-static bool parser_fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bool parser_fail(struct parser *p, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static bool parser_fail(struct parser *p, const char *fmt,
+								 ...)
 {
 	char text[ERROR_TEXT_MAX];
 	va_list ap;
@@ -1315,11 +1323,10 @@ struct config *config_load(const char *path, struct error *err)
 	return cfg;
 }
 
-static int zone_error(const struct config *cfg, const struct zone *z, struct error *err,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int zone_error(const struct config *cfg, const struct zone *z, struct error *err,
-		      const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int zone_error(const struct config *cfg,
+							    const struct zone *z,
+							    struct error *err, const char *fmt,
+							    ...)
 {
 	char text[ERROR_TEXT_MAX];
 	va_list ap;

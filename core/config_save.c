@@ -158,7 +158,8 @@ static void save_rewrite(struct save *s, const char *text, size_t len, const cha
 			break;
 		}
 	}
-	save_key_line(s, line, prefix_len, value, list, comment, comment ? (size_t)(comment - line) : 0);
+	save_key_line(s, line, prefix_len, value, list, comment,
+		      comment ? (size_t)(comment - line) : 0);
 }
 
 /* The comment lines right above header line h describe its section: they go with it. */

@@ -100,6 +100,12 @@ struct config {
 	char *source;		/* the file's text as read, kept so config_save() keeps comments */
 };
 
+/*
+ * One line on key name of [general] (zone false) or of [zone NAME]: what
+ * it does and the values it takes (static text).  NULL for an unknown key.
+ */
+const char *config_key_help(bool zone, const char *name);
+
 /* Names of the modes, indexed by enum zone_mode ("allow", ...). */
 extern const char *const mode_names[MODE_COUNT];
 int mode_parse(const char *text, enum zone_mode *out);
@@ -145,7 +151,7 @@ int config_device_add(struct zone *z, const char *text, struct error *err);	/* "
 int config_device_remove(struct zone *z, const char *text, struct error *err);
 int config_quarantine_add(struct zone *z, const char *text, struct error *err);
 int config_quarantine_remove(struct zone *z, const char *text, struct error *err);
-/* A new zone (mode monitor, nothing listed) on ifname; the pointer is valid until the next zone edit. */
+/* A new zone (mode monitor, nothing listed) on ifname; valid until the next zone add/remove. */
 struct zone *config_zone_add(struct config *cfg, const char *name, const char *ifname,
 			     struct error *err);
 int config_zone_remove(struct config *cfg, const char *name, struct error *err);

@@ -446,6 +446,13 @@ static void test_misc_parsers(void)
 		ok(mode_parse(mode_names[i], &m) == 0 && (int)m == i, "mode %s", mode_names[i]);
 	ok(mode_parse("Block", &m) == -1, "modes are lower case");
 	is_str(mode_names[MODE_RATEBAN], "rateban", "mode_names[MODE_RATEBAN]");
+	ok(config_key_help(true, "ban_seconds") && strstr(config_key_help(true, "ban_seconds"),
+							  "1..86400"),
+	   "config_key_help of a zone key");
+	ok(config_key_help(false, "ban_seconds") == NULL, "ban_seconds is no [general] key");
+	ok(config_key_help(false, "relays") && config_key_help(true, "relays") &&
+		   strcmp(config_key_help(false, "relays"), config_key_help(true, "relays")) != 0,
+	   "relays has its own help in each section");
 }
 
 static void test_edits(void)
