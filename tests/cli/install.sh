@@ -215,6 +215,16 @@ is "$(complete_words smtpguard -c "$TMP/zones.conf" unban "")" "192.0.2.2 192.0.
 is "$(complete_words smtpguard unban --config="$TMP/zones.conf" 192.0.2.6)" "192.0.2.66 " \
 	"completion: unban with --config=FILE after the command"
 is "$(complete_words smtpguard -c "$TMP/none.conf" unban "")" "" "completion: unban with a missing config offers nothing"
+missing=
+for f in tui/cmd_*.c; do
+	cmd=${f#tui/cmd_}
+	cmd=${cmd%.c}
+	for o in $(sed -n 's/^[[:space:]]*{ "\([a-z][a-z-]*\)", [a-z_]*_argument,.*/--\1/p' "$f"); do
+		case " $(complete_words smtpguard "$cmd" --) " in *" $o "*) ;; *) missing="$missing $cmd:$o" ;; esac
+		printf '%s\n' "$man8" | grep -qe "$o" || missing="$missing $cmd:$o(man)"
+	done
+done
+is "$missing" "" "completion and smtpguard(8) know every long option of tui/cmd_*.c"
 is "$(bash -c '. "$0"; _smtpguard_zones "$1" | tr "\n" " "' "$C" "$TMP/zones.conf")" "lan wlan " \
 	"completion: zone names from the [zone NAME] headers"
 is "$(bash -c '. "$0"; complete -p smtpguard' "$C" 2>&1)" "complete -F _smtpguard smtpguard" \
