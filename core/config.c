@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "sanitize.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define LIST_ITEM_MAX 180			/* so that "key = ITEM" fits one line */
@@ -69,15 +70,17 @@ static const char *const default_log_files[] = { "/var/log/kern.log", "/var/log/
 __attribute__((format(printf, 4, 5))) static int place_error(struct error *err, const char *file,
 							     unsigned line, const char *fmt, ...)
 {
-	char text[ERROR_TEXT_MAX];
+	char text[ERROR_TEXT_MAX], safe[ERROR_TEXT_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* The sentence quotes the file, which may hold escape sequences. */
+	sanitize_text(text, strlen(text), safe, sizeof(safe));
 	if (file && line)
-		return error_at(err, file, line, "%s", text);
-	error_set(err, "%s%s%s", file ? file : "", file ? ": " : "", text);
+		return error_at(err, file, line, "%s", safe);
+	error_set(err, "%s%s%s", file ? file : "", file ? ": " : "", safe);
 	if (err)
 		err->code = EXIT_USAGE;
 	return -1;
@@ -1194,8 +1197,8 @@ static int text_scan(const char *text, size_t len, const char *name, struct erro
 			if (n > CONFIG_LINE_MAX)
 				return place_error(err, name, line,
 						   "line %u is %zu bytes, longer than the %d a line "
-						   "may be; split the list: repeat the key, or go on "
-						   "on indented lines",
+						   "may be; split it: repeat the key on a new line, "
+						   "or continue the list on indented lines",
 						   line, n, CONFIG_LINE_MAX);
 			start = i + 1;
 			line++;

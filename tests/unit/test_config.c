@@ -180,6 +180,7 @@ static void test_catalogue(void)
 	    "an indented line continues relays; write section headers at the start");
 	bad("unbalanced quote in a name", GEN "[zone lan]\ninterface = \"eth1\n", 4,
 	    "not an interface name");
+	bad("escape sequence in a key", GEN "\x1b[2Jwan = eth1\n", 3, "unknown key \\x1b[2Jwan");
 	bad("interface too long", GEN "[zone lan]\ninterface = abcdefghijklmnop\n", 4,
 	    "must be 1..15 characters");
 
@@ -196,7 +197,7 @@ static void test_catalogue(void)
 	strcpy(big, GEN "\nrelays = ");
 	memset(big + strlen(big), '1', 10 * 1024 * 1024);
 	strcpy(big + strlen(GEN) + 10 + 10 * 1024 * 1024, "\n");
-	bad("a 10 MB line", big, 4, "longer than the 197 a line may be; split the list");
+	bad("a 10 MB line", big, 4, "longer than the 197 a line may be; split it");
 	free(big);
 }
 
