@@ -144,6 +144,19 @@ gw_save | grep '^-A' | grep SMTPGUARD | sort >"$NS_DIR/got2"
 if cmp -s "$NS_DIR/want2" "$NS_DIR/got2"; then ok "the changed ruleset is in the kernel"; else
 	fail "the changed ruleset is in the kernel" "$(diff "$NS_DIR/want2" "$NS_DIR/got2")"; fi
 
+# Someone inserts a rule above our jump: apply puts the jump back on top, the rule stays.
+ipt -I FORWARD 1 -p tcp --dport 2525 -j ACCEPT
+out=$(drv apply 2)
+is "$(printf '%s\n' "$out" | tail -n 1)" "1 rule added, 1 removed, 0 chains created, 0 deleted" \
+	"a jump pushed to rule 2 is moved back"
+is "$(gw iptables-legacy -w -S FORWARD 1)" "-A FORWARD -p tcp -m multiport --ports 25,587 -j SMTPGUARD-FWD" \
+	"the jump is rule 1 again"
+is "$(gw iptables-legacy -w -S FORWARD 2)" "-A FORWARD -p tcp -m tcp --dport 2525 -j ACCEPT" \
+	"the foreign rule is kept, now rule 2"
+is "$(gw iptables-legacy-save -c | grep -e '-A SMTPGUARD-FWD' -e '-A SMTPGUARD-lan')" "$lan_counters" \
+	"moving the jump keeps the own chains' counters"
+gw iptables-legacy -w -D FORWARD -p tcp --dport 2525 -j ACCEPT
+
 # A failure inside libiptc: nothing is committed, the error names the reason.
 ipt -A FOREIGN -j SMTPGUARD-lan
 mid=$(table)
