@@ -1,0 +1,41 @@
+#!/bin/sh
+# demo.sh - `make demo` (tests/demo.sh) in tmux: the console comes up on
+# the sandbox, the zombie's hits show within 10 s, the legitimate sender's
+# mail goes through the relay, and q leaves no namespace, process or
+# folder behind (the rules lived in the deleted namespace).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
+. tests/lib/tmux.sh
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root (network namespaces)"
+	exit 0
+fi
+trap 'tmux_cleanup' EXIT
+
+tmux_start 100 30 "exec sh tests/demo.sh" || fail "tmux starts"
+pid=$(tmux_cmd display -p -t sg '#{pane_pid}')
+prefix="sgt$pid"
+dir="${TMPDIR:-/tmp}/$prefix"
+
+if tmux_wait '^1 Zones and interfaces' 30 start; then ok "the demo opens the console"; else fail "the demo opens the console"; fi
+if tmux_wait 'zone wlan eth2 +monitor' 2 zones; then ok "the WLAN zone is in monitor mode"; else fail "the WLAN zone is in monitor mode"; fi
+if tmux_wait '[0-9:]{8} wlan +192\.0\.2\.66 .*203\.0\.113\.25 +logged' 10 zombie; then
+	ok "the zombie's hits show within 10 s"
+else
+	fail "the zombie's hits show within 10 s"
+fi
+n=0
+until grep -q 'DELIVERED 203.0.113.10' "$dir/delivered" 2>/dev/null || [ $n -ge 30 ]; do
+	n=$((n + 1))
+	sleep 0.5
+done
+check "the LAN's mail goes through the relay" grep -q 'DELIVERED 203.0.113.10' "$dir/delivered"
+
+tmux_keys q
+if tmux_wait_dead 20; then ok "q ends the demo"; else fail "q ends the demo"; fi
+is "$(tmux_dead)" 0 "the demo exits 0"
+if ip netns list | grep -q "^$prefix-"; then fail "no namespace is left" "$(ip netns list | grep "^$prefix-")"; else ok "no namespace is left"; fi
+if pgrep -f "$prefix" >/dev/null; then fail "no process is left" "$(pgrep -af "$prefix")"; else ok "no process is left"; fi
+check "the sandbox folder is removed" test ! -e "$dir"
+done_testing
