@@ -411,7 +411,9 @@ struct logsource *logsource_open_nflog(unsigned group, const struct hit_context 
 	nflog_bind_pf(src->nflog, AF_INET6);
 	src->group = nflog_bind_group(src->nflog, (uint16_t)group);
 	if (!src->group) {
-		if (errno == EBUSY || errno == EEXIST)
+		/* The kernel answers EPERM both to a group bound by another socket and to a
+		 * caller without CAP_NET_ADMIN. */
+		if (errno == EBUSY || (errno == EPERM && geteuid() == 0))
 			error_set(err, "hits: NFLOG group %u is held by another process (ulogd2, or "
 				       "another smtpguard); stop it or read its log file instead",
 				  group);
