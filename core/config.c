@@ -474,6 +474,11 @@ static int set_log_prefix(const struct config_key *k, struct config *cfg, struct
 				 len, LOG_PREFIX_MAX);
 	memcpy(text, value, len);
 	text[len] = '\0';
+	/* The kernel prints the prefix right before "IN=": keep them apart, as the article's "... > " does. */
+	if (len > 0 && len < LOG_PREFIX_MAX && text[len - 1] != ' ') {
+		text[len++] = ' ';
+		text[len] = '\0';
+	}
 	if (log_prefix_check(text, err) < 0)
 		return -1;
 	memcpy(cfg->log_prefix, text, len + 1);

@@ -286,7 +286,7 @@ static void test_accepted(void)
 		is_int(cfg->nports, 3, "three ports replace the default");
 		is_int(cfg->log_target, LOG_TARGET_NFLOG, "nflog");
 		is_int(cfg->nflog_group, 0, "group 0");
-		is_str(cfg->log_prefix, "SMTP drop:", "a bare prefix loses nothing inside");
+		is_str(cfg->log_prefix, "SMTP drop: ", "a bare prefix keeps its words and gets the separating space");
 		ok(cfg->log_limit.count == 3 && cfg->log_limit.unit == RATE_MINUTE, "3/min");
 		is_int(cfg->confirm, 0, "confirm 0 = off");
 		ok(cfg->nlog_files == 1 && strcmp(cfg->log_files[0], "/var/log/syslog") == 0,
