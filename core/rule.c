@@ -18,8 +18,6 @@
 
 #include "rule.h"
 
-#define RULE_TEXT_MAX 2048
-
 /* How free text is written: as iptables-save does, or as one sh word. */
 enum quote_style {
 	QUOTE_SAVE,
