@@ -49,11 +49,18 @@ for f in ./usr/sbin/smtpguard ./usr/share/man/man8/smtpguard.8.gz ./usr/share/ma
 	./usr/share/doc/smtpguard/README.Debian; do
 	if printf '%s\n' "$contents" | grep -q " $f\$"; then ok "package holds $f"; else fail "package holds $f" "$contents"; fi
 done
+if [ -f conf/smtpguard-report.cron ]; then
+	if printf '%s\n' "$contents" | grep -q '^-rw-r--r-- ./etc/cron.d/smtpguard-report$'; then
+		ok "package holds the report cron job"
+	else
+		fail "package holds the report cron job" "$contents"
+	fi
+fi
 is "$(printf '%s\n' "$contents" | grep ' ./etc/smtpguard/smtpguard.conf$')" \
 	"-rw------- ./etc/smtpguard/smtpguard.conf" "package holds the config, mode 0600"
 
 dpkg-deb -e "$DEB" "$TMP/control"
-is "$(cat "$TMP/control/conffiles")" "/etc/smtpguard/smtpguard.conf" "the config is the conffile"
+check "the config is a conffile" grep -qx /etc/smtpguard/smtpguard.conf "$TMP/control/conffiles"
 # An enable is only allowed inside the "if ... was-enabled" block (re-enabling on upgrade).
 if grep -q 'deb-systemd-invoke' "$TMP/control/postinst" || ! awk '
 	/was-enabled/ { guard = NR }

@@ -63,11 +63,13 @@ is "$(grep -E '^Exec(Start|Reload|Stop)=' "$D/usr/local/lib/systemd/system/smtpg
 	"ExecStart=/usr/local/sbin/smtpguard apply ExecReload=/usr/local/sbin/smtpguard apply ExecStop=/usr/local/sbin/smtpguard remove " \
 	"unit runs the binary of PREFIX"
 if [ -f conf/smtpguard-report.cron ]; then
-	if grep -q /usr/local/sbin/smtpguard "$D/etc/cron.d/smtpguard-report" 2>/dev/null &&
-		! grep -q /usr/sbin/smtpguard "$D/etc/cron.d/smtpguard-report"; then
-		ok "cron job installed with the binary of PREFIX"
+	mode_is /etc/cron.d/smtpguard-report 644
+	cron=$D/etc/cron.d/smtpguard-report
+	if grep -q '/usr/local/sbin/smtpguard ' "$cron" 2>/dev/null ||
+		{ grep -q '^PATH=\(.*:\)\{0,1\}/usr/local/sbin\(:\|$\)' "$cron" && ! grep -q '/usr/sbin/smtpguard' "$cron"; }; then
+		ok "cron job runs the binary of PREFIX"
 	else
-		fail "cron job installed with the binary of PREFIX" "$(cat "$D/etc/cron.d/smtpguard-report" 2>&1)"
+		fail "cron job runs the binary of PREFIX" "$(cat "$cron" 2>&1)"
 	fi
 fi
 
