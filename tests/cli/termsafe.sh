@@ -227,7 +227,7 @@ one_log() { # one_log DESCRIPTION COMMAND...: one field check for one command ov
 }
 for f in text csv json; do
 	one_log "report --format $f" "$SG" -c "$GOOD" report --date 2026-11-22 --format "$f" "$LOG"
-	one_log "report --format $f (no config)" "$SG" -c "$TMP/none.conf" report --date 2026-11-22 --format "$f" "$LOG"
+	one_log "report --format $f (no config)" "$SG" report --date 2026-11-22 --format "$f" "$LOG"
 done
 gzip -c "$LOG" >"$TMP/kern.log.1.gz"
 one_log "report of a gzip log" "$SG" -c "$GOOD" report --date 2026-11-22 "$TMP/kern.log.1.gz"
@@ -261,7 +261,7 @@ while read -r name fmt; do
 	h=${h%.}
 	n=$((n + 1))
 	# Interface names: up to 15 bytes, no '/', ':' or white space (the kernel's rule).
-	ifn=$(printf 'x%s%s' "$n" "$h" | tr -d '\t\n\v\f\r /:' | head -c 15)
+	ifn=$(printf 'x%s%s' "$n" "$h" | tr -d '\t\n\v\f\r /:\240' | head -c 15)
 	if in_ns ip link add name "$ifn" type veth peer name "y$n" 2>/dev/null; then
 		made=$((made + 1))
 		in_ns ip link set "$ifn" up

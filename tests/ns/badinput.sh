@@ -30,8 +30,11 @@ if gw_save | grep -q '^-A FORWARD .*-j SMTPGUARD-'; then
 else
 	fail "the good config put a jump in FORWARD" "$(gw_save)"
 fi
+# The filter table without any counter (iptables-legacy-save keeps the built-in chains' policy
+# counters, which the packets of a name lookup move).
+table() { gw_save | sed 's/ \[[0-9]*:[0-9]*\]$//'; }
 TABLE="$NS_DIR/table.before"
-gw_save >"$TABLE"
+table >"$TABLE"
 
 # The [general] section of the good config, without zones: the start of most bad files.
 general() { write_config "$BAD"; }
@@ -100,10 +103,10 @@ expect() {
 
 # unchanged NAME STATE: the filter table and the config file are as they were.
 unchanged() {
-	if gw_save | cmp -s - "$TABLE"; then
+	if table | cmp -s - "$TABLE"; then
 		ok "$1: the filter table is unchanged"
 	else
-		fail "$1: the filter table is unchanged" "$(gw_save | diff "$TABLE" - | head -20)"
+		fail "$1: the filter table is unchanged" "$(table | diff "$TABLE" - | head -20)"
 	fi
 	if [ "$(config_state)" = "$2" ]; then
 		ok "$1: the config file is unchanged"
@@ -156,7 +159,7 @@ expect "empty file" 2 'bad\.conf'
 with_general "[zone lan]
 interface = eth1
 relays = 300.1.1.1/33"
-expect "invalid CIDR 300.1.1.1/33" 2 'bad\.conf:12: .*300\.1\.1\.1/33'
+expect "invalid CIDR 300.1.1.1/33" 2 'bad\.conf:12: .*300\.1\.1\.1'
 with_general "[zone lan]
 interface = eth1
 relays = 1.2.3.4/"
@@ -201,7 +204,7 @@ general
 printf 'log_prefix = ' >>"$BAD"
 head -c 10485760 /dev/zero | tr '\0' a >>"$BAD"
 echo >>"$BAD"
-expect "a 10 MB line" 2 'bad\.conf:10: '
+expect "a 10 MB line" 2 'bad\.conf(:10: |: .*bytes)'
 # A list longer than inih's 200-byte line: refused with its line, or taken whole; never cut short.
 with_general "[zone lan]
 interface = eth1
@@ -246,7 +249,13 @@ sed 's/$/\r/' "$GOOD" >"$BAD"
 accepted "CRLF line ends"
 {
 	printf '# smtpguard \342\200\224 la passerelle du caf\303\251 \360\237\223\247\n'
-	sed 's/^wan = eth0$/wan = eth0 ; l'"'"'interface c\303\264t\303\251 FAI/' "$GOOD"
+	while IFS= read -r line; do
+		if [ "$line" = "wan = eth0" ]; then
+			printf 'wan = eth0 ; l\047interface c\303\264t\303\251 FAI\n'
+		else
+			printf '%s\n' "$line"
+		fi
+	done <"$GOOD"
 } >"$BAD"
 accepted "UTF-8 in comments"
 
