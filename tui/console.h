@@ -114,7 +114,7 @@ struct console {
 	bool drift;			/* the kernel's own rules differ from cfg */
 
 	struct hit_ring *ring;		/* recent hits, newest first */
-	struct hit_context hit_ctx;
+	struct config *source_cfg;	/* the sources' config: outlives them, unlike cfg (owned) */
 	struct logsource *source;	/* live log source, NULL when none */
 	char source_error[ERROR_TEXT_MAX];
 

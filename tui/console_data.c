@@ -27,25 +27,31 @@ static void *console_alloc(size_t n, size_t size)
 	return p;
 }
 
+/* A live hit: its action follows the zone's mode in force now, not at start. */
 static void console_hit_push(void *arg, const struct hit *h)
 {
 	struct console *c = arg;
+	struct hit now = *h;
 
-	hit_ring_push(c->ring, h);
+	hit_set_zone(&now, c->cfg);
+	hit_ring_push(c->ring, &now);
 }
 
 void console_sources_open(struct console *c)
 {
+	struct hit_context ctx;
 	struct error err = { 0 };
 
 	c->ring = hit_ring_new(HITS_KEEP, 4096);
-	if (!c->ring)
+	c->source_cfg = config_copy(c->cfg);
+	if (!c->ring || !c->source_cfg)
 		console_die("out of memory");
-	hit_context_init(&c->hit_ctx, c->cfg);
+	/* the sources keep a pointer to this config: it must not change under them */
+	hit_context_init(&ctx, c->source_cfg);
 	/* The recent past from the log files, then live from the configured source. */
 	if (c->cfg->nlog_files > 0)
-		logsource_backfill(&c->hit_ctx, c->ring, BACKFILL_BYTES, NULL, &err);
-	c->source = logsource_open_config(&c->hit_ctx, &err);
+		logsource_backfill(&ctx, c->ring, BACKFILL_BYTES, NULL, &err);
+	c->source = logsource_open_config(&ctx, &err);
 	if (!c->source)
 		snprintf(c->source_error, sizeof(c->source_error), "%s", err.text);
 }
@@ -280,20 +286,13 @@ static void zrows_add(struct console *c, size_t *cap, enum zrow_kind kind, size_
 	c->zrows[c->nzrows++] = (struct zrow){ .kind = kind, .index = index, .zone = zone };
 }
 
-/* Interfaces, the [general] relays, then each zone with its lists. */
+/* Each zone with its lists (what the operator changes), the [general] relays, then the interfaces. */
 static void zrows_build(struct console *c)
 {
 	const struct config *cfg = c->cfg;
 	size_t cap = 0;
 
 	c->nzrows = 0;
-	for (size_t i = 0; i < c->nifaces; i++) {
-		const struct zone *z = config_zone_by_interface(c->cfg, c->ifaces[i].name);
-
-		zrows_add(c, &cap, ZROW_IFACE, i, z ? (int)(z - cfg->zones) : -1);
-	}
-	for (size_t i = 0; i < cfg->nrelays; i++)
-		zrows_add(c, &cap, ZROW_GLOBAL_RELAY, i, -1);
 	for (size_t zi = 0; zi < cfg->nzones; zi++) {
 		const struct zone *z = &cfg->zones[zi];
 
@@ -304,6 +303,13 @@ static void zrows_build(struct console *c)
 			zrows_add(c, &cap, ZROW_DEVICE, i, (int)zi);
 		for (size_t i = 0; i < z->nquarantine; i++)
 			zrows_add(c, &cap, ZROW_QUARANTINE, i, (int)zi);
+	}
+	for (size_t i = 0; i < cfg->nrelays; i++)
+		zrows_add(c, &cap, ZROW_GLOBAL_RELAY, i, -1);
+	for (size_t i = 0; i < c->nifaces; i++) {
+		const struct zone *z = config_zone_by_interface(c->cfg, c->ifaces[i].name);
+
+		zrows_add(c, &cap, ZROW_IFACE, i, z ? (int)(z - cfg->zones) : -1);
 	}
 }
 
@@ -320,20 +326,9 @@ static void view_clamp(struct area_view *v)
 
 static void views_update(struct console *c)
 {
-	static bool first = true;
-
 	c->view[AREA_ZONES].rows = c->nzrows;
 	c->view[AREA_RULES].rows = c->nrrows;
 	c->view[AREA_HITS].rows = c->ring ? hit_ring_len(c->ring) : 0;
-	if (first && c->nifaces > 0) {
-		/* start on the first zone: the thing the operator came to change */
-		for (size_t i = 0; i < c->nzrows; i++)
-			if (c->zrows[i].kind == ZROW_ZONE) {
-				c->view[AREA_ZONES].sel = i;
-				break;
-			}
-		first = false;
-	}
 	for (int a = 0; a < AREA_COUNT; a++)
 		view_clamp(&c->view[a]);
 }
@@ -369,8 +364,6 @@ void console_config_set(struct console *c, struct config *cfg)
 	c->have_rs = compile_ruleset(cfg, AF_INET, &c->rs, &err) == 0;
 	if (!c->have_rs)
 		ruleset_free(&c->rs);
-	/* the hit parser reads zones and modes from the config in force */
-	hit_context_init(&c->hit_ctx, c->cfg);
 	zrows_build(c);
 	drift_check(c);
 	views_update(c);
@@ -380,6 +373,7 @@ void console_data_free(struct console *c)
 {
 	if (c->source)
 		logsource_close(c->source);
+	config_free(c->source_cfg);
 	hit_ring_free(c->ring);
 	if (c->have_table)
 		fw_table_free(&c->table);

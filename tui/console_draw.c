@@ -46,7 +46,7 @@ static const char *const area_titles[AREA_COUNT] = {
 static void area_heading(enum area a, char *buf, size_t size)
 {
 	if (a == AREA_ZONES)
-		snprintf(buf, size, ZONES_FMT, "NAME", "ROLE", "LINK", "ADDRESSES", "RX/s", "TX/s");
+		snprintf(buf, size, ZONES_FMT, "INTERFACE", "ROLE", "LINK", "ADDRESSES", "RX/s", "TX/s");
 	else if (a == AREA_RULES)
 		snprintf(buf, size, RULES_HEAD_FMT, "PKTS", "BYTES", "PKT/S",
 			 "RULE (* own; others dimmed, read-only)");
@@ -163,9 +163,11 @@ static void layout_free(void)
 }
 
 /*
- * Every area gets a title and two rows (hits three); the rest goes
- * round-robin to the areas with more rows than they show (counting
- * their heading row), then to hits and rules.
+ * Every area gets a title and two rows (hits three).  The zones area
+ * then grows to show all its rows (up to half the screen): it holds
+ * what the operator changes.  The rest goes round-robin to the areas
+ * with more rows than they show (counting their heading row), then to
+ * hits and rules.
  */
 static void layout(struct console *c)
 {
@@ -180,6 +182,8 @@ static void layout(struct console *c)
 		h[a] = least[a];
 		left -= least[a];
 	}
+	while (left > 0 && (size_t)(h[AREA_ZONES] - 2) < c->nzrows && h[AREA_ZONES] < (LINES - 3) / 2)
+		h[AREA_ZONES]++, left--;
 	while (left > 0 && gave) {
 		gave = false;
 		for (int a = 0; a < AREA_COUNT && left > 0; a++) {

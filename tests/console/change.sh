@@ -94,7 +94,7 @@ tmux_keys y
 tmux_wait 'pending: rollback' 5 pending3 >/dev/null
 # the pane's process is the console (ip netns exec execs it); its watchdog is left alone
 kill -TERM "$(tmux_cmd display -p -t sg '#{pane_pid}')"
-if tmux_wait_dead 10; then ok "SIGTERM ends the console"; else fail "SIGTERM ends the console"; fi
+if tmux_wait_dead 20; then ok "SIGTERM ends the console"; else fail "SIGTERM ends the console"; fi
 is "$(tmux_dead)" 0 "exit status 0 after SIGTERM"
 is "$(rules)" "$blocked_rules" "the pending change was rolled back on SIGTERM"
 check "no watchdog is left pending after SIGTERM" test ! -e "$SMTPGUARD_RUN_DIR/pending"

@@ -122,4 +122,19 @@ else
 	fail "the terminal is restored (alternate screen left)"
 fi
 is "$(rules)" "$rules_before" "quitting left the rules as they were"
+
+# A plain vt100 without colour (NO_COLOR): the same screen, no colour sequence sent.
+tmux_start 80 24 "TERM=vt100 NO_COLOR=1 ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts"
+if tmux_wait '^4 Offenders' 10 vt100 && tmux_capture vt100 | grep -Eq 'zone wlan eth2 +monitor'; then
+	ok "the console works on TERM=vt100"
+else
+	fail "the console works on TERM=vt100"
+fi
+if grep -Eq "$esc\\[([0-9;]*;)?[34][0-9]m" "$TMUX_OUT/raw"; then
+	fail "NO_COLOR: no colour sequence is sent"
+else
+	ok "NO_COLOR: no colour sequence is sent"
+fi
+tmux_keys q
+if tmux_wait_dead 10; then ok "q quits on vt100"; else fail "q quits on vt100"; fi
 done_testing

@@ -12,9 +12,12 @@ TMUX_N=0
 
 tmux_cmd() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
-# Start "command" in a detached session of WIDTH x HEIGHT; its raw output goes to $TMUX_OUT/raw.
+# Start "command" in a detached session of WIDTH x HEIGHT (any earlier one is
+# ended); the bytes it writes to the terminal go to $TMUX_OUT/raw.
 tmux_start() { # tmux_start WIDTH HEIGHT command
 	mkdir -p "$TMUX_OUT"
+	tmux_cmd kill-session -t sg 2>/dev/null
+	: >"$TMUX_OUT/raw"
 	tmux_cmd new-session -d -s sg -x "$1" -y "$2" "$3" || return 1
 	tmux_cmd set-option -t sg remain-on-exit on >/dev/null
 	tmux_cmd pipe-pane -t sg -o "cat >>'$TMUX_OUT/raw'"
