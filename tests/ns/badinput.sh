@@ -73,6 +73,7 @@ expect() {
 	gw timeout 30 "$@" "$SMTPGUARD" -c "$BAD" apply >"$NS_DIR/out" 2>"$NS_DIR/err"
 	rc=$?
 	err=$(cat "$NS_DIR/err")
+	diag "$name: $err"
 	case " $codes " in
 	*" $rc "*) ok "$name: exit $rc" ;;
 	*) fail "$name: exit code" "got $rc, want one of: $codes" "stderr: $err" ;;
