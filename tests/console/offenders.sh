@@ -1,0 +1,88 @@
+#!/bin/sh
+# offenders.sh - rateban from the console: the repeat attempt is dropped
+# and logged, the host shows in the offenders area with its ban's time
+# left, u unbans it (the next attempt passes), Q quarantines it through
+# plan -> y -> c, and devices typed in are validated.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
+. tests/lib/netns.sh
+. tests/lib/tmux.sh
+ns_require_root
+ns_setup || { fail "namespace setup"; done_testing; exit 1; }
+trap 'tmux_cleanup; ns_cleanup' EXIT
+ns_start_servers || fail "SMTP servers start"
+
+export SMTPGUARD_RUN_DIR="$NS_DIR/run"
+mkdir -p -m 700 "$SMTPGUARD_RUN_DIR"
+CONF="$NS_DIR/smtpguard.conf"
+write_config "$CONF" "[zone wlan]
+interface = eth2
+mode = rateban
+ban_seconds = 120"
+sed -i 's/^log_target = log/log_target = nflog/; s/^confirm = 0/confirm = 30/' "$CONF"
+check "config applies" sg -c "$CONF" apply
+
+tmux_start 100 30 "ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts"
+if tmux_wait 'zone wlan eth2 +rateban' 10 start; then ok "console starts in rateban"; else fail "console starts in rateban"; fi
+
+check "the first attempt passes" send_mail "$NS_WLAN" 203.0.113.25
+if send_mail "$NS_WLAN" 203.0.113.25; then fail "the repeat attempt is dropped"; else ok "the repeat attempt is dropped"; fi
+if tmux_wait '192\.0\.2\.66 +wlan +[0-9]+ +banned, [0-9]+s left' 5 banned; then
+	ok "the offenders area shows the ban with its time left"
+else
+	fail "the offenders area shows the ban with its time left"
+fi
+if tmux_wait '192\.0\.2\.66 .*203\.0\.113\.25 +dropped' 5 dropped; then ok "the drop is in the hits area"; else fail "the drop is in the hits area"; fi
+
+# u on the offender: the list forgets it, the next attempt passes again.
+tmux_keys F5
+tmux_keys Home u
+if tmux_wait '192\.0\.2\.66 unbanned' 5 unban; then ok "u unbans the selected offender"; else fail "u unbans the selected offender"; fi
+if gw grep -q 'src=192.0.2.66' /proc/net/xt_recent/SMTPGUARD-wlan; then
+	fail "the host is gone from the kernel's list"
+else
+	ok "the host is gone from the kernel's list"
+fi
+check "after the unban an attempt passes" send_mail "$NS_WLAN" 203.0.113.25
+
+# Q on the offender: quarantine through the plan.
+tmux_wait '192\.0\.2\.66' 5 offender >/dev/null
+tmux_keys Home Q
+if tmux_wait 'Plan: zone wlan: quarantine 192\.0\.2\.66' 5 plan; then ok "Q plans the quarantine"; else fail "Q plans the quarantine"; fi
+tmux_keys y
+tmux_wait 'pending: rollback' 5 pending >/dev/null
+tmux_keys c
+if tmux_wait 'change kept' 5 kept; then ok "the quarantine is kept"; else fail "the quarantine is kept"; fi
+if gw_save | grep -q -- '-s 192.0.2.66/32 .*-j DROP'; then ok "the kernel drops the quarantined host"; else fail "the kernel drops the quarantined host" "$(gw_save)"; fi
+if http_get "$NS_WLAN" 203.0.113.25; then fail "the quarantined host cannot reach the web"; else ok "the quarantined host cannot reach the web"; fi
+if tmux_wait 'quarantine 192\.0\.2\.66' 5 listed; then ok "the zone lists the quarantined host"; else fail "the zone lists the quarantined host"; fi
+
+# A device: a bad MAC is refused while typing; a good pair goes to the plan.
+tmux_keys F2 Home d
+tmux_type '00:02:2d:11:22 192.0.2.66'
+if tmux_wait 'Add device .* to wlan: 00:02:2d:11:22 192\.0\.2\.66 .*(MAC|mac)' 5 bad-mac; then
+	ok "a short MAC is refused with the reason"
+else
+	fail "a short MAC is refused with the reason"
+fi
+tmux_keys C-u
+tmux_type '00:02:2d:11:22:33 192.0.2.66'
+if tmux_wait 'ok: Enter adds' 5 good-mac; then ok "a full MAC+IP pair is accepted"; else fail "a full MAC+IP pair is accepted"; fi
+tmux_keys Enter
+if tmux_wait 'Plan: wlan: add device 00:02:2d:11:22:33 192\.0\.2\.66' 5 device-plan; then
+	ok "the device goes to the plan"
+else
+	fail "the device goes to the plan"
+fi
+before=$(gw_save | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/')
+tmux_keys n
+tmux_wait 'cancelled' 5 device-cancelled >/dev/null
+is "$(gw_save | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/')" "$before" "declining the device leaves the kernel as it was"
+
+tmux_keys q
+tmux_wait 'not saved' 5 unsaved >/dev/null
+tmux_keys q
+if tmux_wait_dead 10; then ok "q q quits with the change unsaved"; else fail "q q quits with the change unsaved"; fi
+if gw_save | grep -q -- '-s 192.0.2.66/32 .*-j DROP'; then ok "the confirmed quarantine stays"; else fail "the confirmed quarantine stays"; fi
+done_testing
