@@ -1,7 +1,7 @@
 /*
  * ruleparse.c - read own rules back from iptables-save text; see
  * include/ruleparse.h.  A line is split into words (iptables-save
- * quotes strings with '"' and escapes '"' and '\' with '\'), then each
+ * quotes strings with '"' and escapes quotes and '\' with '\'), then each
  * option is looked up in a table and applied to the rule.
  */
 #include <errno.h>
@@ -37,7 +37,7 @@ static int words_split(const char *line, struct words *w, struct error *err)
 		out = w->word[w->count++];
 		if (*p == '"') {
 			for (p++; *p && *p != '"'; p++) {
-				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				if (*p == '\\' && p[1])	/* iptables escapes '"', '\\' and '\'' */
 					p++;
 				if (n + 1 >= WORD_MAX)
 					return error_set(err, "rule has an over-long string: %.60s", line);

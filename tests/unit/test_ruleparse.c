@@ -90,7 +90,7 @@ int main(void)
 	r.limit.unit = RATE_MINUTE;
 	r.limit_burst = 10;
 	r.target = TARGET_NFLOG;
-	strcpy(r.log_prefix, "say \"hi\" \\");
+	strcpy(r.log_prefix, "it's \"hi\" \\");
 	r.nflog_group = 25;
 	r.nflog_threshold = 16;
 	round_trip(&r, "NFLOG with quotes and backslash in the prefix");
