@@ -29,7 +29,7 @@ EOF
 out=$("$SG" -c "$TMP/sg.conf" hits 2>"$TMP/err")
 is "$?" 0 "hits exits 0"
 is "$(printf '%s\n' "$out" | wc -l)" 20 "the 20 most recent hits"
-want=$(grep -a ' kernel: Illegal port 25' "$TMP/kern.log" | tail -20 | sed 's/.* SRC=\([^ ]*\) .*/\1/')
+want=$(grep -a ' kernel: .*Illegal port 25 > ' "$TMP/kern.log" | tail -20 | sed 's/.* SRC=\([^ ]*\) .*/\1/')
 is "$(printf '%s\n' "$out" | sed 's/.* SRC=\([^ ]*\) .*/\1/')" "$want" "oldest first, forged line left out"
 is "$(printf '%s\n' "$out" | grep 'DST=203.0.113.7 ' | head -1)" \
 	"2026-11-22 05:59:00 wlan dropped eth2>eth0 SRC=192.0.2.66 DST=203.0.113.7 TCP SPT=1234 DPT=25 MAC=00:02:2d:11:22:33" \
