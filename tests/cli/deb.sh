@@ -11,7 +11,7 @@ VERSION=$(cat VERSION)
 
 installed() { dpkg-query -W -f '${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 missing=
-for p in debhelper lintian dpkg-dev; do
+for p in build-essential debhelper lintian dpkg-dev; do
 	installed "$p" || missing="$missing $p"
 done
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ]; then
@@ -20,7 +20,7 @@ if [ -n "$missing" ] && [ "$(id -u)" = 0 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
 			</dev/null >"$TMP/apt.log" 2>&1; }
 	missing=
-	for p in debhelper lintian dpkg-dev; do
+	for p in build-essential debhelper lintian dpkg-dev; do
 		installed "$p" || missing="$missing $p"
 	done
 fi
