@@ -105,8 +105,8 @@ struct console {
 	struct iface *ifaces, *prev_ifaces;
 	size_t nifaces, nprev_ifaces;
 	struct timespec last_read, prev_read;
-	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];	/* packets per refresh into each zone's chain */
-	uint64_t zone_packets[CONFIG_MAX_ZONES];
+	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];	/* hits per refresh of each zone, oldest first */
+	unsigned zone_hits[CONFIG_MAX_ZONES];		/* hits of each zone since the last refresh */
 	char table_error[ERROR_TEXT_MAX];
 
 	struct rrow *rrows;

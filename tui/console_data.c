@@ -32,9 +32,13 @@ static void console_hit_push(void *arg, const struct hit *h)
 {
 	struct console *c = arg;
 	struct hit now = *h;
+	const struct zone *z;
 
 	hit_set_zone(&now, c->cfg);
 	hit_ring_push(c->ring, &now);
+	z = config_zone(c->cfg, now.zone);
+	if (z && z - c->cfg->zones < CONFIG_MAX_ZONES)
+		c->zone_hits[z - c->cfg->zones]++;
 }
 
 void console_sources_open(struct console *c)
@@ -165,22 +169,13 @@ static void rule_rates(struct console *c, double elapsed)
 	}
 }
 
-/* Packets that entered each zone's chain since the previous read, into its sparkline. */
+/* Each zone's hits since the previous refresh, into its sparkline. */
 static void zone_sparks(struct console *c)
 {
-	for (size_t z = 0; z < c->cfg->nzones && z < CONFIG_MAX_ZONES; z++) {
-		char chain[CHAIN_NAME_MAX + 1], target[CHAIN_NAME_MAX + 4];
-		uint64_t packets = 0;
-
-		compile_zone_chain(c->cfg->zones[z].name, chain);
-		for (size_t i = 0; i < c->table.nrules; i++)
-			if (rule_jump_target(c->table.rules[i].text, target, sizeof(target)) &&
-			    strcmp(target, chain) == 0)
-				packets += c->table.rules[i].packets;
+	for (size_t z = 0; z < CONFIG_MAX_ZONES; z++) {
 		memmove(c->spark[z], c->spark[z] + 1, (SPARK_LEN - 1) * sizeof(c->spark[z][0]));
-		c->spark[z][SPARK_LEN - 1] =
-			c->have_prev && packets >= c->zone_packets[z] ? (unsigned)(packets - c->zone_packets[z]) : 0;
-		c->zone_packets[z] = packets;
+		c->spark[z][SPARK_LEN - 1] = c->zone_hits[z];
+		c->zone_hits[z] = 0;
 	}
 }
 
@@ -221,7 +216,6 @@ static void table_read(struct console *c)
 		elapsed = (double)(c->last_read.tv_sec - c->prev_read.tv_sec) +
 			  (double)(c->last_read.tv_nsec - c->prev_read.tv_nsec) / 1e9;
 	rule_rates(c, elapsed);
-	zone_sparks(c);
 	rrows_build(c);
 	drift_check(c);
 }
@@ -338,6 +332,7 @@ void console_refresh(struct console *c)
 	ifaces_read(c);
 	table_read(c);
 	console_hits_read(c);
+	zone_sparks(c);
 	offenders_read(c);
 	zrows_build(c);
 	views_update(c);

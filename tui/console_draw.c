@@ -19,6 +19,7 @@
 
 #include "console.h"
 #include "sanitize.h"
+#include "watchdog.h"
 
 #define TEXT_MAX 1024
 
@@ -580,6 +581,7 @@ static void draw_status(struct console *c)
 	WINDOW *w = part_win[PART_STATUS];
 	char line[TEXT_MAX], when[16] = "never";
 	size_t own = 0;
+	unsigned other = 0;
 	int x;
 
 	for (size_t i = 0; c->have_table && i < c->table.nrules; i++)
@@ -597,6 +599,9 @@ static void draw_status(struct console *c)
 	if (change_pending(c))
 		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE, "pending: rollback in %.0fs, c keeps ",
 		     change_seconds_left(c));
+	else if (watchdog_pending(&other))
+		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
+		     "another shell's change rolls back in %us (smtpguard confirm keeps it) ", other);
 	else if (!c->have_table)
 		put(w, 0, x, style(c, 2, A_BOLD) | A_REVERSE, "table unreadable ");
 	else if (c->drift)

@@ -59,6 +59,7 @@ if tmux_wait '192\.0\.2\.66 +00:02:2d:11:22:33 +203\.0\.113\.25 +logged' 5 hit; 
 else
 	fail "the hit shows source 192.0.2.66, its MAC and destination"
 fi
+if tmux_wait 'wlan\[ *[^] ]' 5 spark; then ok "the WLAN's hit-rate sparkline moved"; else fail "the WLAN's hit-rate sparkline moved"; fi
 if tmux_wait '192\.0\.2\.66 +wlan .*top talker' 5 talker; then ok "the source is a top talker"; else fail "the source is a top talker"; fi
 
 # The log line with escapes: shown as text, never sent to the terminal.
