@@ -57,8 +57,10 @@ $(LIBCORE): $(CORE_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# Linked under a temporary name and renamed, so a running test never sees half a binary.
 smtpguard: $(TUI_OBJ) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TUI_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(TUI_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
+	mv -f $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(LIBCORE)
 	@mkdir -p $(@D)
