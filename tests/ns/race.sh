@@ -36,8 +36,9 @@ for w in $(seq 1 "$N"); do
 	) &
 done
 fails=0
+: >"$NS_DIR/race.err"
 for m in $(seq 1 "$M"); do
-	sg -c "$CONF" apply >/dev/null 2>"$NS_DIR/race.err" || fails=$((fails + 1))
+	sg -c "$CONF" apply >/dev/null 2>>"$NS_DIR/race.err" || fails=$((fails + 1))
 	sg -c "$CONF" remove >/dev/null 2>>"$NS_DIR/race.err" || fails=$((fails + 1))
 done
 wait
