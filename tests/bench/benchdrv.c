@@ -1,0 +1,171 @@
+/*
+ * benchdrv.c - the timing half of `make bench` (tests/bench/run.sh),
+ * built against build/libsmtpguard.a.
+ *
+ *   benchdrv counters N    N rounds, each: one fw_counters_refresh(), one
+ *                          fw_backend()->read(), one `iptables-legacy-save -c`
+ *                          and one `iptables-legacy -L -v -n -x`, side by side;
+ *                          prints the median microseconds of each, then
+ *                          whether the fast path's counters equal read()'s
+ *   benchdrv run -- CMD... run CMD once (stdout and stderr to /dev/null) and
+ *                          print "wall_ms cpu_ms maxrss_kb exit_status"
+ *
+ * Runs only inside a bench namespace: run.sh checks that before calling it.
+ */
+#include <inttypes.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fw.h"
+#include "fw_counters.h"
+
+struct run_result {
+	double wall_ms, cpu_ms;
+	long maxrss_kb;
+	int status;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Spawn argv with output discarded; wait4 gives the child's CPU and peak
+ * RSS (its reaped children included).  posix_spawn, not fork: a fork
+ * would make every page of ours copy-on-write and charge the faults to
+ * the next in-process refresh.
+ */
+static struct run_result run(char **argv)
+{
+	struct run_result r = { .status = -1 };
+	posix_spawn_file_actions_t fa;
+	struct rusage ru;
+	double start = now_ms();
+	int status, rc;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0 || wait4(pid, &status, 0, &ru) < 0)
+		return r;
+	r.wall_ms = now_ms() - start;
+	r.cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	r.maxrss_kb = ru.ru_maxrss;
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return r;
+}
+
+static int die(const char *what, const struct error *err)
+{
+	fprintf(stderr, "benchdrv: %s: %s\n", what, err->text);
+	return 1;
+}
+
+/* 0 when every rule and policy counter of a equals b's. */
+static int counters_differ(const struct fw_table *a, const struct fw_table *b)
+{
+	if (a->nrules != b->nrules || a->nchains != b->nchains)
+		return 1;
+	for (size_t i = 0; i < a->nrules; i++)
+		if (a->rules[i].packets != b->rules[i].packets || a->rules[i].bytes != b->rules[i].bytes)
+			return 1;
+	for (size_t i = 0; i < a->nchains; i++)
+		if (a->chains[i].packets != b->chains[i].packets || a->chains[i].bytes != b->chains[i].bytes)
+			return 1;
+	return 0;
+}
+
+static int bench_counters(size_t n)
+{
+	static char *save[] = { "iptables-legacy-save", "-c", "-t", "filter", NULL };
+	static char *list[] = { "iptables-legacy", "-w", "-L", "-v", "-n", "-x", NULL };
+	const struct fw_ops *fw = fw_backend();
+	struct fw_table t = { 0 }, check = { 0 };
+	struct error err = { 0 };
+	struct fw_counters *fc = fw_counters_new(&err);
+	double *fast = calloc(n, sizeof(double)), *slow = calloc(n, sizeof(double));
+	double *peer_save = calloc(n, sizeof(double)), *peer_list = calloc(n, sizeof(double));
+	int stale = 0, rc;
+
+	if (!fc || !fast || !slow || !peer_save || !peer_list)
+		return die("setup", &err);
+	if (fw->read(AF_INET, &t, &err) < 0)
+		return die("read", &err);
+	for (size_t i = 0; i < n; i++) {
+		struct fw_table again = { 0 };
+		double start = now_ms();
+
+		rc = fw_counters_refresh(fc, &t, &err);
+		fast[i] = (now_ms() - start) * 1e3;
+		if (rc < 0)
+			return die("refresh", &err);
+		stale += rc == FW_COUNTERS_STALE;
+		start = now_ms();
+		if (fw->read(AF_INET, &again, &err) < 0)
+			return die("read", &err);
+		slow[i] = (now_ms() - start) * 1e3;
+		fw_table_free(&again);
+		peer_save[i] = run(save).wall_ms * 1e3;
+		peer_list[i] = run(list).wall_ms * 1e3;
+	}
+	/* The table is idle here: a refresh right after a read must give read's counters. */
+	if (fw->read(AF_INET, &check, &err) < 0 || fw_counters_refresh(fc, &t, &err) < 0)
+		return die("check", &err);
+	printf("fast_us %.1f\nread_us %.1f\nsave_us %.1f\nlist_us %.1f\nrules %zu\nstale %d\nsame %s\n",
+	       median(fast, n), median(slow, n), median(peer_save, n), median(peer_list, n),
+	       t.nrules, stale, counters_differ(&t, &check) ? "no" : "yes");
+	fw_table_free(&t);
+	fw_table_free(&check);
+	fw_counters_free(fc);
+	free(fast);
+	free(slow);
+	free(peer_save);
+	free(peer_list);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "counters") == 0) {
+		long n = strtol(argv[2], NULL, 10);
+
+		return bench_counters(n > 0 ? (size_t)n : 1);
+	}
+	if (argc >= 4 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "--") == 0) {
+		struct run_result r = run(argv + 3);
+
+		printf("%.3f %.3f %ld %d\n", r.wall_ms, r.cpu_ms, r.maxrss_kb, r.status);
+		return r.status < 0;
+	}
+	fprintf(stderr, "usage: benchdrv counters N | benchdrv run -- CMD...\n");
+	return 2;
+}
