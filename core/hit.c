@@ -143,10 +143,13 @@ static bool hex_bytes(const char *s, size_t len, unsigned char *mac, size_t n)
 
 enum field_id { F_IN, F_OUT, F_MAC, F_MACSRC, F_SRC, F_DST, F_PROTO, F_SPT, F_DPT, F_COUNT };
 
-static const char *const field_keys[F_COUNT] = {
-	[F_IN] = "IN", [F_OUT] = "OUT", [F_MAC] = "MAC", [F_MACSRC] = "MACSRC",
-	[F_SRC] = "SRC", [F_DST] = "DST", [F_PROTO] = "PROTO", [F_SPT] = "SPT", [F_DPT] = "DPT",
+#define KEY(s) { s, sizeof(s) - 1 }
+static const struct span field_keys[F_COUNT] = {
+	[F_IN] = KEY("IN"), [F_OUT] = KEY("OUT"), [F_MAC] = KEY("MAC"), [F_MACSRC] = KEY("MACSRC"),
+	[F_SRC] = KEY("SRC"), [F_DST] = KEY("DST"), [F_PROTO] = KEY("PROTO"), [F_SPT] = KEY("SPT"),
+	[F_DPT] = KEY("DPT"),
 };
+#undef KEY
 
 static const struct {
 	const char *name;
@@ -259,7 +262,8 @@ enum hit_result hit_parse_packet(const char *msg, size_t len, const struct hit_c
 			struct span key = { msg + tok, eq - tok };
 
 			for (int f = 0; f < F_COUNT; f++) {
-				if (!seen[f] && span_is(key, field_keys[f])) {
+				if (!seen[f] && key.n == field_keys[f].n &&
+				    memcmp(key.p, field_keys[f].p, key.n) == 0) {
 					seen[f] = true;
 					field[f] = (struct span){ msg + eq + 1, i - eq - 1 };
 					break;
@@ -321,15 +325,41 @@ static bool digits(const char *p, const char *end, size_t n, int *out)
 	return true;
 }
 
-/* Local time from fields, or (time_t)-1. */
+/*
+ * Local time from fields, or (time_t)-1.  A log's lines come in runs of
+ * the same hour, and mktime() is the parser's costliest call: the start
+ * of the last hour is kept (per thread).  Daylight saving changes on
+ * hour boundaries, so minutes and seconds add linearly within an hour.
+ */
 static time_t local_time(int year, int mon, int mday, int hour, int min, int sec)
 {
+	static _Thread_local struct {
+		int year, mon, mday, hour;
+		time_t start;
+		bool valid;
+	} last;
 	struct tm tm = {
 		.tm_year = year - 1900, .tm_mon = mon, .tm_mday = mday,
-		.tm_hour = hour, .tm_min = min, .tm_sec = sec, .tm_isdst = -1,
+		.tm_hour = hour, .tm_isdst = -1,
 	};
 
-	return mktime(&tm);
+	if (!last.valid || last.year != year || last.mon != mon || last.mday != mday ||
+	    last.hour != hour) {
+		last.start = mktime(&tm);
+		last.valid = false;
+		/* Feb 30 and the like are not dates */
+		if (last.start == (time_t)-1 || tm.tm_mday != mday || tm.tm_mon != mon)
+			return (time_t)-1;
+		/* an hour skipped by daylight saving: as mktime normalised it, uncached */
+		if (tm.tm_hour != hour)
+			return last.start + min * 60 + sec;
+		last.year = year;
+		last.mon = mon;
+		last.mday = mday;
+		last.hour = hour;
+		last.valid = true;
+	}
+	return last.start + min * 60 + sec;
 }
 
 /*

@@ -26,7 +26,7 @@
 
 #define REPORT_LINE_MAX 65536
 #define REPORT_MAX_SOURCES 65536
-#define REPORT_MAX_PAIRS (1 << 20)
+#define REPORT_MAX_PAIRS (1 << 18)
 #define REPORT_ROTATIONS 9		/* PATH.9.gz ... PATH.1 */
 #define DEFAULT_PREFIX "Illegal port 25 >"
 
