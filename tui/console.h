@@ -145,6 +145,7 @@ struct console {
 	/* Change in progress (console_change.c). */
 	struct config *proposed;	/* edited copy shown in the plan (owned) */
 	char proposed_what[128];
+	int mode_zone;			/* zone whose mode the proposal changes (m in the plan cycles on), or -1 */
 	struct plan plan;
 	bool have_plan;
 	size_t plan_top;

@@ -86,6 +86,7 @@ int change_propose(struct console *c, struct config *edited, const char *what)
 	struct ruleset rs;
 	struct error err = { 0 };
 
+	c->mode_zone = -1;
 	if (change_pending(c)) {
 		config_free(edited);
 		console_message(c, true, "a change is waiting for confirmation: press c to keep it first");

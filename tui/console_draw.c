@@ -566,11 +566,10 @@ static void draw_plan(struct console *c)
 		snprintf(line, sizeof(line), "%c %s", l->op, l->text);
 		region_put(y++, attr, line);
 	}
+	snprintf(line, sizeof(line), "y applies, n cancels%s", c->mode_zone >= 0 ? ", m the next mode" : "");
 	if (confirm > 0)
-		snprintf(line, sizeof(line), "y applies, n cancels; after y, c within %u s keeps the change, "
-			 "otherwise it is rolled back", confirm);
-	else
-		snprintf(line, sizeof(line), "y applies, n cancels");
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 "; after y, c within %u s keeps it, else it is rolled back", confirm);
 	region_put(rows - 1, style(c, 4, A_BOLD), line);
 }
 

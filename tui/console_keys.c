@@ -96,20 +96,35 @@ static struct zone *zone_edit(struct console *c, struct config **copy)
 	return &(*copy)->zones[zi];
 }
 
+/* Propose zone zi of the config in force in mode; m in the plan view proposes the next one. */
+static int mode_propose(struct console *c, int zi, enum zone_mode mode)
+{
+	struct config *copy = config_copy(c->cfg);
+	struct zone *z;
+	char what[96];
+	int r;
+
+	if (!copy)
+		console_die("out of memory");
+	z = &copy->zones[zi];
+	z->mode = mode;
+	snprintf(what, sizeof(what), "zone %s: mode %s -> %s", z->name, mode_names[c->cfg->zones[zi].mode],
+		 mode_names[mode]);
+	r = change_propose(c, copy, what);
+	if (c->mode == CMODE_PLAN)
+		c->mode_zone = zi;
+	return r;
+}
+
 static int key_mode(struct console *c)
 {
-	struct config *copy;
-	struct zone *z = zone_edit(c, &copy);
-	char what[96];
-	enum zone_mode old;
+	int zi = console_zone_selected(c);
 
-	if (!z)
+	if (zi < 0) {
+		console_message(c, true, "select a zone first (Tab to the zones area, arrows to a zone)");
 		return REDRAW_SCREEN;
-	old = z->mode;
-	z->mode = (enum zone_mode)((z->mode + 1) % MODE_COUNT);
-	snprintf(what, sizeof(what), "zone %s: mode %s -> %s", z->name, mode_names[old],
-		 mode_names[z->mode]);
-	return change_propose(c, copy, what);
+	}
+	return mode_propose(c, zi, (enum zone_mode)((c->cfg->zones[zi].mode + 1) % MODE_COUNT));
 }
 
 static int key_gateway(struct console *c)
@@ -344,7 +359,7 @@ const struct console_key console_keys[] = {
 	{ .key = '\t', .name = "Tab", .label = "Area",
 	  .help = "select the next area (Shift-Tab: previous)", .handler = key_area_next },
 	{ .key = 'm', .name = "m", .label = "Mode",
-	  .help = "cycle the selected zone's mode (allow, monitor, block, log, rateban)",
+	  .help = "the selected zone's next mode (allow monitor block log rateban); m again: the next",
 	  .handler = key_mode },
 	{ .key = 'g', .name = "g", .label = "Gateway",
 	  .help = "toggle protect_gateway of the selected zone", .handler = key_gateway },
@@ -561,6 +576,13 @@ static int plan_key(struct console *c, int key)
 		return change_accept(c);
 	if (key == 'n' || key == 'N' || key == 'q' || key == KEY_ESCAPE)
 		return change_decline(c);
+	if (key == 'm' && c->mode_zone >= 0) {
+		int zi = c->mode_zone;
+		enum zone_mode next = (enum zone_mode)((c->proposed->zones[zi].mode + 1) % MODE_COUNT);
+
+		change_decline(c);
+		return mode_propose(c, zi, next);
+	}
 	if (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)
 		c->plan_top += key == KEY_NPAGE ? 10 : 1;
 	else if ((key == KEY_UP || key == 'k' || key == KEY_PPAGE) && c->plan_top > 0)

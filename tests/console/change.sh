@@ -38,6 +38,8 @@ if tmux_wait 'zone wlan' 10 start; then ok "console starts"; else fail "console 
 tmux_keys Down m
 if tmux_wait 'Plan: zone wlan: mode monitor -> block' 5 plan; then ok "m shows the plan of the mode change"; else fail "m shows the plan of the mode change"; fi
 if tmux_capture plan-lines | grep -Fq -- "+ $drop"; then ok "the plan lists the DROP rule"; else fail "the plan lists the DROP rule"; fi
+tmux_keys m
+if tmux_wait 'Plan: zone wlan: mode monitor -> log' 5 plan-next; then ok "m in the plan proposes the next mode"; else fail "m in the plan proposes the next mode"; fi
 tmux_keys n
 if tmux_wait 'cancelled: nothing was applied' 5 declined; then ok "n declines"; else fail "n declines"; fi
 is "$(rules)" "$monitor_rules" "a declined change leaves the kernel as it was"

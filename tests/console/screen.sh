@@ -111,7 +111,7 @@ fi
 
 # Help is generated from the key table.
 tmux_keys '?'
-if tmux_wait 'console keys' 5 help && tmux_capture help | grep -Eq '^ +m +cycle'; then ok "? shows the help"; else fail "? shows the help"; fi
+if tmux_wait 'console keys' 5 help && tmux_capture help | grep -Eq '^ +m +the selected zone.s next mode'; then ok "? shows the help"; else fail "? shows the help"; fi
 tmux_keys Escape
 
 tmux_keys q
