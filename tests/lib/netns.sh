@@ -62,6 +62,17 @@ lan() { ns_exec "$NS_LAN" "$@"; }
 wlan() { ns_exec "$NS_WLAN" "$@"; }
 sg() { gw "$SMTPGUARD" "$@"; }
 
+# A veth from the gateway's IF to eth0 of PEER.  Retried: under load a
+# concurrent `ip netns add` elsewhere can make the peer's reference
+# briefly invalid ("Peer netns reference is invalid").
+ns_veth() { # ns_veth IF PEER_NS
+	for try in 1 2 3 4 5; do
+		ip -n "$NS_GW" link add "$1" type veth peer name eth0 netns "$2" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	ip -n "$NS_GW" link add "$1" type veth peer name eth0 netns "$2"
+}
+
 ns_setup() {
 	trap 'ns_cleanup' EXIT
 	trap 'exit 130' INT TERM HUP
@@ -70,9 +81,7 @@ ns_setup() {
 		ip netns add "$ns" || return 1
 		ip -n "$ns" link set lo up
 	done
-	ip -n "$NS_GW" link add eth0 type veth peer name eth0 netns "$NS_WAN"
-	ip -n "$NS_GW" link add eth1 type veth peer name eth0 netns "$NS_LAN"
-	ip -n "$NS_GW" link add eth2 type veth peer name eth0 netns "$NS_WLAN"
+	ns_veth eth0 "$NS_WAN" && ns_veth eth1 "$NS_LAN" && ns_veth eth2 "$NS_WLAN" || return 1
 	ip -n "$NS_LAN" link set eth0 address 00:06:25:aa:bb:01
 	ip -n "$NS_WLAN" link set eth0 address 00:02:2d:11:22:33
 
