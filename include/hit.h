@@ -24,7 +24,19 @@
 #define HIT_PREFIX_MAX 64	/* longer prefixes are cut (the kernel's own limit is 29) */
 #define HIT_MAC_TEXT_MAX 95	/* the LOG target's MAC= field: dst:src:type, link-layer dependent */
 
-/* Where a line comes from, which decides whether it can be trusted. */
+/*
+ * Where a line comes from, which decides whether it can be trusted:
+ * - /dev/kmsg: the kernel writes facility 0 only itself (user writes are
+ *   forced to LOG_USER), so a facility-0 record is the kernel's.  It is
+ *   a ring: records overwritten before they are read are lost (counted).
+ * - the journal: _TRANSPORT=kernel is set by journald, never by clients.
+ * - a syslog file: only as good as its "kernel:" tag.  The tag on
+ *   `logger -t kernel` lines is indistinguishable; what the file cannot
+ *   prove, the parser cannot either.  Lines with another tag are counted
+ *   as untrusted.
+ * - NFLOG: messages come from the kernel over netlink; a LOGEMU file
+ *   is trusted because only ulogd writes it (keep it root-only).
+ */
 enum hit_format {
 	HIT_FORMAT_AUTO,	/* per line: kmsg record, journal JSON, else a syslog file line */
 	HIT_FORMAT_SYSLOG,	/* a syslog file (classic or RFC 3339 dates, journalctl -o short-iso):
