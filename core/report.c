@@ -326,8 +326,9 @@ char **report_default_files(const struct config *cfg, const struct report_option
 		if (stat(cfg->log_files[i], &st) == 0)
 			base = cfg->log_files[i];
 	if (!base) {
-		error_set(err, "report: none of the log_files in %s exists; set log_files or pass the "
-			       "files to read",
+		error_set(err, "report: none of the log_files in %s exists; set log_files, pass the "
+			       "files to read, or pipe the journal: journalctl -k -o json | smtpguard "
+			       "report -",
 			  cfg && cfg->path ? cfg->path : "the config");
 		err->code = EXIT_USAGE;
 		return NULL;
