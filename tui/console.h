@@ -128,6 +128,7 @@ struct console {
 	enum area area;
 	struct area_view view[AREA_COUNT];
 	enum console_mode mode;
+	size_t rules_shift;		/* columns the rules' text is scrolled left (Right/Left) */
 	size_t help_top;
 	bool color;
 	char message[ERROR_TEXT_MAX];

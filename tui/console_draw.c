@@ -384,6 +384,14 @@ static void sparks_format(const struct console *c, char *buf, size_t size)
 	}
 }
 
+/* Where a rule's text starts when the area is scrolled shift columns to the right. */
+static size_t rule_shift(const char *text, size_t shift)
+{
+	size_t len = strlen(text);
+
+	return shift < len ? shift : len;
+}
+
 static void draw_rules(struct console *c)
 {
 	WINDOW *w = area_win[AREA_RULES];
@@ -417,8 +425,9 @@ static void draw_rules(struct console *c)
 		human(fr->bytes, by, sizeof(by));
 		if (!fr->own && attr == A_NORMAL)
 			attr = style(c, 5, A_DIM);
-		putf(w, y, 0, attr, "%8s %8s %6.1f %c%*s%s", pk, by, c->rule_rate ? c->rule_rate[r->rule] : 0.0,
-		     fr->own ? '*' : ' ', 2 * (r->depth - 1), "", fr->text);
+		putf(w, y, 0, attr, "%8s %8s %6.1f %c%*s%s", pk, by,
+		     c->rule_rate ? c->rule_rate[r->rule] : 0.0, fr->own ? '*' : ' ',
+		     2 * (r->depth - 1), "", fr->text + rule_shift(fr->text, c->rules_shift));
 	}
 }
 
@@ -563,8 +572,28 @@ static void draw_plan(struct console *c)
 		attr_t attr = l->op == '+' ? style(c, 3, A_BOLD) : l->op == '-' || l->op == 'X' ?
 			      style(c, 2, A_BOLD) : A_NORMAL;
 
+		char clean[TEXT_MAX];
+		size_t len, at = 0;
+
+		/* whole rules, wrapped at spaces: the operator reads them before saying y */
 		snprintf(line, sizeof(line), "%c %s", l->op, l->text);
-		region_put(y++, attr, line);
+		len = sanitize_text(line, strlen(line), clean, sizeof(clean));
+		if (len >= sizeof(clean))
+			len = strlen(clean);
+		do {
+			size_t width = (size_t)COLS - (at ? 5 : 1), n = len - at;
+
+			if (n > width) {
+				n = width;
+				while (n > width / 2 && clean[at + n] != ' ')
+					n--;
+			}
+			snprintf(line, sizeof(line), "%s%.*s", at ? "    " : "", (int)n, clean + at);
+			region_put(y++, attr, line);
+			at += n;
+			while (at < len && clean[at] == ' ')
+				at++;
+		} while (at < len && y < rows - 1);
 	}
 	snprintf(line, sizeof(line), "y applies, n cancels%s", c->mode_zone >= 0 ? ", m the next mode" : "");
 	if (confirm > 0)

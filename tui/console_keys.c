@@ -66,6 +66,22 @@ static int key_page_down(struct console *c) { return view_move(c, view_page(c));
 static int key_home(struct console *c) { return view_move(c, -(long)c->view[c->area].rows); }
 static int key_end(struct console *c) { return view_move(c, (long)c->view[c->area].rows); }
 
+/* Left/Right scroll the rules' text sideways: long rules can be read whole. */
+static int key_right(struct console *c)
+{
+	if (c->rules_shift < 1024)
+		c->rules_shift += 8;
+	c->area = AREA_RULES;
+	return REDRAW_SCREEN;
+}
+
+static int key_left(struct console *c)
+{
+	c->rules_shift = c->rules_shift >= 8 ? c->rules_shift - 8 : 0;
+	c->area = AREA_RULES;
+	return REDRAW_SCREEN;
+}
+
 static int key_help(struct console *c)
 {
 	c->mode = CMODE_HELP;
@@ -419,6 +435,10 @@ const struct console_key console_keys[] = {
 	  .help = "select the row above", .handler = key_up },
 	{ .key = 'j', .name = "j",
 	  .help = "select the row below", .handler = key_down },
+	{ .key = KEY_RIGHT, .name = "Right",
+	  .help = "scroll the rules' text left, to read long rules", .handler = key_right },
+	{ .key = KEY_LEFT, .name = "Left",
+	  .help = "scroll the rules' text back", .handler = key_left },
 	{ .key = KEY_PPAGE, .name = "PgUp",
 	  .help = "one page up", .handler = key_page_up },
 	{ .key = KEY_NPAGE, .name = "PgDn",
