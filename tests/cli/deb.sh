@@ -2,8 +2,10 @@
 # deb.sh - `make deb` builds the Debian package: the files it holds, the
 # config as a 0600 conffile, a unit that is neither enabled nor started on
 # install but stopped on removal, no lintian errors, a binary that runs,
-# dependencies apt can resolve.  Installs debhelper and lintian when they
-# are missing and we are root; without them it fails saying so.
+# dependencies apt can resolve; installed, reinstalled over an edited
+# config, removed and purged in a throwaway overlay (root).  Installs the
+# packaging tools when they are missing and we are root; without them it
+# fails saying so.
 . tests/lib/tap.sh
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sg-deb.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -89,6 +91,46 @@ if out=$(apt-get install -s "$DEB" 2>&1); then
 else
 	fail "apt can resolve the package's dependencies (apt-get install -s)" "$out"
 fi
-diag "not installed for real: dpkg -i here would change this machine's /etc/smtpguard"
+# --- install, reinstall over an edited config, remove and purge, in a throwaway
+# overlay of /etc, /usr and /var in a mount namespace of our own: this
+# machine's files and dpkg database are never touched.
+if [ "$(id -u)" != 0 ]; then
+	diag "install not run: it needs root (a private mount namespace); not counted as passed"
+else
+	mkdir "$TMP/ov"
+	host_before=$(dpkg-query -W -f '${Status} ${Version}' smtpguard 2>&1)
+	unshare --mount --propagation private sh -c '
+		T=$1 DEB=$2
+		mount -t tmpfs tmpfs "$T" || exit 1
+		for d in etc usr var; do
+			mkdir -p "$T/$d.up" "$T/$d.work"
+			mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/$d.up,workdir=$T/$d.work" "/$d" || exit 1
+		done
+		echo "overlay ok"
+		dpkg -i "$DEB" >/dev/null 2>&1 && echo "install ok"
+		echo "version $(smtpguard --version 2>&1)"
+		echo "mode $(stat -c %a /etc/smtpguard/smtpguard.conf)"
+		echo "enabled $(find /etc/systemd/system -name smtpguard.service 2>/dev/null | wc -l)"
+		echo "; edited" >>/etc/smtpguard/smtpguard.conf
+		dpkg -i --force-confold "$DEB" >/dev/null 2>&1 && echo "reinstall ok"
+		echo "kept $(grep -c "^; edited$" /etc/smtpguard/smtpguard.conf)"
+		dpkg -r smtpguard >/dev/null 2>&1 && echo "remove ok"
+		echo "after remove $(test -e /usr/sbin/smtpguard && echo binary) $(test -e /etc/smtpguard/smtpguard.conf && echo config)"
+		dpkg -P smtpguard >/dev/null 2>&1 && echo "purge ok"
+		echo "after purge $(test -e /etc/smtpguard && echo config-dir)"
+	' sh "$TMP/ov" "$DEB" >"$TMP/install.log" 2>&1
+	log=$(cat "$TMP/install.log")
+	line() { printf '%s\n' "$log" | grep -x "$1" >/dev/null; }
+	if line "overlay ok"; then
+		for want in "install ok" "version smtpguard $VERSION" "mode 600" "enabled 0" "reinstall ok" "kept 1" \
+			"remove ok" "after remove  config" "purge ok" "after purge "; do
+			if line "$want"; then ok "dpkg in an overlay: $want"; else fail "dpkg in an overlay: $want" "$log"; fi
+		done
+	else
+		fail "a throwaway overlay of /etc /usr /var to install into" "$log"
+	fi
+	is "$(dpkg-query -W -f '${Status} ${Version}' smtpguard 2>&1)" "$host_before" \
+		"this machine's dpkg database is as before the test"
+fi
 
 done_testing
