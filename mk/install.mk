@@ -5,8 +5,8 @@
 # config to /etc/smtpguard/ only when none is there (mode 0600, never
 # overwritten), the report cron job to /etc/cron.d/.  The config path
 # is compiled into the binary (CONFIG_DEFAULT_PATH), hence SYSCONFDIR
-# defaults to /etc whatever the PREFIX.  The unit and the cron job name
-# /usr/sbin/smtpguard; they are installed with the path of $(SBINDIR).
+# defaults to /etc whatever the PREFIX.  Where the unit or the cron job
+# name /usr/sbin/smtpguard, they are installed with $(SBINDIR) instead.
 
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
