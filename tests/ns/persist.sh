@@ -88,11 +88,16 @@ run_ok "a second apply" sg -c "$CONF" apply
 as_applied "a second apply changes nothing"
 
 # --- drift: someone deletes an own rule by hand
-chain=$(own | sed -n 's/^-A \(SMTPGUARD-[^ ]*\) .*/\1/p' | head -1)
+deleted=$(own | grep '^-A SMTPGUARD-' | head -1)
+chain=$(echo "$deleted" | cut -d' ' -f2)
 if [ -n "$chain" ] && gw iptables-legacy -w -D "$chain" 1; then
 	out=$(sg -c "$CONF" apply --check 2>&1)
 	is_d "$?" 3 "apply --check: 3 after rule 1 of $chain was deleted by hand" "$out"
-	if [ -n "$out" ]; then ok "apply --check prints the difference"; else fail "apply --check prints the difference"; fi
+	if printf '%s\n' "$out" | grep -qF -- "$deleted"; then
+		ok "apply --check prints the difference: the deleted rule"
+	else
+		fail "apply --check prints the difference: the deleted rule" "deleted: $deleted" "$out"
+	fi
 	run_ok "apply repairs the drift" sg -c "$CONF" apply
 	as_applied "the repaired table is as applied"
 	check_is 0 "apply --check: 0 after the repair"
