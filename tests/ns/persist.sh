@@ -25,6 +25,7 @@ quarantine = 192.0.2.70"
 
 # The table without counters: what must come back after a reboot.
 table() { gw_save | sed 's/ \[[0-9]*:[0-9]*\]$//'; }
+table6() { gw ip6tables-legacy-save -t filter | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'; }
 own() { table | grep -E '^(-A SMTPGUARD-|-A (FORWARD|INPUT) .*-j SMTPGUARD-|:SMTPGUARD-)'; }
 
 run_ok() { # run_ok "description" command...: ok when it exits 0
@@ -58,6 +59,7 @@ foreign=$(table | grep -Ei 'f2b|docker')
 
 run_ok "apply" sg -c "$CONF" apply
 applied=$(table)
+applied6=$(table6)
 if [ -n "$(own)" ]; then ok "apply made own rules"; else fail "apply made own rules" "$applied"; fi
 is_d "$(gw iptables-legacy -w -S FORWARD 1 | grep -c SMTPGUARD)/$(gw iptables-legacy -w -S FORWARD 2)" \
 	"1/-A FORWARD -j DOCKER-USER" "own jump is rule 1 of FORWARD, docker's after it" "$(gw iptables-legacy -w -S FORWARD)"
@@ -65,10 +67,13 @@ check_is 0 "apply --check: 0 right after apply"
 
 # --- netfilter-persistent: save everything, the reboot empties the tables, the restore at boot
 gw iptables-legacy-save >"$NS_DIR/rules.v4"
+gw ip6tables-legacy-save >"$NS_DIR/rules.v6"
 check "saved table holds the own chains" grep -q '^:SMTPGUARD-' "$NS_DIR/rules.v4"
 for t in filter nat mangle raw; do
 	gw iptables-legacy -w -t "$t" -F
 	gw iptables-legacy -w -t "$t" -X
+	gw ip6tables-legacy -w -t "$t" -F
+	gw ip6tables-legacy -w -t "$t" -X
 done
 is "$(table | grep -c 'SMTPGUARD\|f2b\|DOCKER')" 0 "the reboot left no rules"
 if out=$(gw iptables-legacy-restore -w 5 <"$NS_DIR/rules.v4" 2>&1); then
@@ -76,6 +81,7 @@ if out=$(gw iptables-legacy-restore -w 5 <"$NS_DIR/rules.v4" 2>&1); then
 else
 	fail "iptables-legacy-restore of the saved table" "$out"
 fi
+gw ip6tables-legacy-restore -w 5 <"$NS_DIR/rules.v6"
 as_applied "restore brought back the table as applied"
 check_is 0 "apply --check: 0 on the restored table"
 
@@ -84,6 +90,11 @@ as_applied "after restore + apply the table is as after the first apply"
 dups=$(own | grep -v '^:' | sort | uniq -d)
 is "$dups" "" "exactly one copy of each own rule"
 is "$(table | grep -Ei 'f2b|docker')" "$foreign" "fail2ban's and docker's chains and jumps survive"
+if printf '%s\n' "$applied6" | grep -q SMTPGUARD; then
+	is "$(table6)" "$applied6" "IPv6: after restore + apply the table is as after the first apply"
+else
+	diag "apply made no IPv6 rules: the IPv6 round trip was not checked"
+fi
 run_ok "a second apply" sg -c "$CONF" apply
 as_applied "a second apply changes nothing"
 
