@@ -6,7 +6,8 @@
  * chains where libiptc puts them, every other line as it was.  Writers
  * serialise on an flock of PATH.lock (PATH itself is replaced by
  * rename, so it cannot carry the lock).  Tables other than filter in the
- * file are ignored and not written back.
+ * file are ignored and not written back.  The IPv6 filter table is the
+ * file PATH.6 (ip6tables-save text), locked by PATH.6.lock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +24,18 @@
 
 #define FW_FILE_LINE_MAX 4096
 
-static const char *fw_file_path(void)
+/* The file of family's table into buf; -1 with err when SMTPGUARD_FAKE_TABLE is not set. */
+static int fw_file_path(int family, char *buf, size_t size, struct error *err)
 {
-	return getenv("SMTPGUARD_FAKE_TABLE");
+	const char *path = getenv("SMTPGUARD_FAKE_TABLE");
+
+	if (!path || !*path)
+		return error_set(err, "SMTPGUARD_FAKE_TABLE is not set; set it to a file for the fake table");
+	if (family != AF_INET && family != AF_INET6)
+		return error_set(err, "the fake table holds IPv4 and IPv6 only; use AF_INET or AF_INET6");
+	if ((size_t)snprintf(buf, size, "%s%s", path, family == AF_INET6 ? ".6" : "") >= size)
+		return error_set(err, "the fake table's name %s is too long; use a shorter path", path);
+	return 0;
 }
 
 /* "[p:b]" at s: the counters and the rest after it, or NULL. */
@@ -83,7 +93,8 @@ static int fw_file_line(struct fw_table *t, char *line, const char *path, unsign
 	return 0;
 }
 
-static int fw_file_read_path(const char *path, struct fw_table *out, struct error *err)
+static int fw_file_read_path(const char *path, int family, struct fw_table *out,
+			     struct error *err)
 {
 	char line[FW_FILE_LINE_MAX];
 	bool in_filter = false, seen_filter = false;
@@ -91,7 +102,7 @@ static int fw_file_read_path(const char *path, struct fw_table *out, struct erro
 	FILE *f;
 
 	memset(out, 0, sizeof(*out));
-	out->family = AF_INET;
+	out->family = family;
 	if (!(f = fopen(path, "re")) && errno != ENOENT)
 		return error_set(err, "cannot read the fake table %s: %s", path, strerror(errno));
 	while (f && fgets(line, sizeof(line), f)) {
@@ -114,7 +125,7 @@ static int fw_file_read_path(const char *path, struct fw_table *out, struct erro
 		fclose(f);
 	if (!seen_filter) {
 		fw_table_free(out);
-		if (fw_table_init_empty(out, AF_INET) < 0)
+		if (fw_table_init_empty(out, family) < 0)
 			return error_set(err, "out of memory reading the fake table");
 		return 0;
 	}
@@ -124,13 +135,11 @@ static int fw_file_read_path(const char *path, struct fw_table *out, struct erro
 
 static int fw_file_read(int family, struct fw_table *out, struct error *err)
 {
-	const char *path = fw_file_path();
+	char path[4096];
 
-	if (!path || !*path)
-		return error_set(err, "SMTPGUARD_FAKE_TABLE is not set; set it to a file for the fake table");
-	if (family != AF_INET)
-		return error_set(err, "the fake table holds IPv4 only; use AF_INET");
-	return fw_file_read_path(path, out, err);
+	if (fw_file_path(family, path, sizeof(path), err) < 0)
+		return -1;
+	return fw_file_read_path(path, family, out, err);
 }
 
 /* Make t's own chains and jumps those of rs, as plan p says. */
@@ -189,15 +198,15 @@ static int fw_file_splice(struct fw_table *t, const struct ruleset *rs, const st
 
 static int fw_file_apply(const struct ruleset *rs, struct plan *done, struct error *err)
 {
-	const char *path = fw_file_path();
+	char path[4096];
 	struct fw_table t;
 	struct plan p;
 	struct atomicfile af;
 	char *lockpath = NULL;
 	int lock, rc = -1;
 
-	if (!path || !*path)
-		return error_set(err, "SMTPGUARD_FAKE_TABLE is not set; set it to a file for the fake table");
+	if (fw_file_path(rs->family, path, sizeof(path), err) < 0)
+		return -1;
 	if (asprintf(&lockpath, "%s.lock", path) < 0)
 		return error_set(err, "out of memory locking the fake table");
 	lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
@@ -210,7 +219,7 @@ static int fw_file_apply(const struct ruleset *rs, struct plan *done, struct err
 	}
 	free(lockpath);
 	plan_init(&p);
-	if (fw_file_read_path(path, &t, err) < 0)
+	if (fw_file_read_path(path, rs->family, &t, err) < 0)
 		goto unlock;
 	if (plan_compute(&t, rs, &p, err) < 0)
 		goto out;

@@ -1,13 +1,21 @@
 /*
- * fw_iptc.c - the real backend: the IPv4 filter table through libiptc
- * (iptables-legacy).  The only file that includes libiptc and xtables.
+ * fw_iptc.c - the real backend: the IPv4 and IPv6 filter tables through
+ * libip4tc and libip6tc (iptables-legacy, ip6tables-legacy).  The only
+ * file that includes libiptc and xtables.
  *
- * read() renders every rule the way iptables-legacy-save does, using
- * the libxtables extensions' own save functions, so foreign rules come
- * out byte for byte as the administrator knows them.  apply() builds
- * kernel entries from the rule IR, edits one libiptc snapshot taken
- * under the xtables lock and commits it once; own chains whose rules
- * are unchanged are not touched, so they keep their counters.
+ * One code path serves both families: struct fw_iptc_family holds what
+ * differs (libiptc's per-family functions and the entry's ip part), as
+ * iptables' own struct xtc_ops does.  Each family's table is a commit of
+ * its own; include/dualstack.h commits the pair.
+ *
+ * read() renders every rule the way iptables-legacy-save (or
+ * ip6tables-legacy-save) does, using the libxtables extensions' own save
+ * functions, so foreign rules come out byte for byte as the
+ * administrator knows them.  apply() builds kernel entries from the rule
+ * IR, edits one libiptc snapshot taken under the xtables lock and
+ * commits it once; own chains whose rules are unchanged are not touched,
+ * so they keep their counters.  A read never opens a table the kernel
+ * does not hold yet: opening one creates it (include/backend_detect.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <libiptc/libip6tc.h>
 #include <libiptc/libiptc.h>
 #include <xtables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -30,6 +39,7 @@
 #include <linux/netfilter/xt_recent.h>
 #include <linux/netfilter/xt_tcpudp.h>
 
+#include "backend_detect.h"
 #include "fw.h"
 #include "plan.h"
 #include "xlock.h"
@@ -37,6 +47,35 @@
 #define FW_IPTC_ENTRY_MAX 2048
 #define FW_IPTC_LOG_LEVEL 4	/* LOG_WARNING, what iptables' LOG defaults to */
 #define CAP_NET_ADMIN_BIT 12
+
+/* The family-neutral view of an entry's header. */
+struct fw_iptc_head {
+	const void *ip;		/* struct ipt_ip / ip6t_ip6, what the extensions' save() take */
+	uint16_t target_offset;
+	uint64_t packets, bytes;
+	bool go_to;		/* -g rather than -j */
+};
+
+/* What differs between the IPv4 and the IPv6 filter table. */
+struct fw_iptc_family {
+	int family;
+	uint8_t nfproto;
+	const char *label;	/* "IPv4" / "IPv6" in sentences */
+	const char *module;	/* the kernel module of the legacy tables */
+	const struct xtc_ops *ops;
+	const void *(*first_rule)(const char *chain, struct xtc_handle *h);
+	const void *(*next_rule)(const void *e, struct xtc_handle *h);
+	const char *(*get_target)(const void *e, struct xtc_handle *h);
+	int (*insert_entry)(const char *chain, const void *e, unsigned pos, struct xtc_handle *h);
+	int (*append_entry)(const char *chain, const void *e, struct xtc_handle *h);
+	int (*delete_num_entry)(const char *chain, unsigned pos, struct xtc_handle *h);
+	int (*delete_chain)(const char *chain, struct xtc_handle *h);
+	size_t entry_size;
+	struct fw_iptc_head (*head)(const void *e);
+	void (*print_ip)(FILE *out, const void *e);	/* -s, -d, -i, -o, -p (and -f) */
+	void (*build_ip)(const struct rule *r, void *e);
+	void (*set_offsets)(void *e, uint16_t target_offset, uint16_t next_offset);
+};
 
 /* ---- rendering (read) ---- */
 
@@ -65,21 +104,21 @@ static struct xtables_globals fw_iptc_globals = {
 	.compat_rev = xtables_compatible_revision,
 };
 
-static int fw_iptc_xtables_init(struct error *err)
+/* libxtables for f's family: extensions of both families stay registered, lookups follow nfproto. */
+static int fw_iptc_xtables_init(const struct fw_iptc_family *f, struct error *err)
 {
 	static bool ready;
 
-	if (ready)
-		return 0;
-	if (xtables_init_all(&fw_iptc_globals, NFPROTO_IPV4) < 0)
+	if (!ready && xtables_init_all(&fw_iptc_globals, f->nfproto) < 0)
 		return error_set(err, "cannot initialise libxtables; reinstall the libxtables12 "
 				      "package (or check XTABLES_LIBDIR)");
 	ready = true;
+	xtables_set_nfproto(f->nfproto);
 	return 0;
 }
 
-static void fw_iptc_print_addr(FILE *out, char opt, struct in_addr addr, struct in_addr mask,
-			       bool invert)
+static void fw_iptc_print_addr4(FILE *out, char opt, struct in_addr addr, struct in_addr mask,
+				bool invert)
 {
 	uint32_t hmask = ntohl(mask.s_addr), host = ~hmask;
 	const unsigned char *a = (const unsigned char *)&addr.s_addr;
@@ -92,6 +131,23 @@ static void fw_iptc_print_addr(FILE *out, char opt, struct in_addr addr, struct 
 		fprintf(out, "/%d", __builtin_popcount(hmask));
 	else
 		fprintf(out, "/%u.%u.%u.%u", m[0], m[1], m[2], m[3]);
+}
+
+/* As ip6tables-save: a prefix length, or the mask when it is not contiguous. */
+static void fw_iptc_print_addr6(FILE *out, char opt, const struct in6_addr *addr,
+				const struct in6_addr *mask, bool invert)
+{
+	char text[INET6_ADDRSTRLEN];
+	int len = xtables_ip6mask_to_cidr(mask);
+
+	if (!invert && len == 0)
+		return;
+	fprintf(out, "%s -%c %s", invert ? " !" : "", opt,
+		inet_ntop(AF_INET6, addr, text, sizeof(text)));
+	if (len < 0)
+		fprintf(out, "/%s", inet_ntop(AF_INET6, mask, text, sizeof(text)));
+	else
+		fprintf(out, "/%d", len);
 }
 
 /* As iptables-save: the mask says how much of the name counts; a shorter mask is a "+" wildcard. */
@@ -131,8 +187,40 @@ static void fw_iptc_print_proto(FILE *out, uint16_t proto, bool invert)
 		fprintf(out, "%u", proto);
 }
 
+/* The interface and protocol part, alike in both families (as iptables' save_rule_details). */
+static void fw_iptc_print_common(FILE *out, const char *in, const unsigned char *in_mask,
+				 const char *outif, const unsigned char *out_mask, uint16_t proto,
+				 uint8_t invflags)
+{
+	fw_iptc_print_iface(out, 'i', in, in_mask, invflags & IPT_INV_VIA_IN);
+	fw_iptc_print_iface(out, 'o', outif, out_mask, invflags & IPT_INV_VIA_OUT);
+	fw_iptc_print_proto(out, proto, invflags & XT_INV_PROTO);
+}
+
+static void fw_ip4_print_ip(FILE *out, const void *entry)
+{
+	const struct ipt_ip *ip = &((const struct ipt_entry *)entry)->ip;
+
+	fw_iptc_print_addr4(out, 's', ip->src, ip->smsk, ip->invflags & IPT_INV_SRCIP);
+	fw_iptc_print_addr4(out, 'd', ip->dst, ip->dmsk, ip->invflags & IPT_INV_DSTIP);
+	fw_iptc_print_common(out, ip->iniface, ip->iniface_mask, ip->outiface, ip->outiface_mask,
+			     ip->proto, ip->invflags);
+	if (ip->flags & IPT_F_FRAG)
+		fputs(ip->invflags & IPT_INV_FRAG ? " ! -f" : " -f", out);
+}
+
+static void fw_ip6_print_ip(FILE *out, const void *entry)
+{
+	const struct ip6t_ip6 *ip = &((const struct ip6t_entry *)entry)->ipv6;
+
+	fw_iptc_print_addr6(out, 's', &ip->src, &ip->smsk, ip->invflags & IP6T_INV_SRCIP);
+	fw_iptc_print_addr6(out, 'd', &ip->dst, &ip->dmsk, ip->invflags & IP6T_INV_DSTIP);
+	fw_iptc_print_common(out, ip->iniface, ip->iniface_mask, ip->outiface, ip->outiface_mask,
+			     ip->proto, ip->invflags);
+}
+
 /* " -m NAME" and its options, written to stdout (see fw_iptc_render). */
-static void fw_iptc_print_match(const struct ipt_entry *e, const struct xt_entry_match *m)
+static void fw_iptc_print_match(const struct fw_iptc_head *head, const struct xt_entry_match *m)
 {
 	const char *name = m->u.user.name;
 	struct xtables_match *match = xtables_find_match(name, XTF_TRY_LOAD, NULL), *mt, *shown;
@@ -146,20 +234,21 @@ static void fw_iptc_print_match(const struct ipt_entry *e, const struct xt_entry
 	shown = mt ? mt : match;
 	printf(" -m %s", shown->alias ? shown->alias(m) : name);
 	if (mt && mt->save)
-		mt->save(&e->ip, m);
+		mt->save(head->ip, m);
 	else if (match->save)
 		printf(" [unsupported revision]");
 }
 
-static void fw_iptc_print_target(const struct ipt_entry *e, struct xtc_handle *h)
+static void fw_iptc_print_target(const struct fw_iptc_family *f, const void *e,
+				 const struct fw_iptc_head *head, struct xtc_handle *h)
 {
-	const char *verdict = iptc_get_target(e, h);
-	const struct xt_entry_target *t = ipt_get_target((struct ipt_entry *)e);
+	const char *verdict = f->get_target(e, h);
+	const struct xt_entry_target *t = (const void *)((const char *)e + head->target_offset);
 	struct xtables_target *target, *tg, *shown;
 
 	if (!t->u.user.name[0]) {	/* a standard verdict or a jump */
 		if (verdict && *verdict)
-			printf(" -%c %s", e->ip.flags & IPT_F_GOTO ? 'g' : 'j', verdict);
+			printf(" -%c %s", head->go_to ? 'g' : 'j', verdict);
 		return;
 	}
 	if (!(target = xtables_find_target(t->u.user.name, XTF_TRY_LOAD))) {
@@ -170,14 +259,16 @@ static void fw_iptc_print_target(const struct ipt_entry *e, struct xtc_handle *h
 	shown = tg ? tg : target;
 	printf(" -j %s", shown->alias ? shown->alias(t) : verdict);
 	if (tg && tg->save)
-		tg->save(&e->ip, t);
+		tg->save(head->ip, t);
 	else if (target->save)
 		printf(" [unsupported revision]");
 }
 
 /* One rule as iptables-save prints it (malloc'd), or NULL when out of memory. */
-static char *fw_iptc_render(const struct ipt_entry *e, const char *chain, struct xtc_handle *h)
+static char *fw_iptc_render(const struct fw_iptc_family *f, const void *e, const char *chain,
+			    struct xtc_handle *h)
 {
+	struct fw_iptc_head head = f->head(e);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len), *saved;
@@ -185,15 +276,7 @@ static char *fw_iptc_render(const struct ipt_entry *e, const char *chain, struct
 	if (!mem)
 		return NULL;
 	fprintf(mem, "-A %s", chain);
-	fw_iptc_print_addr(mem, 's', e->ip.src, e->ip.smsk, e->ip.invflags & IPT_INV_SRCIP);
-	fw_iptc_print_addr(mem, 'd', e->ip.dst, e->ip.dmsk, e->ip.invflags & IPT_INV_DSTIP);
-	fw_iptc_print_iface(mem, 'i', e->ip.iniface, e->ip.iniface_mask,
-			    e->ip.invflags & IPT_INV_VIA_IN);
-	fw_iptc_print_iface(mem, 'o', e->ip.outiface, e->ip.outiface_mask,
-			    e->ip.invflags & IPT_INV_VIA_OUT);
-	fw_iptc_print_proto(mem, e->ip.proto, e->ip.invflags & XT_INV_PROTO);
-	if (e->ip.flags & IPT_F_FRAG)
-		fputs(e->ip.invflags & IPT_INV_FRAG ? " ! -f" : " -f", mem);
+	f->print_ip(mem, e);
 	/*
 	 * The extensions' save functions print to stdout and take no
 	 * stream, so stdout points at the buffer while they run (glibc
@@ -202,15 +285,15 @@ static char *fw_iptc_render(const struct ipt_entry *e, const char *chain, struct
 	fflush(stdout);
 	saved = stdout;
 	stdout = mem;
-	for (size_t off = sizeof(*e); off < e->target_offset;) {
+	for (size_t off = f->entry_size; off < head.target_offset;) {
 		const struct xt_entry_match *m = (const void *)((const char *)e + off);
 
 		if (m->u.match_size < sizeof(*m))
 			break;
-		fw_iptc_print_match(e, m);
+		fw_iptc_print_match(&head, m);
 		off += m->u.match_size;
 	}
-	fw_iptc_print_target(e, h);
+	fw_iptc_print_target(f, e, &head, h);
 	stdout = saved;
 	if (fclose(mem) != 0) {
 		free(text);
@@ -220,26 +303,29 @@ static char *fw_iptc_render(const struct ipt_entry *e, const char *chain, struct
 }
 
 /* The whole filter table of handle h into out. */
-static int fw_iptc_fill(struct xtc_handle *h, struct fw_table *out, struct error *err)
+static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, struct fw_table *out,
+			struct error *err)
 {
 	const char *chain;
 
 	memset(out, 0, sizeof(*out));
-	out->family = AF_INET;
-	for (chain = iptc_first_chain(h); chain; chain = iptc_next_chain(h)) {
+	out->family = f->family;
+	for (chain = f->ops->first_chain(h); chain; chain = f->ops->next_chain(h)) {
 		struct xt_counters cnt = { 0 };
-		const char *policy = iptc_builtin(chain, h) ? iptc_get_policy(chain, &cnt, h) : NULL;
+		const char *policy = f->ops->builtin(chain, h) ? f->ops->get_policy(chain, &cnt, h)
+							       : NULL;
 
 		if (fw_table_add_chain(out, chain, policy ? policy : "-", cnt.pcnt, cnt.bcnt, false) < 0)
 			goto nomem;
 	}
 	for (size_t c = 0; c < out->nchains; c++) {
-		const struct ipt_entry *e;
+		const void *e;
 
-		for (e = iptc_first_rule(out->chains[c].name, h); e; e = iptc_next_rule(e, h)) {
-			char *text = fw_iptc_render(e, out->chains[c].name, h);
-			int rc = text ? fw_table_insert_rule(out, c, SIZE_MAX, text, e->counters.pcnt,
-							     e->counters.bcnt)
+		for (e = f->first_rule(out->chains[c].name, h); e; e = f->next_rule(e, h)) {
+			struct fw_iptc_head head = f->head(e);
+			char *text = fw_iptc_render(f, e, out->chains[c].name, h);
+			int rc = text ? fw_table_insert_rule(out, c, SIZE_MAX, text, head.packets,
+							     head.bytes)
 				      : -1;
 
 			free(text);
@@ -271,28 +357,14 @@ static bool fw_iptc_has_net_admin(void)
 	return !found || (caps >> CAP_NET_ADMIN_BIT) & 1;
 }
 
-/* 1 when the legacy filter table exists, 0 when not, -1 when ip_tables is not loaded at all. */
-static int fw_iptc_filter_exists(void)
-{
-	char line[64];
-	int found = 0;
-	FILE *f = fopen("/proc/net/ip_tables_names", "re");
-
-	if (!f)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strcmp(line, "filter\n") == 0 || strcmp(line, "filter") == 0;
-	fclose(f);
-	return found;
-}
-
 static int fw_iptc_need_root(struct error *err, const char *what)
 {
 	return error_set(err, "need root (CAP_NET_ADMIN) to %s the firewall; run smtpguard as root",
 			 what);
 }
 
-static struct xtc_handle *fw_iptc_open(const char *what, struct error *err)
+static struct xtc_handle *fw_iptc_open(const struct fw_iptc_family *f, const char *what,
+				       struct error *err)
 {
 	struct xtc_handle *h;
 	int e;
@@ -301,43 +373,21 @@ static struct xtc_handle *fw_iptc_open(const char *what, struct error *err)
 		fw_iptc_need_root(err, what);
 		return NULL;
 	}
-	if (fw_iptc_xtables_init(err) < 0)
+	if (fw_iptc_xtables_init(f, err) < 0)
 		return NULL;
-	if ((h = iptc_init("filter")))
+	if ((h = f->ops->init("filter")))
 		return h;
 	e = errno;
-	if (fw_iptc_filter_exists() < 0)
-		error_set(err, "cannot %s the firewall: the ip_tables kernel module is missing "
-			       "(%s); load it with 'modprobe ip_tables' or use a kernel that has it",
-			  what, iptc_strerror(e));
+	if (backend_legacy_filter(f->family) < 0)
+		error_set(err, "cannot %s the %s firewall: the %s kernel module is missing "
+			       "(%s); load it with 'modprobe %s' or use a kernel that has it",
+			  what, f->label, f->module, f->ops->strerror(e), f->module);
 	else if (e == EPERM || e == EACCES)
 		fw_iptc_need_root(err, what);
 	else
-		error_set(err, "cannot open the iptables filter table to %s it: %s", what,
-			  iptc_strerror(e));
+		error_set(err, "cannot open the %s filter table to %s it: %s", f->label, what,
+			  f->ops->strerror(e));
 	return NULL;
-}
-
-static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
-{
-	struct xtc_handle *h;
-	int rc;
-
-	if (family != AF_INET)
-		return error_set(err, "only the IPv4 filter table can be read; use AF_INET");
-	if (fw_iptc_filter_exists() <= 0) {
-		/* iptc_init would create the table: report the empty one it would be. */
-		if (!fw_iptc_has_net_admin())
-			return fw_iptc_need_root(err, "read");
-		if (fw_table_init_empty(out, AF_INET) < 0)
-			return error_set(err, "out of memory reading the firewall");
-		return 0;
-	}
-	if (!(h = fw_iptc_open("read", err)))
-		return -1;
-	rc = fw_iptc_fill(h, out, err);
-	iptc_free(h);
-	return rc;
 }
 
 /* ---- building entries (apply) ---- */
@@ -376,37 +426,62 @@ static void *fw_iptc_add_match(struct fw_iptc_entry *b, const char *name, uint8_
 	return m ? m->data : NULL;
 }
 
-/* An IPv4 address match of the ip part: the address masked, as iptables stores it. */
-static void fw_iptc_addr(const struct addr *a, struct in_addr *addr, struct in_addr *mask)
+/* An address of the ip part, masked as iptables stores it (4 or 16 bytes of addr and mask). */
+static void fw_iptc_addr(const struct addr *a, void *addr, void *mask, size_t len)
 {
 	unsigned char bytes[16];
 
 	addr_mask(a, bytes);
-	memcpy(&mask->s_addr, bytes, 4);
-	memcpy(&addr->s_addr, a->bytes, 4);
-	addr->s_addr &= mask->s_addr;
+	memcpy(mask, bytes, len);
+	for (size_t i = 0; i < len; i++)
+		bytes[i] &= a->bytes[i];
+	memcpy(addr, bytes, len);
 }
 
-static void fw_iptc_ip(const struct rule *r, struct ipt_ip *ip)
+/* The mask covers the name and its NUL: an exact name, no wildcard. */
+static void fw_iptc_iface(const char *name, char *ifname, unsigned char *mask)
 {
+	snprintf(ifname, IFNAMSIZ, "%s", name);
+	if (name[0])
+		memset(mask, 0xff, strlen(ifname) + 1);
+}
+
+static void fw_ip4_build_ip(const struct rule *r, void *entry)
+{
+	struct ipt_ip *ip = &((struct ipt_entry *)entry)->ip;
+
 	if (r->has_src)
-		fw_iptc_addr(&r->src, &ip->src, &ip->smsk);
+		fw_iptc_addr(&r->src, &ip->src, &ip->smsk, 4);
 	if (r->has_src && r->src_neg)
 		ip->invflags |= IPT_INV_SRCIP;
 	if (r->has_dst)
-		fw_iptc_addr(&r->dst, &ip->dst, &ip->dmsk);
+		fw_iptc_addr(&r->dst, &ip->dst, &ip->dmsk, 4);
 	if (r->has_dst && r->dst_neg)
 		ip->invflags |= IPT_INV_DSTIP;
-	/* The mask covers the name and its NUL: an exact name, no wildcard. */
-	snprintf(ip->iniface, sizeof(ip->iniface), "%s", r->in);
-	if (r->in[0])
-		memset(ip->iniface_mask, 0xff, strlen(ip->iniface) + 1);
-	snprintf(ip->outiface, sizeof(ip->outiface), "%s", r->out);
-	if (r->out[0])
-		memset(ip->outiface_mask, 0xff, strlen(ip->outiface) + 1);
+	fw_iptc_iface(r->in, ip->iniface, ip->iniface_mask);
+	fw_iptc_iface(r->out, ip->outiface, ip->outiface_mask);
 	ip->proto = r->proto;
 }
 
+/* As v4, and the kernel only looks at the protocol when IP6T_F_PROTO says so. */
+static void fw_ip6_build_ip(const struct rule *r, void *entry)
+{
+	struct ip6t_ip6 *ip = &((struct ip6t_entry *)entry)->ipv6;
+
+	if (r->has_src)
+		fw_iptc_addr(&r->src, &ip->src, &ip->smsk, 16);
+	if (r->has_src && r->src_neg)
+		ip->invflags |= IP6T_INV_SRCIP;
+	if (r->has_dst)
+		fw_iptc_addr(&r->dst, &ip->dst, &ip->dmsk, 16);
+	if (r->has_dst && r->dst_neg)
+		ip->invflags |= IP6T_INV_DSTIP;
+	fw_iptc_iface(r->in, ip->iniface, ip->iniface_mask);
+	fw_iptc_iface(r->out, ip->outiface, ip->outiface_mask);
+	ip->proto = r->proto;
+	if (r->proto)
+		ip->flags |= IP6T_F_PROTO;
+}
 static int fw_iptc_ports(struct fw_iptc_entry *b, const struct rule *r)
 {
 	static const uint8_t multiport_flags[] = {
@@ -487,7 +562,7 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 		[RECENT_RCHECK] = XT_RECENT_CHECK,
 		[RECENT_UPDATE] = XT_RECENT_UPDATE,
 	};
-	struct addr mask = { .family = AF_INET, .prefix = r->recent_mask_bits };
+	struct addr mask = { .family = r->family, .prefix = r->recent_mask_bits };
 	struct xt_recent_mtinfo_v1 *rc;
 
 	if (r->recent == RECENT_NONE)
@@ -579,53 +654,238 @@ static const fw_iptc_builder fw_iptc_targets[] = {
 };
 
 /* The kernel entry for r, in b; -1 when it does not fit (never with the IR's limits). */
-static int fw_iptc_build(const struct rule *r, struct fw_iptc_entry *b)
+static int fw_iptc_build(const struct fw_iptc_family *f, const struct rule *r,
+			 struct fw_iptc_entry *b)
 {
-	struct ipt_entry *e = (void *)b->buf;
+	uint16_t target_offset;
 
 	memset(b, 0, sizeof(*b));
-	b->len = sizeof(*e);
-	fw_iptc_ip(r, &e->ip);
+	b->len = f->entry_size;
+	f->build_ip(r, b->buf);
 	for (size_t i = 0; i < sizeof(fw_iptc_matches) / sizeof(*fw_iptc_matches); i++)
 		if (fw_iptc_matches[i](b, r) < 0)
 			return -1;
-	e->target_offset = (uint16_t)b->len;
+	target_offset = (uint16_t)b->len;
 	if (fw_iptc_targets[r->target](b, r) < 0)
 		return -1;
-	e->next_offset = (uint16_t)b->len;
+	f->set_offsets(b->buf, target_offset, (uint16_t)b->len);
 	return 0;
 }
 
+/* ---- the two families ---- */
+
+static const void *fw_ip4_first_rule(const char *chain, struct xtc_handle *h)
+{
+	return iptc_first_rule(chain, h);
+}
+
+static const void *fw_ip4_next_rule(const void *e, struct xtc_handle *h)
+{
+	return iptc_next_rule(e, h);
+}
+
+static const char *fw_ip4_get_target(const void *e, struct xtc_handle *h)
+{
+	return iptc_get_target(e, h);
+}
+
+static int fw_ip4_insert_entry(const char *chain, const void *e, unsigned pos, struct xtc_handle *h)
+{
+	return iptc_insert_entry(chain, e, pos, h);
+}
+
+static int fw_ip4_append_entry(const char *chain, const void *e, struct xtc_handle *h)
+{
+	return iptc_append_entry(chain, e, h);
+}
+
+static int fw_ip4_delete_num_entry(const char *chain, unsigned pos, struct xtc_handle *h)
+{
+	return iptc_delete_num_entry(chain, pos, h);
+}
+
+static int fw_ip4_delete_chain(const char *chain, struct xtc_handle *h)
+{
+	return iptc_delete_chain(chain, h);
+}
+
+static struct fw_iptc_head fw_ip4_head(const void *entry)
+{
+	const struct ipt_entry *e = entry;
+
+	return (struct fw_iptc_head){ .ip = &e->ip, .target_offset = e->target_offset,
+				      .packets = e->counters.pcnt, .bytes = e->counters.bcnt,
+				      .go_to = e->ip.flags & IPT_F_GOTO };
+}
+
+static void fw_ip4_set_offsets(void *entry, uint16_t target_offset, uint16_t next_offset)
+{
+	struct ipt_entry *e = entry;
+
+	e->target_offset = target_offset;
+	e->next_offset = next_offset;
+}
+
+static const void *fw_ip6_first_rule(const char *chain, struct xtc_handle *h)
+{
+	return ip6tc_first_rule(chain, h);
+}
+
+static const void *fw_ip6_next_rule(const void *e, struct xtc_handle *h)
+{
+	return ip6tc_next_rule(e, h);
+}
+
+static const char *fw_ip6_get_target(const void *e, struct xtc_handle *h)
+{
+	return ip6tc_get_target(e, h);
+}
+
+static int fw_ip6_insert_entry(const char *chain, const void *e, unsigned pos, struct xtc_handle *h)
+{
+	return ip6tc_insert_entry(chain, e, pos, h);
+}
+
+static int fw_ip6_append_entry(const char *chain, const void *e, struct xtc_handle *h)
+{
+	return ip6tc_append_entry(chain, e, h);
+}
+
+static int fw_ip6_delete_num_entry(const char *chain, unsigned pos, struct xtc_handle *h)
+{
+	return ip6tc_delete_num_entry(chain, pos, h);
+}
+
+static int fw_ip6_delete_chain(const char *chain, struct xtc_handle *h)
+{
+	return ip6tc_delete_chain(chain, h);
+}
+
+static struct fw_iptc_head fw_ip6_head(const void *entry)
+{
+	const struct ip6t_entry *e = entry;
+
+	return (struct fw_iptc_head){ .ip = &e->ipv6, .target_offset = e->target_offset,
+				      .packets = e->counters.pcnt, .bytes = e->counters.bcnt,
+				      .go_to = e->ipv6.flags & IP6T_F_GOTO };
+}
+
+static void fw_ip6_set_offsets(void *entry, uint16_t target_offset, uint16_t next_offset)
+{
+	struct ip6t_entry *e = entry;
+
+	e->target_offset = target_offset;
+	e->next_offset = next_offset;
+}
+
+static const struct fw_iptc_family fw_iptc_families[] = {
+	{
+		.family = AF_INET,
+		.nfproto = NFPROTO_IPV4,
+		.label = "IPv4",
+		.module = "ip_tables",
+		.ops = &iptc_ops,
+		.first_rule = fw_ip4_first_rule,
+		.next_rule = fw_ip4_next_rule,
+		.get_target = fw_ip4_get_target,
+		.insert_entry = fw_ip4_insert_entry,
+		.append_entry = fw_ip4_append_entry,
+		.delete_num_entry = fw_ip4_delete_num_entry,
+		.delete_chain = fw_ip4_delete_chain,
+		.entry_size = sizeof(struct ipt_entry),
+		.head = fw_ip4_head,
+		.print_ip = fw_ip4_print_ip,
+		.build_ip = fw_ip4_build_ip,
+		.set_offsets = fw_ip4_set_offsets,
+	},
+	{
+		.family = AF_INET6,
+		.nfproto = NFPROTO_IPV6,
+		.label = "IPv6",
+		.module = "ip6_tables",
+		.ops = &ip6tc_ops,
+		.first_rule = fw_ip6_first_rule,
+		.next_rule = fw_ip6_next_rule,
+		.get_target = fw_ip6_get_target,
+		.insert_entry = fw_ip6_insert_entry,
+		.append_entry = fw_ip6_append_entry,
+		.delete_num_entry = fw_ip6_delete_num_entry,
+		.delete_chain = fw_ip6_delete_chain,
+		.entry_size = sizeof(struct ip6t_entry),
+		.head = fw_ip6_head,
+		.print_ip = fw_ip6_print_ip,
+		.build_ip = fw_ip6_build_ip,
+		.set_offsets = fw_ip6_set_offsets,
+	},
+};
+
+static const struct fw_iptc_family *fw_iptc_family(int family, const char *what,
+						    struct error *err)
+{
+	for (size_t i = 0; i < sizeof(fw_iptc_families) / sizeof(*fw_iptc_families); i++)
+		if (fw_iptc_families[i].family == family)
+			return &fw_iptc_families[i];
+	error_set(err, "cannot %s the firewall of address family %d; use AF_INET or AF_INET6", what,
+		  family);
+	return NULL;
+}
+
+static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
+{
+	const struct fw_iptc_family *f = fw_iptc_family(family, "read", err);
+	struct xtc_handle *h;
+	int rc;
+
+	if (!f)
+		return -1;
+	if (backend_legacy_filter(family) <= 0) {
+		/* Opening the table would create it: report the empty one it would be. */
+		if (!fw_iptc_has_net_admin())
+			return fw_iptc_need_root(err, "read");
+		if (fw_table_init_empty(out, family) < 0)
+			return error_set(err, "out of memory reading the firewall");
+		return 0;
+	}
+	if (!(h = fw_iptc_open(f, "read", err)))
+		return -1;
+	rc = fw_iptc_fill(f, h, out, err);
+	f->ops->free(h);
+	return rc;
+}
+
+/* ---- apply ---- */
 /* ---- apply ---- */
 
 /* Fill err with what failed, libiptc's reason (errno of the call just made) and that nothing changed. */
-static int fw_iptc_fail(struct error *err, const char *what, const char *chain)
+static int fw_iptc_fail(const struct fw_iptc_family *f, struct error *err, const char *what,
+			const char *chain)
 {
 	/* libiptc has no sentence of its own for a chain that is still a jump target. */
 	const char *why = errno == EMLINK ? "another rule still jumps to it (delete that rule first)"
-					  : iptc_strerror(errno);
+					  : f->ops->strerror(errno);
 
-	return error_set(err, "cannot %s %s: %s; the firewall was left unchanged", what, chain, why);
+	return error_set(err, "cannot %s %s (%s): %s; the %s firewall was left unchanged", what,
+			 chain, f->label, why, f->label);
 }
 
-static int fw_iptc_put_rule(struct xtc_handle *h, const struct rule *r, bool insert, unsigned pos,
-			    struct error *err)
+static int fw_iptc_put_rule(const struct fw_iptc_family *f, struct xtc_handle *h,
+			    const struct rule *r, bool insert, unsigned pos, struct error *err)
 {
 	struct fw_iptc_entry b;
-	const struct ipt_entry *e = (const void *)b.buf;
 	xt_chainlabel chain;
 	int ok;
 
-	if (fw_iptc_build(r, &b) < 0)
+	if (fw_iptc_build(f, r, &b) < 0)
 		return error_set(err, "a rule of chain %s does not fit in a kernel entry; "
 				      "shorten the zone's lists", r->chain);
 	snprintf(chain, sizeof(chain), "%s", r->chain);
-	ok = insert ? iptc_insert_entry(chain, e, pos, h) : iptc_append_entry(chain, e, h);
-	return ok ? 0 : fw_iptc_fail(err, "add a rule to", r->chain);
+	ok = insert ? f->insert_entry(chain, b.buf, pos, h) : f->append_entry(chain, b.buf, h);
+	return ok ? 0 : fw_iptc_fail(f, err, "add a rule to", r->chain);
 }
 
 /* Delete the own jumps of every built-in chain (from the last, so the numbers stay valid). */
-static int fw_iptc_jumps_delete(struct xtc_handle *h, const struct fw_table *cur, struct error *err)
+static int fw_iptc_jumps_delete(const struct fw_iptc_family *f, struct xtc_handle *h,
+				const struct fw_table *cur, struct error *err)
 {
 	for (size_t c = 0; c < cur->nchains; c++) {
 		const struct fw_chain *ch = &cur->chains[c];
@@ -634,15 +894,16 @@ static int fw_iptc_jumps_delete(struct xtc_handle *h, const struct fw_table *cur
 			continue;
 		for (size_t i = ch->count; i-- > 0;)
 			if (cur->rules[ch->first + i].own &&
-			    !iptc_delete_num_entry(ch->name, (unsigned)i, h))
-				return fw_iptc_fail(err, "delete a jump from", ch->name);
+			    !f->delete_num_entry(ch->name, (unsigned)i, h))
+				return fw_iptc_fail(f, err, "delete a jump from", ch->name);
 	}
 	return 0;
 }
 
 /* Insert rs's jumps at the top of their built-in chains, in rs order (the first becomes rule 1). */
-static int fw_iptc_jumps_insert(struct xtc_handle *h, const struct fw_table *cur,
-				const struct ruleset *rs, struct error *err)
+static int fw_iptc_jumps_insert(const struct fw_iptc_family *f, struct xtc_handle *h,
+				const struct fw_table *cur, const struct ruleset *rs,
+				struct error *err)
 {
 	for (size_t c = 0; c < cur->nchains; c++) {
 		unsigned pos = 0;
@@ -652,79 +913,89 @@ static int fw_iptc_jumps_insert(struct xtc_handle *h, const struct fw_table *cur
 
 			if (chain_is_own(r->chain) || strcmp(r->chain, cur->chains[c].name) != 0)
 				continue;
-			if (fw_iptc_put_rule(h, r, true, pos++, err) < 0)
+			if (fw_iptc_put_rule(f, h, r, true, pos++, err) < 0)
 				return -1;
 		}
 	}
 	return 0;
 }
 
-static int fw_iptc_change(struct xtc_handle *h, const struct fw_table *cur, const struct ruleset *rs,
+static int fw_iptc_change(const struct fw_iptc_family *f, struct xtc_handle *h,
+			  const struct fw_table *cur, const struct ruleset *rs,
 			  const struct plan *p, struct error *err)
 {
 	xt_chainlabel chain;
 
 	/* Old jumps go first: a chain to be dropped may still be their target. */
-	if (p->jumps_change && fw_iptc_jumps_delete(h, cur, err) < 0)
+	if (p->jumps_change && fw_iptc_jumps_delete(f, h, cur, err) < 0)
 		return -1;
 	/* Every rebuilt chain exists before any rule jumps to it. */
 	for (size_t i = 0; i < p->nrebuild; i++) {
 		snprintf(chain, sizeof(chain), "%s", p->rebuild[i]);
-		if (!iptc_is_chain(chain, h) && !iptc_create_chain(chain, h))
-			return fw_iptc_fail(err, "create chain", chain);
+		if (!f->ops->is_chain(chain, h) && !f->ops->create_chain(chain, h))
+			return fw_iptc_fail(f, err, "create chain", chain);
 	}
 	for (size_t i = 0; i < p->nrebuild; i++) {
 		snprintf(chain, sizeof(chain), "%s", p->rebuild[i]);
-		if (!iptc_flush_entries(chain, h))
-			return fw_iptc_fail(err, "flush chain", chain);
+		if (!f->ops->flush_entries(chain, h))
+			return fw_iptc_fail(f, err, "flush chain", chain);
 		for (size_t r = 0; r < rs->nrules; r++)
 			if (strcmp(rs->rules[r].chain, chain) == 0 &&
-			    fw_iptc_put_rule(h, &rs->rules[r], false, 0, err) < 0)
+			    fw_iptc_put_rule(f, h, &rs->rules[r], false, 0, err) < 0)
 				return -1;
 	}
 	/* Dropped chains may jump to each other: empty them all, then delete them. */
 	for (size_t i = 0; i < p->ndrop; i++) {
 		snprintf(chain, sizeof(chain), "%s", p->drop[i]);
-		if (!iptc_flush_entries(chain, h))
-			return fw_iptc_fail(err, "flush chain", chain);
+		if (!f->ops->flush_entries(chain, h))
+			return fw_iptc_fail(f, err, "flush chain", chain);
 	}
 	for (size_t i = 0; i < p->ndrop; i++) {
 		snprintf(chain, sizeof(chain), "%s", p->drop[i]);
-		if (!iptc_delete_chain(chain, h))
-			return fw_iptc_fail(err, "delete chain", chain);
+		if (!f->delete_chain(chain, h))
+			return fw_iptc_fail(f, err, "delete chain", chain);
 	}
-	return p->jumps_change ? fw_iptc_jumps_insert(h, cur, rs, err) : 0;
+	return p->jumps_change ? fw_iptc_jumps_insert(f, h, cur, rs, err) : 0;
 }
 
 static int fw_iptc_apply(const struct ruleset *rs, struct plan *done, struct error *err)
 {
+	const struct fw_iptc_family *f = fw_iptc_family(rs->family, "change", err);
 	struct xlock lock;
 	struct xtc_handle *h;
 	struct fw_table cur;
 	struct plan p;
 	int rc = -1;
 
-	if (rs->family != AF_INET)
-		return error_set(err, "only IPv4 rulesets can be applied; compile for AF_INET");
+	if (!f)
+		return -1;
 	if (!fw_iptc_has_net_admin())
 		return fw_iptc_need_root(err, "change");
+	/* Removing from a table the kernel does not hold is a no-op that must not create it. */
+	if (rs->nrules == 0 && rs->nchains == 0 && backend_legacy_filter(rs->family) <= 0) {
+		if (done) {
+			plan_free(done);
+			plan_init(done);
+		}
+		return 0;
+	}
 	if (xlock_acquire(&lock, err) < 0)
 		return -1;
 	plan_init(&p);
-	if (!(h = fw_iptc_open("change", err)))
+	if (!(h = fw_iptc_open(f, "change", err)))
 		goto unlock;
-	if (fw_iptc_fill(h, &cur, err) < 0)
+	if (fw_iptc_fill(f, h, &cur, err) < 0)
 		goto free_handle;
 	if (plan_compute(&cur, rs, &p, err) == 0 &&
-	    (plan_empty(&p) || fw_iptc_change(h, &cur, rs, &p, err) == 0)) {
-		if (plan_empty(&p) || iptc_commit(h))
+	    (plan_empty(&p) || fw_iptc_change(f, h, &cur, rs, &p, err) == 0)) {
+		if (plan_empty(&p) || f->ops->commit(h))
 			rc = 0;
 		else
-			fw_iptc_fail(err, "commit the new rules to", "the filter table");
+			fw_iptc_fail(f, err, "commit the new rules to", "the filter table");
 	}
 	fw_table_free(&cur);
 free_handle:
-	iptc_free(h);
+	f->ops->free(h);
 unlock:
 	xlock_release(&lock);
 	if (rc == 0 && done) {

@@ -1,0 +1,164 @@
+/*
+ * dualstack.c - both address families as one change; see
+ * include/dualstack.h.  Everything here goes through struct fw_ops, so
+ * the file fake and libiptc behave alike.
+ */
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "compile.h"
+#include "dualstack.h"
+#include "ruleparse.h"
+
+const int dualstack_families[DUALSTACK_N] = { AF_INET, AF_INET6 };
+
+static const char *const dualstack_tools[DUALSTACK_N] = { "iptables", "ip6tables" };
+
+const char *dualstack_label(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+void dualstack_rulesets_free(struct ruleset rs[DUALSTACK_N])
+{
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		ruleset_free(&rs[i]);
+}
+
+int dualstack_compile(const struct config *cfg, struct ruleset rs[DUALSTACK_N], struct error *err)
+{
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		ruleset_init(&rs[i], dualstack_families[i]);
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		if (compile_ruleset(cfg, dualstack_families[i], &rs[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+void dualstack_tables_free(struct fw_table t[DUALSTACK_N])
+{
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		fw_table_free(&t[i]);
+}
+
+int dualstack_read(const struct fw_ops *fw, struct fw_table t[DUALSTACK_N], struct error *err)
+{
+	for (size_t i = 0; i < DUALSTACK_N; i++) {
+		if (fw->read(dualstack_families[i], &t[i], err) < 0) {
+			while (i-- > 0)
+				fw_table_free(&t[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int dualstack_snapshot(const struct fw_ops *fw, struct ruleset prev[DUALSTACK_N], struct error *err)
+{
+	struct fw_table t[DUALSTACK_N];
+	int rc = 0;
+
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		ruleset_init(&prev[i], dualstack_families[i]);
+	if (dualstack_read(fw, t, err) < 0)
+		return -1;
+	for (size_t i = 0; i < DUALSTACK_N && rc == 0; i++)
+		rc = ruleset_from_table(&t[i], &prev[i], err);
+	dualstack_tables_free(t);
+	return rc;
+}
+
+void dualstack_plans_free(struct plan p[DUALSTACK_N])
+{
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		plan_free(&p[i]);
+}
+
+int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N],
+		   struct plan out[DUALSTACK_N], struct error *err)
+{
+	struct fw_table t[DUALSTACK_N];
+	int rc = 0;
+
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		plan_init(&out[i]);
+	if (dualstack_read(fw, t, err) < 0)
+		return -1;
+	for (size_t i = 0; i < DUALSTACK_N && rc == 0; i++)
+		rc = plan_compute(&t[i], &rs[i], &out[i], err);
+	dualstack_tables_free(t);
+	return rc;
+}
+
+/*
+ * The IPv4 own rules before the change, for putting them back should
+ * the IPv6 commit fail; false when they cannot be had (a hand-edited own
+ * chain): the change goes ahead, only that rollback is not possible.
+ */
+static bool dualstack_snapshot_ip4(const struct fw_ops *fw, struct ruleset *prev, struct error *err)
+{
+	struct fw_table t;
+	bool ok;
+
+	ruleset_init(prev, AF_INET);
+	if (fw->read(AF_INET, &t, err) < 0)
+		return false;
+	ok = ruleset_from_table(&t, prev, err) == 0;
+	fw_table_free(&t);
+	return ok;
+}
+
+int dualstack_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N],
+		    struct plan done[DUALSTACK_N], struct error *err)
+{
+	struct ruleset prev;
+	struct plan undone;
+	struct error why = { 0 }, undo = { 0 };
+	bool have_prev;
+	int rc = -1;
+
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		plan_init(&done[i]);
+	have_prev = dualstack_snapshot_ip4(fw, &prev, &undo);
+	if (fw->apply(&rs[0], &done[0], err) < 0)
+		goto out;
+	if (fw->apply(&rs[1], &done[1], &why) == 0) {
+		rc = 0;
+		goto out;
+	}
+	plan_init(&undone);
+	if (plan_empty(&done[0]) || (have_prev && fw->apply(&prev, &undone, &undo) == 0))
+		error_set(err, "%s; the IPv4 rules were left as they were", why.text);
+	else
+		error_set(err, "%s; the IPv4 rules were changed and could not be put back (%s): fix "
+			       "the cause and run smtpguard apply again, or smtpguard remove",
+			  why.text, undo.text);
+	if (err)
+		err->code = why.code;
+	plan_free(&undone);
+	plan_free(&done[0]);
+	plan_init(&done[0]);
+out:
+	ruleset_free(&prev);
+	return rc;
+}
+
+bool dualstack_plans_empty(const struct plan p[DUALSTACK_N])
+{
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		if (!plan_empty(&p[i]))
+			return false;
+	return true;
+}
+
+int dualstack_plans_write(const struct plan p[DUALSTACK_N], FILE *out)
+{
+	for (size_t i = 0; i < DUALSTACK_N; i++) {
+		if (plan_empty(&p[i]))
+			continue;
+		fprintf(out, "%s (%s):\n", dualstack_label(dualstack_families[i]), dualstack_tools[i]);
+		if (plan_write(&p[i], out) < 0)
+			return -1;
+	}
+	return ferror(out) ? -1 : 0;
+}
