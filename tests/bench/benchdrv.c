@@ -10,7 +10,8 @@
  *   benchdrv run -- CMD... run CMD once (stdout and stderr to /dev/null) and
  *                          print "wall_ms cpu_ms maxrss_kb exit_status"
  *
- * Runs only inside a bench namespace: run.sh checks that before calling it.
+ * Refuses to run unless SMTPGUARD_BENCH_NS names the network namespace it
+ * is in (/run/netns/NAME is this process's namespace): never on the host.
  */
 #include <inttypes.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,8 +155,27 @@ static int bench_counters(size_t n)
 	return 0;
 }
 
+/* True when this process runs in the namespace SMTPGUARD_BENCH_NS names. */
+static bool in_bench_netns(void)
+{
+	const char *name = getenv("SMTPGUARD_BENCH_NS");
+	char path[256];
+	struct stat ours, named;
+
+	if (!name || !*name || strchr(name, '/'))
+		return false;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	return stat("/proc/self/ns/net", &ours) == 0 && stat(path, &named) == 0 &&
+	       ours.st_dev == named.st_dev && ours.st_ino == named.st_ino;
+}
+
 int main(int argc, char **argv)
 {
+	if (!in_bench_netns()) {
+		fprintf(stderr, "benchdrv: refusing to run outside the bench's namespace "
+				"(SMTPGUARD_BENCH_NS); run it through make bench\n");
+		return 2;
+	}
 	if (argc >= 3 && strcmp(argv[1], "counters") == 0) {
 		long n = strtol(argv[2], NULL, 10);
 
