@@ -189,6 +189,8 @@ struct console_key {
 extern const struct console_key console_keys[];
 extern const size_t console_nkeys;
 int console_key(struct console *c, int key);
+/* The text of a relay, device or quarantine row as the config_*_remove calls take it. */
+void console_entry_text(const struct config *cfg, const struct zrow *row, char *buf, size_t size);
 
 /* console_change.c: the only place that applies, confirms and rolls back. */
 int change_propose(struct console *c, struct config *edited, const char *what);

@@ -324,6 +324,11 @@ static void draw_zone(struct console *c, WINDOW *w, int y, attr_t attr, const st
 	     z->ndevices, z->nquarantine, z->protect_gateway ? "yes" : "no");
 }
 
+static const char *const zrow_names[] = {
+	[ZROW_GLOBAL_RELAY] = "relay", [ZROW_RELAY] = "relay",
+	[ZROW_DEVICE] = "device", [ZROW_QUARANTINE] = "quarantine",
+};
+
 static void draw_zones(struct console *c)
 {
 	WINDOW *w = area_win[AREA_ZONES];
@@ -336,25 +341,18 @@ static void draw_zones(struct console *c)
 		const struct zrow *r = &c->zrows[i];
 		const struct zone *z = r->zone >= 0 ? &c->cfg->zones[r->zone] : NULL;
 		attr_t attr = row_attr(c, AREA_ZONES, i);
-		char a[ADDR_TEXT_MAX], mac[18];
+		char text[RELAY_TEXT_MAX + 32];
 
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
 		if (r->kind == ZROW_IFACE) {
 			draw_iface(c, w, y, attr, &c->ifaces[r->index]);
-		} else if (r->kind == ZROW_GLOBAL_RELAY) {
-			putf(w, y, 0, attr, "relay %s (every zone)", c->cfg->relays[r->index].text);
 		} else if (r->kind == ZROW_ZONE) {
 			draw_zone(c, w, y, attr, z);
-		} else if (r->kind == ZROW_RELAY) {
-			putf(w, y, 2, attr, "relay %s", z->relays[r->index].text);
-		} else if (r->kind == ZROW_DEVICE) {
-			mac_format(z->devices[r->index].mac, mac);
-			addr_format(&z->devices[r->index].ip, a, sizeof(a));
-			putf(w, y, 2, attr, "device %s %s", mac, a);
 		} else {
-			addr_format(&z->quarantine[r->index], a, sizeof(a));
-			putf(w, y, 2, attr, "quarantine %s", a);
+			console_entry_text(c->cfg, r, text, sizeof(text));
+			putf(w, y, z ? 2 : 0, attr, "%s %s%s", zrow_names[r->kind], text,
+			     z ? "" : " (every zone)");
 		}
 	}
 }

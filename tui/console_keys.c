@@ -189,59 +189,97 @@ static int input_open_zone(struct console *c, enum input_kind kind)
 static int key_device(struct console *c) { return input_open_zone(c, INPUT_DEVICE); }
 static int key_quarantine_add(struct console *c) { return input_open_zone(c, INPUT_QUARANTINE); }
 
+/*
+ * The three lists of a zone (relays also in [general]) with the core
+ * calls that validate and edit them, indexed by enum input_kind.
+ */
+struct list_edit {
+	const char *what;
+	int (*add)(struct config *cfg, struct zone *z, const char *text, struct error *err);
+	int (*remove)(struct config *cfg, struct zone *z, const char *text, struct error *err);
+};
+
+static int device_add(struct config *cfg, struct zone *z, const char *text, struct error *err)
+{
+	return config_device_add(z, text, err);
+}
+
+static int device_remove(struct config *cfg, struct zone *z, const char *text, struct error *err)
+{
+	return config_device_remove(z, text, err);
+}
+
+static int quarantine_add(struct config *cfg, struct zone *z, const char *text, struct error *err)
+{
+	return config_quarantine_add(z, text, err);
+}
+
+static int quarantine_remove(struct config *cfg, struct zone *z, const char *text, struct error *err)
+{
+	return config_quarantine_remove(z, text, err);
+}
+
+static const struct list_edit list_edits[] = {
+	[INPUT_RELAY] = { .what = "relay", .add = config_relay_add, .remove = config_relay_remove },
+	[INPUT_DEVICE] = { .what = "device", .add = device_add, .remove = device_remove },
+	[INPUT_QUARANTINE] = { .what = "quarantine", .add = quarantine_add, .remove = quarantine_remove },
+};
+
+/* Which list a row of the zones area is an entry of; -1 for none. */
+static const int zrow_lists[] = {
+	[ZROW_IFACE] = -1, [ZROW_ZONE] = -1,
+	[ZROW_GLOBAL_RELAY] = INPUT_RELAY, [ZROW_RELAY] = INPUT_RELAY,
+	[ZROW_DEVICE] = INPUT_DEVICE, [ZROW_QUARANTINE] = INPUT_QUARANTINE,
+};
+
+void console_entry_text(const struct config *cfg, const struct zrow *row, char *buf, size_t size)
+{
+	const struct zone *z = row->zone >= 0 ? &cfg->zones[row->zone] : NULL;
+	char mac[18], ip[ADDR_TEXT_MAX];
+
+	buf[0] = '\0';
+	if (row->kind == ZROW_GLOBAL_RELAY) {
+		snprintf(buf, size, "%s", cfg->relays[row->index].text);
+	} else if (row->kind == ZROW_RELAY) {
+		snprintf(buf, size, "%s", z->relays[row->index].text);
+	} else if (row->kind == ZROW_DEVICE) {
+		mac_format(z->devices[row->index].mac, mac);
+		addr_format(&z->devices[row->index].ip, ip, sizeof(ip));
+		snprintf(buf, size, "%s %s", mac, ip);
+	} else if (row->kind == ZROW_QUARANTINE) {
+		addr_format(&z->quarantine[row->index], buf, size);
+	}
+}
+
 static int key_delete(struct console *c)
 {
-	const struct zrow *row;
+	const struct zrow *row = NULL;
+	const struct list_edit *list;
 	struct config *copy;
 	struct zone *z = NULL;
 	struct error err = { 0 };
 	char text[RELAY_TEXT_MAX + 32], what[RELAY_TEXT_MAX + 64];
-	int rc;
 
-	if (c->area != AREA_ZONES || c->view[AREA_ZONES].sel >= c->nzrows) {
+	if (c->area == AREA_ZONES && c->view[AREA_ZONES].sel < c->nzrows)
+		row = &c->zrows[c->view[AREA_ZONES].sel];
+	if (!row || zrow_lists[row->kind] < 0) {
 		console_message(c, true, "Del removes the selected relay, device or quarantined host "
-					 "of the zones area");
+					 "of the zones area: select one");
 		return REDRAW_SCREEN;
 	}
-	row = &c->zrows[c->view[AREA_ZONES].sel];
+	list = &list_edits[zrow_lists[row->kind]];
+	console_entry_text(c->cfg, row, text, sizeof(text));
 	copy = config_copy(c->cfg);
 	if (!copy)
 		console_die("out of memory");
 	if (row->zone >= 0)
 		z = &copy->zones[row->zone];
-	switch (row->kind) {
-	case ZROW_GLOBAL_RELAY:
-		snprintf(text, sizeof(text), "%s", copy->relays[row->index].text);
-		rc = config_relay_remove(copy, NULL, text, &err);
-		break;
-	case ZROW_RELAY:
-		snprintf(text, sizeof(text), "%s", z->relays[row->index].text);
-		rc = config_relay_remove(copy, z, text, &err);
-		break;
-	case ZROW_DEVICE: {
-		char mac[18], ip[ADDR_TEXT_MAX];
-
-		mac_format(z->devices[row->index].mac, mac);
-		addr_format(&z->devices[row->index].ip, ip, sizeof(ip));
-		snprintf(text, sizeof(text), "%s %s", mac, ip);
-		rc = config_device_remove(z, text, &err);
-		break;
-	}
-	case ZROW_QUARANTINE:
-		addr_format(&z->quarantine[row->index], text, sizeof(text));
-		rc = config_quarantine_remove(z, text, &err);
-		break;
-	default:
-		config_free(copy);
-		console_message(c, true, "Del removes a relay, device or quarantined host: select one");
-		return REDRAW_SCREEN;
-	}
-	if (rc < 0) {
+	if (list->remove(copy, z, text, &err) < 0) {
 		config_free(copy);
 		console_message(c, true, "%s", err.text);
 		return REDRAW_SCREEN;
 	}
-	snprintf(what, sizeof(what), "%s: remove %s", z ? z->name : "all zones", text);
+	snprintf(what, sizeof(what), "%s: remove %s %s", z ? z->name : "all zones", list->what, text);
 	return change_propose(c, copy, what);
 }
 
@@ -364,6 +402,7 @@ static int key_quit(struct console *c)
 					 "(the rules stay in the kernel)", c->cfg->path);
 		return REDRAW_SCREEN;
 	}
+	c->message[0] = '\0';	/* what q said is no error to repeat on the way out */
 	return REDRAW_QUIT;
 }
 
@@ -459,7 +498,6 @@ static struct config *input_try(struct console *c)
 	struct config *copy;
 	struct zone *z = NULL;
 	struct error err = { 0 };
-	int rc = -1;
 
 	c->input_check[0] = '\0';
 	if (c->input_len == 0) {
@@ -471,13 +509,7 @@ static struct config *input_try(struct console *c)
 		console_die("out of memory");
 	if (c->input_zone >= 0)
 		z = &copy->zones[c->input_zone];
-	if (c->input_kind == INPUT_RELAY)
-		rc = config_relay_add(copy, z, c->input, &err);
-	else if (c->input_kind == INPUT_DEVICE)
-		rc = config_device_add(z, c->input, &err);
-	else if (c->input_kind == INPUT_QUARANTINE)
-		rc = config_quarantine_add(z, c->input, &err);
-	if (rc < 0) {
+	if (list_edits[c->input_kind].add(copy, z, c->input, &err) < 0) {
 		snprintf(c->input_check, sizeof(c->input_check), "%s", err.text);
 		config_free(copy);
 		return NULL;
@@ -527,11 +559,6 @@ static int export_write(struct console *c)
 	return REDRAW_SCREEN;
 }
 
-static const char *const input_what[] = {
-	[INPUT_RELAY] = "relay",
-	[INPUT_DEVICE] = "device",
-	[INPUT_QUARANTINE] = "quarantine",
-};
 
 static int input_submit(struct console *c)
 {
@@ -559,7 +586,7 @@ static int input_submit(struct console *c)
 		return REDRAW_SCREEN;
 	snprintf(what, sizeof(what), "%s: add %s %s",
 		 c->input_zone >= 0 ? c->cfg->zones[c->input_zone].name : "all zones",
-		 input_what[c->input_kind], c->input);
+		 list_edits[c->input_kind].what, c->input);
 	return change_propose(c, copy, what);
 }
 

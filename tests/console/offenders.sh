@@ -58,6 +58,13 @@ if gw_save | grep -q -- '-s 192.0.2.66/32 .*-j DROP'; then ok "the kernel drops 
 if http_get "$NS_WLAN" 203.0.113.25; then fail "the quarantined host cannot reach the web"; else ok "the quarantined host cannot reach the web"; fi
 if tmux_wait 'quarantine 192\.0\.2\.66' 5 listed; then ok "the zone lists the quarantined host"; else fail "the zone lists the quarantined host"; fi
 
+# Del on the quarantine row plans its removal; n keeps it.
+tmux_keys F2 Home Down DC
+if tmux_wait 'Plan: wlan: remove quarantine 192\.0\.2\.66' 5 del-plan; then ok "Del plans removing the entry"; else fail "Del plans removing the entry"; fi
+if tmux_capture del-lines | grep -q -- '^- .*-s 192\.0\.2\.66/32'; then ok "the plan removes its rule"; else fail "the plan removes its rule"; fi
+tmux_keys n
+tmux_wait 'cancelled' 5 del-cancelled >/dev/null
+
 # A device: a bad MAC is refused while typing; a good pair goes to the plan.
 tmux_keys F2 Home d
 tmux_type '00:02:2d:11:22 192.0.2.66'
@@ -83,6 +90,6 @@ is "$(gw_save | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/')" "$before" "declining the devi
 tmux_keys q
 tmux_wait 'not saved' 5 unsaved >/dev/null
 tmux_keys q
-if tmux_wait_dead 10; then ok "q q quits with the change unsaved"; else fail "q q quits with the change unsaved"; fi
+if tmux_wait_dead 10; then ok "q q quits with the change unsaved"; else fail "q q quits with the change unsaved" "$(tmux_cmd list-panes -a -F '#{pane_dead} #{pane_dead_status} #{pane_pid}' 2>&1)" "$(ps -ef | grep -v grep | grep "$CONF")"; fi
 if gw_save | grep -q -- '-s 192.0.2.66/32 .*-j DROP'; then ok "the confirmed quarantine stays"; else fail "the confirmed quarantine stays"; fi
 done_testing
