@@ -7,13 +7,18 @@
  *                          and one `iptables-legacy -L -v -n -x`, side by side;
  *                          prints the median microseconds of each, then
  *                          whether the fast path's counters equal read()'s
+ *   benchdrv verify        TAP checks of fw_counters_refresh() against read() on a
+ *                          live table: counters move, a rule replaced in place or
+ *                          added is noticed (tests/bench/counters.sh)
  *   benchdrv run -- CMD... run CMD once (stdout and stderr to /dev/null) and
  *                          print "wall_ms cpu_ms maxrss_kb exit_status"
  *
  * Refuses to run unless SMTPGUARD_BENCH_NS names the network namespace it
  * is in (/run/netns/NAME is this process's namespace): never on the host.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -169,6 +174,77 @@ static bool in_bench_netns(void)
 	       ours.st_dev == named.st_dev && ours.st_ino == named.st_ino;
 }
 
+static int verify_n, verify_failed;
+
+static void verify_ok(bool pass, const char *what)
+{
+	verify_n++;
+	verify_failed += !pass;
+	printf("%sok %d - %s\n", pass ? "" : "not ", verify_n, what);
+}
+
+/* Run an iptables-legacy command; true when it exits 0. */
+static bool iptables(char *rule)
+{
+	char *argv[64] = { "iptables-legacy", "-w" };
+	size_t n = 2;
+
+	for (char *tok = strtok(rule, " "); tok && n < 63; tok = strtok(NULL, " "))
+		argv[n++] = tok;
+	argv[n] = NULL;
+	return run(argv).status == 0;
+}
+
+/* n UDP datagrams to 127.0.0.1:9 (the discard port), counted by OUTPUT's first rule. */
+static void send_udp(int n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	for (int i = 0; fd >= 0 && i < n; i++)
+		sendto(fd, "x", 1, 0, (const struct sockaddr *)&to, sizeof(to));
+	if (fd >= 0)
+		close(fd);
+}
+
+static int verify(void)
+{
+	const struct fw_ops *fw = fw_backend();
+	struct fw_table t = { 0 }, check = { 0 };
+	struct error err = { 0 };
+	struct fw_counters *fc = fw_counters_new(&err);
+	char add[] = "-A OUTPUT -o lo -p udp -m udp --dport 9 -j ACCEPT";
+	char replace[] = "-R OUTPUT 1 -o lo -p udp -m udp --dport 7 -j ACCEPT";
+	char second[] = "-A OUTPUT -o lo -p udp -m udp --dport 13 -j ACCEPT";
+	char chain[] = "-N BENCH-TEST";
+	int rc;
+
+	if (!fc || !iptables(add) || !iptables(chain) || fw->read(AF_INET, &t, &err) < 0)
+		return die("verify setup", &err);
+	const struct fw_chain *out = fw_table_chain(&t, "OUTPUT");
+
+	verify_ok(fw_counters_refresh(fc, &t, &err) == FW_COUNTERS_FRESH, "a fresh table refreshes");
+	send_udp(7);
+	rc = fw_counters_refresh(fc, &t, &err);
+	verify_ok(rc == FW_COUNTERS_FRESH && out && t.rules[out->first].packets == 7,
+		  "7 datagrams show as 7 packets on the rule that counts them");
+	verify_ok(fw->read(AF_INET, &check, &err) == 0 && !counters_differ(&t, &check),
+		  "every rule and policy counter equals read()'s");
+	fw_table_free(&check);
+	verify_ok(iptables(replace) && fw_counters_refresh(fc, &t, &err) == FW_COUNTERS_STALE,
+		  "a rule replaced in place (same shape) makes the table stale");
+	fw_table_free(&t);
+	verify_ok(fw->read(AF_INET, &t, &err) == 0 && fw_counters_refresh(fc, &t, &err) == FW_COUNTERS_FRESH,
+		  "after a new read() the refresh is fresh again");
+	verify_ok(iptables(second) && fw_counters_refresh(fc, &t, &err) == FW_COUNTERS_STALE,
+		  "an added rule makes the table stale");
+	fw_table_free(&t);
+	fw_counters_free(fc);
+	printf("1..%d\n", verify_n);
+	return verify_failed != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (!in_bench_netns()) {
@@ -181,6 +257,8 @@ int main(int argc, char **argv)
 
 		return bench_counters(n > 0 ? (size_t)n : 1);
 	}
+	if (argc == 2 && strcmp(argv[1], "verify") == 0)
+		return verify();
 	if (argc >= 4 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "--") == 0) {
 		struct run_result r = run(argv + 3);
 
