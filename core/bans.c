@@ -173,11 +173,12 @@ static unsigned zone_ban_seconds(const struct config *cfg, const char *zone)
 	return DEFAULT_BAN_SECONDS;
 }
 
+/* One of ours: "SMTPGUARD-" and a valid zone name (other names are not printed). */
 static bool list_name_ok(const char *name)
 {
 	size_t n = strlen(CHAIN_PREFIX);
 
-	return strncmp(name, CHAIN_PREFIX, n) == 0 && name[n] && strlen(name + n) <= ZONE_NAME_MAX;
+	return strncmp(name, CHAIN_PREFIX, n) == 0 && zonename_check(name + n, NULL) == 0;
 }
 
 static int ban_order(const void *a, const void *b)

@@ -834,6 +834,15 @@ int hit_format_line(const struct hit *h, char *buf, size_t size)
 	return (int)sanitize_text(raw, (size_t)n, buf, size);
 }
 
+/* Log text as a JSON string, made inert first: JSON keeps C1 and bidi controls as they are. */
+static void json_write_clean(FILE *out, const char *s)
+{
+	char clean[HIT_PREFIX_MAX * 8];
+
+	sanitize_text(s, strlen(s), clean, sizeof(clean));
+	json_write_string(out, clean);
+}
+
 void hit_write_json(const struct hit *h, FILE *out)
 {
 	char when[40], zone[8], addr[ADDR_TEXT_MAX], mac[18], pbuf[4];
@@ -849,10 +858,10 @@ void hit_write_json(const struct hit *h, FILE *out)
 	fprintf(out, ",\"action\":\"%s\",\"source\":\"%s\",", hit_action_names[h->action],
 		hit_format_names[h->format]);
 	json_write_key(out, "in");
-	json_write_string(out, h->in);
+	json_write_clean(out, h->in);
 	putc(',', out);
 	json_write_key(out, "out");
-	json_write_string(out, h->out);
+	json_write_clean(out, h->out);
 	putc(',', out);
 	if (h->has_src_mac)
 		mac_format(h->src_mac, mac);
@@ -866,6 +875,6 @@ void hit_write_json(const struct hit *h, FILE *out)
 	fprintf(out, "\"dst\":\"%s\",\"proto\":\"%s\",\"sport\":%u,\"dport\":%u,", addr,
 		proto_name(h->proto, pbuf, sizeof(pbuf)), h->sport, h->dport);
 	json_write_key(out, "prefix");
-	json_write_string(out, h->prefix);
+	json_write_clean(out, h->prefix);
 	putc('}', out);
 }

@@ -41,9 +41,28 @@ struct config *cli_load_config(struct cli *cli, bool resolve, int *code);
  * the default file does not exist (defined in cmd_report.c).
  */
 struct config *cli_config_if_present(struct cli *cli, int *code);
+/*
+ * cli_fail and cli_error with the line passed through sanitize_text()
+ * first, for messages that carry an argument, a path or a name from the
+ * kernel (defined in cmd_report.c).
+ */
+int cli_fail_safe(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_error_safe(const struct error *err);
 /* Load, validate, resolve and compile the IPv4 ruleset; -1 (and *code) after printing the error.
  * On success the caller owns *cfg (config_free) and rs (ruleset_free). */
 int cli_compile(struct cli *cli, struct config **cfg, struct ruleset *rs, int *code);
+/* The same for family's ruleset (AF_INET or AF_INET6). */
+int cli_compile_family(struct cli *cli, int family, struct config **cfg, struct ruleset *rs,
+		       int *code);
+/* The same for both families (include/dualstack.h); the caller frees rs with dualstack_rulesets_free. */
+int cli_compile_all(struct cli *cli, struct config **cfg, struct ruleset rs[2], int *code);
+/*
+ * The startup warning of apply and status when nftables filters on this
+ * host too (include/backend_detect.h), one line on stderr; facts may be
+ * NULL (detected here).
+ */
+struct backend_facts;
+void cli_backend_warn(const struct backend_facts *facts);
 
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
