@@ -3,7 +3,8 @@
 # config as a 0600 conffile, a unit that is neither enabled nor started on
 # install but stopped on removal, no lintian errors, a binary that runs,
 # dependencies apt can resolve; installed, reinstalled over an edited
-# config, removed and purged in a throwaway overlay (root).  Installs the
+# config, removed and purged in a throwaway overlay, and the packaged
+# unit's ExecStart applies rules in a test gateway (root).  Installs the
 # packaging tools when they are missing and we are root; without them it
 # fails saying so.
 . tests/lib/tap.sh
@@ -80,6 +81,30 @@ is "$("$TMP/root/usr/sbin/smtpguard" --version 2>&1)" "smtpguard $VERSION" "the 
 is "$(grep '^ExecStart=' "$TMP/root/lib/systemd/system/smtpguard.service")" "ExecStart=/usr/sbin/smtpguard apply" \
 	"the packaged unit runs /usr/sbin/smtpguard"
 check "the packaged config is the example" cmp conf/smtpguard.conf "$TMP/root/etc/smtpguard/smtpguard.conf"
+
+# The packaged unit's ExecStart, with the packaged binary, in a test gateway:
+# the boot of a machine that installed the package (root: network namespaces).
+if [ "$(id -u)" = 0 ]; then
+	SMTPGUARD=$TMP/root/usr/sbin/smtpguard
+	. tests/lib/netns.sh
+	if ns_setup; then
+		trap 'ns_cleanup; rm -rf "$TMP"' EXIT
+		write_config "$TMP/gw.conf" "[zone wlan]
+interface = eth2
+mode = block"
+		start=$(sed -n "s|^ExecStart=/usr/sbin/smtpguard |$SMTPGUARD |p" "$TMP/root/lib/systemd/system/smtpguard.service")
+		# shellcheck disable=SC2086 # the unit's command line, split as systemd would
+		if out=$(gw $start -c "$TMP/gw.conf" 2>&1) && gw iptables-legacy -w -S FORWARD | grep -q SMTPGUARD; then
+			ok "the packaged unit's ExecStart applies the rules in a test gateway"
+		else
+			fail "the packaged unit's ExecStart applies the rules in a test gateway" "$start: $out" "$(gw_save)"
+		fi
+	else
+		fail "test gateway for the packaged binary"
+	fi
+else
+	diag "the packaged binary was not run in a test gateway: needs root; not counted as passed"
+fi
 
 lint=$(lintian "$DEB" 2>&1 | grep -v '^running with root privileges')
 errors=$(printf '%s\n' "$lint" | grep '^E:')
