@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "hit.h"
 #include "sanitize.h"
@@ -349,6 +350,43 @@ static void test_stats_bounds(void)
 	hit_stats_free(s);
 }
 
+/* Year-less local dates across daylight saving changes (the parser caches an hour's start). */
+static void test_dst(void)
+{
+	static const struct {
+		const char *stamp;
+		long long want;		/* UTC seconds */
+	} cases[] = {
+		{ "Mar 29 01:59:59", 1774745999 },	/* 00:59:59Z, CET */
+		{ "Mar 29 03:00:00", 1774746000 },	/* 01:00:00Z, CEST: one second later */
+		{ "Mar 29 03:30:00", 1774747800 },
+		{ "Oct 25 01:59:59", 1792886399 },	/* 23:59:59Z, CEST */
+		{ "Oct 25 03:00:00", 1792893600 },	/* 02:00:00Z, CET */
+		{ "Oct 25 03:00:01", 1792893601 },
+	};
+	struct hit_context ctx;
+	char line[256];
+	struct hit h;
+
+	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) != 0) {
+		printf("# not run: daylight saving (no tzdata)\n");
+		return;
+	}
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	hit_context_init(&ctx, &cfg);
+	ctx.now = 1795346991;	/* 2026-11-22 */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "%s gw kernel: Illegal port 25 > IN=eth2 OUT=eth0 "
+			 "SRC=192.0.2.66 DST=203.0.113.25 PROTO=TCP SPT=1 DPT=25", cases[i].stamp);
+		is_int(hit_parse_line(line, strlen(line), HIT_FORMAT_SYSLOG, &ctx, &h) == HIT_OK ?
+			       (long long)h.time : -1,
+		       cases[i].want, "Europe/Berlin %s", cases[i].stamp);
+	}
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 int main(int argc, char **argv)
 {
 	setenv("TZ", "UTC", 1);
@@ -359,5 +397,6 @@ int main(int argc, char **argv)
 	test_junk();
 	test_ring();
 	test_stats_bounds();
+	test_dst();
 	return tap_done();
 }
