@@ -12,16 +12,11 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_TEXT_MAX 256
-
-static void fuzz_assert(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 /* An error must be one non-empty line that ends with its NUL inside the buffer. */
 static void fuzz_check_error(const struct error *err)

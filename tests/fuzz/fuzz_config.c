@@ -9,14 +9,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_assert(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 static void fuzz_check_error(const struct error *err)
 {

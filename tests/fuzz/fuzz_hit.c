@@ -3,8 +3,8 @@
  * (hit_parse_line, include/hit.h) and what consumes its hits: the
  * terminal line, the JSON object, the ring and the per-source counts.
  * The first byte picks the source format and whether a config is known;
- * the rest is the line.  A hit's printed line must be inert (no control
- * byte, no ESC) and one row; untrusted lines are never HIT_OK.
+ * the rest is the line.  A hit's printed line and JSON object must be inert (no
+ * control, C1 or bidi character) and one row; untrusted lines are never HIT_OK.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fuzz.h"
 #include "hit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,13 +31,6 @@ static const char fuzz_conf[] = "[general]\n"
 
 static struct config *fuzz_cfg;
 static struct hit_ring *fuzz_ring;
-static FILE *fuzz_null;
-
-static void fuzz_assert(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 static void fuzz_init(void)
 {
@@ -45,8 +39,7 @@ static void fuzz_init(void)
 	fuzz_cfg = config_parse(fuzz_conf, sizeof(fuzz_conf) - 1, "fuzz.conf", &err);
 	fuzz_assert(fuzz_cfg != NULL);
 	fuzz_ring = hit_ring_new(16, 8);
-	fuzz_null = fopen("/dev/null", "w");
-	fuzz_assert(fuzz_ring && fuzz_null);
+	fuzz_assert(fuzz_ring != NULL);
 }
 
 /* What hit_format_line promises: sanitized, one row. */
@@ -56,10 +49,23 @@ static void fuzz_check_line(const struct hit *h)
 	int n = hit_format_line(h, buf, sizeof(buf));
 
 	fuzz_assert(n >= 0);
-	for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
-		fuzz_assert(*p >= 0x20 && *p != 0x7f);
+	fuzz_check_inert(buf, strlen(buf), false);
 	fuzz_assert(hit_format_line(h, small, sizeof(small)) == n);
 	fuzz_assert(strlen(small) < sizeof(small));
+}
+
+/* The JSON object is inert too: controls, C1 and bidi characters come out escaped. */
+static void fuzz_check_json(const struct hit *h)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	fuzz_assert(out != NULL);
+	hit_write_json(h, out);
+	fclose(out);
+	fuzz_check_inert(text, len, false);
+	free(text);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -99,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_assert(memchr(h.out, '\0', sizeof(h.out)) && memchr(h.mac, '\0', sizeof(h.mac)));
 	fuzz_assert(memchr(h.zone, '\0', sizeof(h.zone)) && h.action < HIT_ACTION_COUNT);
 	fuzz_check_line(&h);
-	hit_write_json(&h, fuzz_null);
+	fuzz_check_json(&h);
 	if (res == HIT_OK) {
 		hit_ring_push(fuzz_ring, &h);
 		fuzz_assert(hit_ring_len(fuzz_ring) <= 16);
