@@ -146,6 +146,22 @@ rc=$?
 if [ $rc = 1 ] && grep -q "cut.gz" "$TMP/err"; then ok "truncated gzip: exit 1 naming it"; else
 	fail "truncated gzip: exit 1 naming it" "rc=$rc" "$(cat "$TMP/err")"; fi
 
+# 7b. the default day is yesterday, as the article's cron script; no log file is a usage error
+y=$(date -d yesterday '+%b %e') t=$(date '+%b %e')
+{
+	echo "$y 23:59:59 gw kernel: Illegal port 25 > IN=eth2 OUT=eth0 SRC=192.0.2.66 DST=203.0.113.25 PROTO=TCP SPT=1 DPT=25"
+	echo "$t 00:00:01 gw kernel: Illegal port 25 > IN=eth2 OUT=eth0 SRC=192.0.2.67 DST=203.0.113.25 PROTO=TCP SPT=1 DPT=25"
+} >"$TMP/recent.log"
+"$SG" -c "$TMP/sg.conf" report "$TMP/recent.log" >"$TMP/out"
+is "$(hits_of <"$TMP/out" | sed 's/.*SRC=\([^ ]*\).*/\1/')" 192.0.2.66 "no --date: yesterday's hits only"
+"$SG" -c "$TMP/sg.conf" report --yesterday "$TMP/recent.log" >"$TMP/out2"
+if cmp -s "$TMP/out" "$TMP/out2"; then ok "--yesterday is the default"; else fail "--yesterday is the default"; fi
+sed "s#^log_files = .*#log_files = $TMP/none.log#" "$TMP/sg.conf" >"$TMP/nolog.conf"
+"$SG" -c "$TMP/nolog.conf" report >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc = 2 ] && grep -q "journalctl -k -o json" "$TMP/err"; then ok "no log file: exit 2, points to the journal"; else
+	fail "no log file: exit 2, points to the journal" "rc=$rc" "$(cat "$TMP/err")"; fi
+
 # 8. escape sequences in a log never reach the terminal raw
 printf 'Nov 21 10:00:00 gw kernel: Illegal port 25 > IN=e\033[2Jth2 OUT=eth0 SRC=192.0.2.66 DST=203.0.113.25 PROTO=TCP SPT=1 DPT=25\n' >"$TMP/esc.log"
 "$SG" -c "$TMP/sg.conf" report --date 2026-11-21 --format csv "$TMP/esc.log" >"$TMP/out"
