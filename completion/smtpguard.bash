@@ -63,7 +63,7 @@ _smtpguard()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		word=${COMP_WORDS[i]}
 		case $word in
-		-c | --config | -d | -o | --output | --format | --confirm | --date)
+		-c | --config | -d | -o | --output | --format | --family | --confirm | --date)
 			((i++))
 			[[ ${COMP_WORDS[i]} == = ]] && ((i++))
 			;;
@@ -85,6 +85,10 @@ _smtpguard()
 		COMPREPLY=()
 		return 0
 		;;
+	--family)
+		mapfile -t COMPREPLY < <(compgen -W "4 6" -- "$cur")
+		return 0
+		;;
 	--format)
 		case $cmd in
 		export) opts="restore sh" ;;
@@ -101,7 +105,7 @@ _smtpguard()
 	console) opts="-d" ;;
 	apply) opts="--dry-run --check --confirm" ;;
 	status | bans) opts="--json" ;;
-	export) opts="--format -o --output" ;;
+	export) opts="--format --family -o --output" ;;
 	hits) opts="--follow --json" ;;
 	report) opts="--date --yesterday --format" ;;
 	unban)

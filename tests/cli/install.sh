@@ -209,6 +209,8 @@ is "$(complete_words smtpguard re)" "remove report " "completion: command prefix
 is "$(complete_words smtpguard -c x.conf apply --)" "--check --config --confirm --dry-run " "completion: apply options after -c"
 is "$(complete_words smtpguard export --format "")" "restore sh " "completion: export --format values"
 is "$(complete_words smtpguard report --format "")" "csv json text " "completion: report --format values"
+is "$(complete_words smtpguard export --family "")" "4 6 " "completion: export --family values"
+is "$(complete_words smtpguard export --family 6 --f)" "--family --format " "completion: export options after --family 6"
 is "$(complete_words smtpguard report --format = j)" "json " "completion: --format=VALUE"
 is "$(complete_words smtpguard report report-)" "report-a.log " "completion: report takes log files"
 is "$(complete_words smtpguard status "")" "--config --json -c " "completion: status options"
