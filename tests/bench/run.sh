@@ -7,6 +7,7 @@
 # number: a missing tool or a failed measurement becomes a "-" with a note.
 #
 #   BENCH_QUICK=1    smaller tables and files, shorter idle and flood windows
+#   BENCH_SECTIONS="table report flood dataplane", BENCH_SIZES="100 1000": run a part
 #   BENCHDRV=PATH    the driver built from tests/bench/benchdrv.c (bench.mk sets it)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -46,6 +47,7 @@ else
 	IDLE=60 FLOOD=10 IPERF=5 REPS=5
 	LOGS="100 1024"
 fi
+SIZES=${BENCH_SIZES:-$SIZES}
 CLK_TCK=$(getconf CLK_TCK)
 CONF=$NS_DIR/smtpguard.conf
 RES=$NS_DIR/results.tsv
@@ -163,16 +165,27 @@ bench_idle() { # bench_idle SIZE
 	tmc kill-session -t peer 2>/dev/null
 }
 
-# CLI equivalents of the change from the current mode to the config's: from `apply --dry-run`.
+# CLI equivalents of the change from the current rules to the config's, from
+# `apply --dry-run` (its IPv4 and IPv6 sections: iptables-legacy, ip6tables-legacy).
 plan_commands() { # plan_commands OUT
 	sg -c "$CONF" apply --dry-run 2>/dev/null | awk '
-		/^\+ -A / { sub(/^\+ -A /, ""); print "iptables-legacy -w -A " $0; next }
-		/^- -A / { sub(/^- -A /, ""); print "iptables-legacy -w -D " $0 }' >"$1"
+		BEGIN { cmd = "iptables-legacy" }
+		/^IPv4/ { cmd = "iptables-legacy" } /^IPv6/ { cmd = "ip6tables-legacy" }
+		/^\+ -A / { sub(/^\+ -A /, ""); print cmd " -w -A " $0; next }
+		/^- -A / { sub(/^- -A /, ""); print cmd " -w -D " $0 }' >"$1"
 }
 
-# The own chains of the config's ruleset as iptables-legacy-restore --noflush input (jumps left out).
+# The own chains of the config's ruleset, both families, as one sh script of
+# ip(6)tables-legacy-restore --noflush (the jumps left out: they stay).
 restore_file() { # restore_file OUT
-	sg -c "$CONF" export --format restore 2>/dev/null | grep -v -e '^-I ' -e '^#' >"$1"
+	for f in 4 6; do
+		sg -c "$CONF" export --format restore --family $f 2>/dev/null |
+			grep -v -e '^-I ' -e '^#' >"$1.$f"
+	done
+	cat >"$1" <<SH
+iptables-legacy-restore -w --noflush <$1.4
+[ -s $1.6 ] && ip6tables-legacy-restore -w --noflush <$1.6
+SH
 }
 
 bench_apply() { # bench_apply SIZE FROM TO
@@ -199,19 +212,19 @@ bench_apply() { # bench_apply SIZE FROM TO
 		timed "$SMTPGUARD" -c "$CONF" apply >>"$NS_DIR/sg.t"
 		timed sh -e "$NS_DIR/fwd.sh" >>"$NS_DIR/cli.t"
 		timed sh -e "$NS_DIR/back.sh" >>"$NS_DIR/cli.t"
-		timed sh -c "iptables-legacy-restore -w --noflush <$NS_DIR/to.restore" >>"$NS_DIR/rst.t"
-		timed sh -c "iptables-legacy-restore -w --noflush <$NS_DIR/from.restore" >>"$NS_DIR/rst.t"
+		timed sh -e "$NS_DIR/to.restore" >>"$NS_DIR/rst.t"
+		timed sh -e "$NS_DIR/from.restore" >>"$NS_DIR/rst.t"
 		i=$((i + 1))
 	done
 	bad=$(awk '$4 != 0' "$NS_DIR/sg.t" "$NS_DIR/cli.t" "$NS_DIR/rst.t" | wc -l)
 	note=""
 	[ "$bad" != 0 ] && note="$bad runs exited non-zero"
 	sgm=$(col_median "$NS_DIR/sg.t" 1)
-	row apply "apply $from<->$to ($k rules) vs $k iptables-legacy calls" "$n" "$(fmt "$sgm")" \
+	row apply "apply $from<->$to ($k rules, IPv4+IPv6) vs $k ip(6)tables-legacy calls" "$n" "$(fmt "$sgm")" \
 		"$(fmt "$(col_median "$NS_DIR/cli.t" 1)")" ms "$note"
-	row apply "apply $from<->$to ($k rules) vs iptables-legacy-restore --noflush" "$n" "$(fmt "$sgm")" \
+	row apply "apply $from<->$to vs ip(6)tables-legacy-restore --noflush of its chains" "$n" "$(fmt "$sgm")" \
 		"$(fmt "$(col_median "$NS_DIR/rst.t" 1)")" ms ""
-	[ "$k" -gt 1 ] && row apply "apply $from<->$to vs one iptables-legacy call (CLI time / $k)" "$n" \
+	[ "$k" -gt 1 ] && row apply "apply $from<->$to vs one ip(6)tables-legacy call (CLI time / $k)" "$n" \
 		"$(fmt "$sgm")" "$(fmt "$(col_median "$NS_DIR/cli.t" 1 | awk -v k="$k" '{ print $1 / k }')")" ms ""
 }
 
