@@ -214,13 +214,14 @@ static void backend_nft(struct backend_facts *out)
 	close(fd);
 }
 
-void backend_detect(struct backend_facts *out)
+void backend_detect(struct backend_facts *out, bool query_kernel)
 {
 	memset(out, 0, sizeof(*out));
 	out->legacy_ip4 = backend_legacy_filter(AF_INET);
 	out->legacy_ip6 = backend_legacy_filter(AF_INET6);
 	backend_alternative(out);
-	backend_nft(out);
+	if (query_kernel)
+		backend_nft(out);
 }
 
 bool backend_nft_in_use(const struct backend_facts *f)

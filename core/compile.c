@@ -339,7 +339,7 @@ static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 	r.recent = cmd;
 	snprintf(r.recent_name, sizeof(r.recent_name), "%s", zb->chain);
 	r.recent_seconds = cmd == RECENT_SET ? 0 : zb->zone->ban_seconds;
-	r.recent_mask_bits = zb->rs->family == AF_INET6 ? 64 : 32;
+	r.recent_mask_bits = zb->rs->family == AF_INET6 ? COMPILE_BAN_PREFIX6 : 32;
 	return r;
 }
 

@@ -40,6 +40,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "backend_detect.h"
+#include "compile.h"
 #include "fw.h"
 #include "plan.h"
 #include "xlock.h"
@@ -563,6 +564,8 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 		[RECENT_UPDATE] = XT_RECENT_UPDATE,
 	};
 	struct addr mask = { .family = r->family, .prefix = r->recent_mask_bits };
+	struct addr mask6 = { .family = AF_INET6, .prefix = COMPILE_BAN_PREFIX6 };
+	unsigned char bytes[16];
 	struct xt_recent_mtinfo_v1 *rc;
 
 	if (r->recent == RECENT_NONE)
@@ -573,7 +576,18 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 	rc->check_set = commands[r->recent];
 	snprintf(rc->name, sizeof(rc->name), "%s", r->recent_name);
 	rc->side = XT_RECENT_SOURCE;
-	addr_mask(&mask, (unsigned char *)&rc->mask);
+	/*
+	 * The IPv4 and IPv6 rules of a zone share one list, and the kernel
+	 * keeps the mask of whichever rule created it for all its entries,
+	 * masking all 16 bytes of every address.  So every rule carries the
+	 * IPv6 ban mask, an IPv4 one with its own mask in the first 4 bytes
+	 * (the only ones an IPv4 address has, and the only ones
+	 * iptables-save prints): IPv6 is banned by /64 whichever family
+	 * came first.
+	 */
+	addr_mask(&mask6, (unsigned char *)&rc->mask);
+	addr_mask(&mask, bytes);
+	memcpy(&rc->mask, bytes, r->family == AF_INET ? 4 : 16);
 	return 0;
 }
 

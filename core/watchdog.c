@@ -9,6 +9,8 @@
  * watchdog waits with sigtimedwait() against CLOCK_MONOTONIC, so a
  * wall-clock jump neither fires nor delays it.  SIGUSR1 confirms;
  * SIGUSR2, SIGTERM and SIGINT roll back at once; SIGHUP is ignored.
+ * A rollback applies every held ruleset (one per address family), each
+ * its own commit; a family that fails is logged and the others still go.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,7 +100,7 @@ bool watchdog_pending(unsigned *seconds_left)
 	return true;
 }
 
-static void watchdog_run(const struct ruleset *previous, double deadline, int lock_fd)
+static void watchdog_run(const struct ruleset *previous, size_t n, double deadline, int lock_fd)
 {
 	struct timespec wait;
 	sigset_t set;
@@ -128,15 +130,21 @@ static void watchdog_run(const struct ruleset *previous, double deadline, int lo
 	if (sig == SIGUSR1) {
 		syslog(LOG_INFO, "change confirmed");
 	} else {
-		struct plan plan;
+		bool restored = true;
 
-		plan_init(&plan);
-		if (fw_backend()->apply(previous, &plan, &err) < 0)
-			syslog(LOG_ERR, "rollback failed: %s", err.text);
-		else
+		for (size_t i = 0; i < n; i++) {
+			struct plan plan;
+
+			plan_init(&plan);
+			if (fw_backend()->apply(&previous[i], &plan, &err) < 0) {
+				syslog(LOG_ERR, "rollback failed: %s", err.text);
+				restored = false;
+			}
+			plan_free(&plan);
+		}
+		if (restored)
 			syslog(LOG_WARNING, "change %s: previous rules restored",
 			       sig ? "cancelled" : "not confirmed in time");
-		plan_free(&plan);
 	}
 	watchdog_path(path, sizeof(path), "pending");
 	unlink(path);
@@ -145,7 +153,7 @@ static void watchdog_run(const struct ruleset *previous, double deadline, int lo
 }
 
 /* In the watchdog: take the lock, write the pending file, tell the armer (one byte), then wait. */
-static void watchdog_start(const struct ruleset *previous, unsigned seconds, int ready_fd)
+static void watchdog_start(const struct ruleset *previous, size_t n, unsigned seconds, int ready_fd)
 {
 	char path[512], text[128];
 	double deadline = monotonic_now() + seconds;
@@ -185,10 +193,16 @@ static void watchdog_start(const struct ruleset *previous, unsigned seconds, int
 	if (write(ready_fd, &ok, 1) != 1)
 		_exit(1);
 	close(ready_fd);
-	watchdog_run(previous, deadline, lock_fd);
+	watchdog_run(previous, n, deadline, lock_fd);
 }
 
 int watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err)
+{
+	return watchdog_arm_rulesets(previous, 1, seconds, err);
+}
+
+int watchdog_arm_rulesets(const struct ruleset *previous, size_t count, unsigned seconds,
+			  struct error *err)
 {
 	int pipefd[2], status;
 	pid_t middle;
@@ -214,7 +228,7 @@ int watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error 
 		if (setsid() < 0)
 			_exit(1);
 		if (fork() == 0)
-			watchdog_start(previous, seconds, pipefd[1]);
+			watchdog_start(previous, count, seconds, pipefd[1]);
 		_exit(0);
 	}
 	close(pipefd[1]);

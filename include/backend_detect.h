@@ -42,8 +42,12 @@ struct backend_facts {
 /* 1 when the legacy filter table of family (AF_INET/AF_INET6) exists, 0 when not, -1 when its module is not loaded. */
 int backend_legacy_filter(int family);
 
-/* Everything above; what cannot be learnt stays empty.  Never fails. */
-void backend_detect(struct backend_facts *out);
+/*
+ * Everything above; what cannot be learnt stays empty.  Never fails.
+ * query_kernel false (the file fake backend) leaves the nftables dump
+ * out, so rootless tests never talk to the host's netfilter.
+ */
+void backend_detect(struct backend_facts *out, bool query_kernel);
 
 /* True when nftables filters here too: `iptables` is the nft variant or nft tables hold ip/ip6/inet rules. */
 bool backend_nft_in_use(const struct backend_facts *f);

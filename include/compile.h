@@ -10,6 +10,12 @@
 #include "error.h"
 #include "rule.h"
 
+/*
+ * The rate-ban mask of IPv6 hosts: they rotate addresses inside their
+ * /64, so the /64 is banned.  (IPv4 hosts are banned by address.)
+ */
+#define COMPILE_BAN_PREFIX6 64
+
 /* Fill rs (initialised by the caller with ruleset_init) with family's rules for cfg. */
 int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, struct error *err);
 

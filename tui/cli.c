@@ -7,8 +7,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "backend_detect.h"
 #include "cli.h"
 #include "compile.h"
+#include "dualstack.h"
+#include "fw.h"
 
 int cli_error(const struct error *err)
 {
@@ -46,15 +49,16 @@ struct config *cli_load_config(struct cli *cli, bool resolve, int *code)
 	return NULL;
 }
 
-int cli_compile(struct cli *cli, struct config **cfg_out, struct ruleset *rs, int *code)
+int cli_compile_family(struct cli *cli, int family, struct config **cfg_out, struct ruleset *rs,
+		       int *code)
 {
 	struct error err = { 0 };
 	struct config *cfg = cli_load_config(cli, true, code);
 
 	if (!cfg)
 		return -1;
-	ruleset_init(rs, AF_INET);
-	if (compile_ruleset(cfg, AF_INET, rs, &err) < 0) {
+	ruleset_init(rs, family);
+	if (compile_ruleset(cfg, family, rs, &err) < 0) {
 		ruleset_free(rs);
 		config_free(cfg);
 		*code = cli_error(&err);
@@ -62,4 +66,40 @@ int cli_compile(struct cli *cli, struct config **cfg_out, struct ruleset *rs, in
 	}
 	*cfg_out = cfg;
 	return 0;
+}
+
+int cli_compile(struct cli *cli, struct config **cfg_out, struct ruleset *rs, int *code)
+{
+	return cli_compile_family(cli, AF_INET, cfg_out, rs, code);
+}
+
+int cli_compile_all(struct cli *cli, struct config **cfg_out, struct ruleset rs[DUALSTACK_N],
+		    int *code)
+{
+	struct error err = { 0 };
+	struct config *cfg = cli_load_config(cli, true, code);
+
+	if (!cfg)
+		return -1;
+	if (dualstack_compile(cfg, rs, &err) < 0) {
+		dualstack_rulesets_free(rs);
+		config_free(cfg);
+		*code = cli_error(&err);
+		return -1;
+	}
+	*cfg_out = cfg;
+	return 0;
+}
+
+void cli_backend_warn(const struct backend_facts *facts)
+{
+	struct backend_facts detected;
+	char line[ERROR_TEXT_MAX];
+
+	if (!facts) {
+		backend_detect(&detected, fw_backend() == &fw_iptc_ops);
+		facts = &detected;
+	}
+	if (*backend_warning(facts, line, sizeof(line)))
+		fprintf(stderr, "smtpguard: %s\n", line);
 }

@@ -2,10 +2,11 @@
  * cmd_apply.c - `smtpguard apply [--dry-run | --check] [--confirm SECS]`
  * and `smtpguard confirm`.
  *
- * The config is compiled to a ruleset; --dry-run prints the plan
- * against the table as it is, --check exits 3 when there is one, and a
- * plain apply hands the ruleset to the backend, which re-reads the
- * table inside the xtables lock and commits once.
+ * The config is compiled to one ruleset per address family; --dry-run
+ * prints the plans against the tables as they are, --check exits 3 when
+ * either has one, and a plain apply hands both to dualstack_apply(): the
+ * backend re-reads each table inside the xtables lock and commits it
+ * once, IPv4 first; when the IPv6 commit fails, IPv4 is put back.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,10 +18,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dualstack.h"
 #include "fw.h"
 #include "iface.h"
 #include "plan.h"
-#include "ruleparse.h"
 #include "watchdog.h"
 
 /* An interface that does not exist yet is only a warning: it may appear later (ppp0, wlan0). */
@@ -36,20 +37,6 @@ static void apply_warn_interfaces(const struct config *cfg)
 					"exist now; its rules take effect when it appears\n",
 				cfg->zones[i].interface, cfg->zones[i].name, cfg->path,
 				cfg->zones[i].line);
-}
-
-/* The plan of rs against the current table; when the table cannot be read, against an empty one. */
-static int apply_plan(const struct ruleset *rs, struct plan *plan, struct error *err)
-{
-	const struct fw_ops *fw = fw_backend();
-	struct fw_table table = { 0 };
-	int rc;
-
-	if (fw->read(AF_INET, &table, err) < 0)
-		return -1;
-	rc = plan_compute(&table, rs, plan, err);
-	fw_table_free(&table);
-	return rc;
 }
 
 /* Wait for "yes" on the terminal until the watchdog's deadline; true when it came. */
@@ -74,35 +61,32 @@ static bool apply_ask_yes(unsigned seconds)
 }
 
 /*
- * apply --confirm: snapshot the own rules, arm the watchdog with them,
- * apply, then ask.  The watchdog is armed before anything changes, so a
- * kill or hangup at any later point ends with the snapshot restored.
+ * apply --confirm: snapshot both families' own rules, arm the watchdog
+ * with them, apply, then ask.  The watchdog is armed before anything
+ * changes, so a kill or hangup at any later point ends with the
+ * snapshot restored.
  */
-static int apply_confirmed(const struct ruleset *rs, unsigned seconds, struct plan *plan)
+static int apply_confirmed(const struct ruleset rs[DUALSTACK_N], unsigned seconds,
+			   struct plan plan[DUALSTACK_N])
 {
 	const struct fw_ops *fw = fw_backend();
-	struct fw_table table = { 0 };
-	struct ruleset previous;
+	struct ruleset previous[DUALSTACK_N];
 	struct error err = { 0 };
 	int rc;
 
-	ruleset_init(&previous, AF_INET);
-	rc = fw->read(AF_INET, &table, &err);
+	rc = dualstack_snapshot(fw, previous, &err);
 	if (rc == 0)
-		rc = ruleset_from_table(&table, &previous, &err);
-	fw_table_free(&table);
-	if (rc == 0)
-		rc = watchdog_arm(&previous, seconds, &err);
-	ruleset_free(&previous);
+		rc = watchdog_arm_rulesets(previous, DUALSTACK_N, seconds, &err);
+	dualstack_rulesets_free(previous);
 	if (rc < 0)
 		return cli_error(&err);
-	if (fw->apply(rs, plan, &err) < 0) {
+	if (dualstack_apply(fw, rs, plan, &err) < 0) {
 		struct error ignored;
 
 		watchdog_confirm(&ignored);	/* nothing changed: stand the watchdog down */
 		return cli_error(&err);
 	}
-	plan_write(plan, stdout);
+	dualstack_plans_write(plan, stdout);
 	if (!isatty(0)) {
 		printf("Applied; rolls back in %u s unless someone runs: smtpguard confirm\n", seconds);
 		return EXIT_OK;
@@ -134,9 +118,10 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	};
 	bool dry_run = false, check = false;
 	long confirm = -1;
+	const struct fw_ops *fw = fw_backend();
 	struct config *cfg;
-	struct ruleset rs;
-	struct plan plan;
+	struct ruleset rs[DUALSTACK_N];
+	struct plan plan[DUALSTACK_N];
 	struct error err = { 0 };
 	int opt, code = EXIT_OK;
 	char *end;
@@ -168,30 +153,30 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	if (!dry_run && !check && watchdog_pending(NULL))
 		return cli_fail(EXIT_RUNTIME, "apply: a change is waiting for confirmation; run smtpguard "
 					      "confirm (or let it roll back) first");
-	if (cli_compile(cli, &cfg, &rs, &code) < 0)
+	if (cli_compile_all(cli, &cfg, rs, &code) < 0)
 		return code;
 	apply_warn_interfaces(cfg);
-	plan_init(&plan);
+	cli_backend_warn(NULL);
 	if (dry_run || check) {
-		if (apply_plan(&rs, &plan, &err) < 0) {
+		if (dualstack_plan(fw, rs, plan, &err) < 0) {
 			code = cli_error(&err);
-		} else if (plan_empty(&plan)) {
+		} else if (dualstack_plans_empty(plan)) {
 			printf("The kernel's rules match %s: nothing to change.\n", cfg->path);
 		} else {
-			plan_write(&plan, stdout);
+			dualstack_plans_write(plan, stdout);
 			code = check ? EXIT_DRIFT : EXIT_OK;
 		}
 	} else if (confirm > 0) {
-		code = apply_confirmed(&rs, (unsigned)confirm, &plan);
-	} else if (fw_backend()->apply(&rs, &plan, &err) < 0) {
+		code = apply_confirmed(rs, (unsigned)confirm, plan);
+	} else if (dualstack_apply(fw, rs, plan, &err) < 0) {
 		code = cli_error(&err);
-	} else if (plan_empty(&plan)) {
+	} else if (dualstack_plans_empty(plan)) {
 		printf("The kernel's rules already match %s: nothing changed.\n", cfg->path);
 	} else {
-		plan_write(&plan, stdout);
+		dualstack_plans_write(plan, stdout);
 	}
-	plan_free(&plan);
-	ruleset_free(&rs);
+	dualstack_plans_free(plan);
+	dualstack_rulesets_free(rs);
 	config_free(cfg);
 	return code;
 }

@@ -1,10 +1,12 @@
 /*
- * cmd_export.c - `smtpguard export [--format restore|sh] [-o FILE]` and
- * `smtpguard remove`.
+ * cmd_export.c - `smtpguard export [--format restore|sh] [--family 4|6]
+ * [-o FILE]` and `smtpguard remove`.
  *
- * export needs no root: it prints the compiled ruleset, the same one
- * apply would commit.  remove applies the empty ruleset, which deletes
- * the own chains and jumps and nothing else.
+ * export needs no root: it prints one family's compiled ruleset, the
+ * same one apply would commit (IPv4 by default: iptables-legacy-restore
+ * input; --family 6 for ip6tables-legacy-restore).  remove applies the
+ * empty ruleset to both families, which deletes the own chains and
+ * jumps and nothing else.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "atomicfile.h"
 #include "cli.h"
+#include "dualstack.h"
 #include "fw.h"
 #include "plan.h"
 #include "watchdog.h"
@@ -40,10 +43,12 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	static const struct option options[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "family", required_argument, NULL, 'F' },
 		{ 0 },
 	};
 	const struct export_format *format = &export_formats[0];
 	const char *output = NULL;
+	int family = AF_INET;
 	struct config *cfg;
 	struct ruleset rs;
 	struct error err = { 0 };
@@ -59,14 +64,18 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 						optarg);
 		} else if (opt == 'o') {
 			output = optarg;
+		} else if (opt == 'F' && (strcmp(optarg, "4") == 0 || strcmp(optarg, "6") == 0)) {
+			family = optarg[0] == '6' ? AF_INET6 : AF_INET;
+		} else if (opt == 'F') {
+			return cli_fail(EXIT_USAGE, "export: unknown family '%s'; use 4 or 6", optarg);
 		} else {
-			return cli_fail(EXIT_USAGE, "export: unknown option '%s' "
-					"(usage: export [--format restore|sh] [-o FILE])", argv[optind - 1]);
+			return cli_fail(EXIT_USAGE, "export: unknown option '%s' (usage: export [--format "
+					"restore|sh] [--family 4|6] [-o FILE])", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return cli_fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind]);
-	if (cli_compile(cli, &cfg, &rs, &code) < 0)
+	if (cli_compile_family(cli, family, &cfg, &rs, &code) < 0)
 		return code;
 	if (!output || strcmp(output, "-") == 0) {
 		if (format->write(&rs, stdout) < 0 || fflush(stdout) != 0)
@@ -89,8 +98,8 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 
 int cmd_remove(struct cli *cli, int argc, char **argv)
 {
-	struct ruleset empty;
-	struct plan plan;
+	struct ruleset empty[DUALSTACK_N];
+	struct plan plan[DUALSTACK_N];
 	struct error err = { 0 };
 	int code = EXIT_OK;
 
@@ -99,15 +108,15 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 	if (watchdog_pending(NULL))
 		return cli_fail(EXIT_RUNTIME, "remove: a change is waiting for confirmation; run smtpguard "
 					      "confirm (or let it roll back) first");
-	ruleset_init(&empty, AF_INET);
-	plan_init(&plan);
-	if (fw_backend()->apply(&empty, &plan, &err) < 0)
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		ruleset_init(&empty[i], dualstack_families[i]);
+	if (dualstack_apply(fw_backend(), empty, plan, &err) < 0)
 		code = cli_error(&err);
-	else if (plan_empty(&plan))
+	else if (dualstack_plans_empty(plan))
 		printf("No smtpguard rules in the kernel: nothing to remove.\n");
 	else
-		plan_write(&plan, stdout);
-	plan_free(&plan);
-	ruleset_free(&empty);
+		dualstack_plans_write(plan, stdout);
+	dualstack_plans_free(plan);
+	dualstack_rulesets_free(empty);
 	return code;
 }

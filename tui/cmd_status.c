@@ -1,7 +1,8 @@
 /*
- * cmd_status.c - `smtpguard status [--json]`: zones, interfaces and
- * every rule of the filter table with its counters, own rules marked,
- * and whether the kernel is in step with the config.
+ * cmd_status.c - `smtpguard status [--json]`: zones, interfaces, what
+ * else filters on the host (nftables), every rule of the IPv4 and the
+ * IPv6 filter table with its counters, own rules marked, and whether
+ * the kernel is in step with the config in each family.
  *
  * Every string that comes from the kernel or the config is printed
  * through sanitize_text() (text) or json_write_string() (JSON).
@@ -11,8 +12,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "backend_detect.h"
 #include "cli.h"
-#include "compile.h"
+#include "dualstack.h"
 #include "fw.h"
 #include "iface.h"
 #include "json.h"
@@ -21,11 +23,22 @@
 
 struct status {
 	struct config *cfg;		/* NULL when the config cannot be loaded */
-	struct fw_table table;
+	struct fw_table table[DUALSTACK_N];	/* dualstack_families order */
 	struct iface *ifaces;
 	size_t nifaces;
-	struct plan plan;
+	struct plan plan[DUALSTACK_N];
 	bool planned;			/* plan holds the config vs the kernel */
+	struct backend_facts facts;
+};
+
+/* How each family's rules are marked in the text form: own rules of IPv6 as "*6". */
+static const struct {
+	const char *title;
+	char family_mark;	/* after the own marker, so IPv6 rows never read as IPv4 ones */
+} status_families[DUALSTACK_N] = {
+	{ .title = "Rules (IPv4 filter table; * marks smtpguard's own)", .family_mark = ' ' },
+	{ .title = "Rules (IPv6 filter table; *6 marks smtpguard's own, 6 the others)",
+	  .family_mark = '6' },
 };
 
 static const char *status_role(const struct status *st, const char *ifname)
@@ -58,14 +71,75 @@ static size_t status_count_own(const struct fw_table *t)
 	return n;
 }
 
+static void status_print_facts(const struct backend_facts *f)
+{
+	printf("nftables    ");
+	if (!f->nft_queried) {
+		printf("unknown (the nftables tables could not be listed)");
+	} else {
+		printf("%zu table%s, %zu rule%s in ip/ip6/inet tables", f->nnft, f->nnft == 1 ? "" : "s",
+		       f->nft_rules, f->nft_rules == 1 ? "" : "s");
+		for (size_t i = 0; i < f->nnft; i++)
+			printf("%s%s %s (%zu)", i ? ", " : ": ", f->nft[i].family, f->nft[i].name,
+			       f->nft[i].rules);
+	}
+	printf("; iptables is %s\n", f->alternative[0] ? f->alternative : "unknown");
+	if (backend_nft_in_use(f))
+		printf("            both nftables and smtpguard's legacy tables are evaluated: "
+		       "a drop in either wins\n");
+}
+
+static void status_print_rules(const struct fw_table *t, size_t family)
+{
+	printf("\n%s\n  %12s %14s  %s\n", status_families[family].title, "PACKETS", "BYTES", "RULE");
+	for (size_t c = 0; c < t->nchains; c++) {
+		const struct fw_chain *ch = &t->chains[c];
+
+		printf(" %c", status_families[family].family_mark);
+		if (strcmp(ch->policy, "-") != 0)
+			printf("%12" PRIu64 " %14" PRIu64 "  ", ch->packets, ch->bytes);
+		else
+			printf("%12s %14s  ", "", "");
+		printf(":");
+		status_puts_safe(ch->name, 0);
+		printf(" %s\n", ch->policy);
+		for (size_t r = ch->first; r < ch->first + ch->count; r++) {
+			const struct fw_rule *rule = &t->rules[r];
+
+			printf("%c%c%12" PRIu64 " %14" PRIu64 "  ", rule->own ? '*' : ' ',
+			       status_families[family].family_mark, rule->packets, rule->bytes);
+			status_puts_safe(rule->text, 0);
+			putchar('\n');
+		}
+	}
+}
+
 static void status_print_text(const struct status *st, const char *backend)
 {
-	printf("Backend     %s (filter table: %zu rules, %zu of them smtpguard's)\n", backend,
-	       st->table.nrules, status_count_own(&st->table));
-	if (st->planned)
-		printf("Config      %s: %s\n", st->cfg->path,
-		       plan_empty(&st->plan) ? "the kernel matches it"
-					     : "the kernel differs (smtpguard apply --dry-run shows how)");
+	printf("Backend     %s:", backend);
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		printf("%s %s filter table %zu rules (%zu of them smtpguard's)", i ? "," : "",
+		       dualstack_label(dualstack_families[i]), st->table[i].nrules,
+		       status_count_own(&st->table[i]));
+	printf("\n");
+	status_print_facts(&st->facts);
+	if (st->planned) {
+		const char *sep = "";
+
+		printf("Config      %s: ", st->cfg->path);
+		if (dualstack_plans_empty(st->plan)) {
+			printf("the kernel matches it (IPv4 and IPv6)\n");
+		} else {
+			printf("the kernel differs in");
+			for (size_t i = 0; i < DUALSTACK_N; i++) {
+				if (plan_empty(&st->plan[i]))
+					continue;
+				printf("%s %s", sep, dualstack_label(dualstack_families[i]));
+				sep = " and";
+			}
+			printf(" (smtpguard apply --dry-run shows how)\n");
+		}
+	}
 
 	printf("\nInterfaces\n  %-15s %-12s %-5s %-34s %12s %12s\n", "NAME", "ROLE", "LINK",
 	       "ADDRESSES", "RX PACKETS", "TX PACKETS");
@@ -97,31 +171,54 @@ static void status_print_text(const struct status *st, const char *backend)
 			       z->nquarantine, z->protect_gateway ? "protected" : "open");
 		}
 	}
-
-	printf("\nRules (filter table; * marks smtpguard's own)\n  %12s %14s  %s\n", "PACKETS",
-	       "BYTES", "RULE");
-	for (size_t c = 0; c < st->table.nchains; c++) {
-		const struct fw_chain *ch = &st->table.chains[c];
-
-		printf("  ");
-		if (strcmp(ch->policy, "-") != 0)
-			printf("%12" PRIu64 " %14" PRIu64 "  ", ch->packets, ch->bytes);
-		else
-			printf("%12s %14s  ", "", "");
-		printf(":");
-		status_puts_safe(ch->name, 0);
-		printf(" %s\n", ch->policy);
-		for (size_t r = ch->first; r < ch->first + ch->count; r++) {
-			const struct fw_rule *rule = &st->table.rules[r];
-
-			printf("%c %12" PRIu64 " %14" PRIu64 "  ", rule->own ? '*' : ' ', rule->packets,
-			       rule->bytes);
-			status_puts_safe(rule->text, 0);
-			putchar('\n');
-		}
-	}
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		status_print_rules(&st->table[i], i);
 }
 
+static void status_print_chains_json(const struct fw_table *t)
+{
+	printf("\"chains\":[");
+	for (size_t c = 0; c < t->nchains; c++) {
+		const struct fw_chain *ch = &t->chains[c];
+
+		printf("%s{\"name\":", c ? "," : "");
+		json_write_string(stdout, ch->name);
+		printf(",\"policy\":");
+		json_write_string(stdout, ch->policy);
+		printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"rules\":[", ch->packets,
+		       ch->bytes);
+		for (size_t r = ch->first; r < ch->first + ch->count; r++) {
+			const struct fw_rule *rule = &t->rules[r];
+
+			printf("%s{\"rule\":", r > ch->first ? "," : "");
+			json_write_string(stdout, rule->text);
+			printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"own\":%s}",
+			       rule->packets, rule->bytes, rule->own ? "true" : "false");
+		}
+		printf("]}");
+	}
+	printf("]");
+}
+
+/* "nftables": what backend_detect() found, and what it means for smtpguard's rules. */
+static void status_print_facts_json(const struct backend_facts *f)
+{
+	printf(",\"legacy_tables\":{\"ipv4\":%s,\"ipv6\":%s}", f->legacy_ip4 > 0 ? "true" : "false",
+	       f->legacy_ip6 > 0 ? "true" : "false");
+	printf(",\"nftables\":{\"iptables_alternative\":");
+	json_write_string(stdout, f->alternative);
+	printf(",\"alternative_nft\":%s,\"queried\":%s,\"tables\":[",
+	       f->alternative_nft ? "true" : "false", f->nft_queried ? "true" : "false");
+	for (size_t i = 0; i < f->nnft; i++) {
+		printf("%s{\"family\":\"%s\",\"name\":", i ? "," : "", f->nft[i].family);
+		json_write_string(stdout, f->nft[i].name);
+		printf(",\"rules\":%zu}", f->nft[i].rules);
+	}
+	printf("],\"ip_rules\":%zu,\"in_use\":%s,\"both_evaluated\":%s}", f->nft_rules,
+	       backend_nft_in_use(f) ? "true" : "false", backend_nft_in_use(f) ? "true" : "false");
+}
+
+/* The IPv4 table stays at the top level ("chains", as before IPv6); IPv6 is under "ipv6". */
 static void status_print_json(const struct status *st, const char *backend)
 {
 	char one[ADDR_TEXT_MAX];
@@ -129,11 +226,12 @@ static void status_print_json(const struct status *st, const char *backend)
 	printf("{");
 	json_write_key(stdout, "backend");
 	json_write_string(stdout, backend);
+	status_print_facts_json(&st->facts);
 	if (st->planned) {
 		printf(",");
 		json_write_key(stdout, "config");
 		json_write_string(stdout, st->cfg->path);
-		printf(",\"in_step\":%s", plan_empty(&st->plan) ? "true" : "false");
+		printf(",\"in_step\":%s", dualstack_plans_empty(st->plan) ? "true" : "false");
 	}
 	printf(",\"interfaces\":[");
 	for (size_t i = 0; i < st->nifaces; i++) {
@@ -167,34 +265,20 @@ static void status_print_json(const struct status *st, const char *backend)
 		}
 		printf("]");
 	}
-	printf(",\"chains\":[");
-	for (size_t c = 0; c < st->table.nchains; c++) {
-		const struct fw_chain *ch = &st->table.chains[c];
-
-		printf("%s{\"name\":", c ? "," : "");
-		json_write_string(stdout, ch->name);
-		printf(",\"policy\":");
-		json_write_string(stdout, ch->policy);
-		printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"rules\":[", ch->packets,
-		       ch->bytes);
-		for (size_t r = ch->first; r < ch->first + ch->count; r++) {
-			const struct fw_rule *rule = &st->table.rules[r];
-
-			printf("%s{\"rule\":", r > ch->first ? "," : "");
-			json_write_string(stdout, rule->text);
-			printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"own\":%s}",
-			       rule->packets, rule->bytes, rule->own ? "true" : "false");
-		}
-		printf("]}");
-	}
-	printf("]}\n");
+	printf(",");
+	status_print_chains_json(&st->table[0]);
+	printf(",\"ipv6\":{");
+	if (st->planned)
+		printf("\"in_step\":%s,", plan_empty(&st->plan[1]) ? "true" : "false");
+	status_print_chains_json(&st->table[1]);
+	printf("}}\n");
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	const struct fw_ops *fw = fw_backend();
 	struct status st = { 0 };
-	struct ruleset rs;
+	struct ruleset rs[DUALSTACK_N];
 	struct error err = { 0 };
 	bool json = false;
 	int code = EXIT_OK, config_code = EXIT_OK;
@@ -206,33 +290,40 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			return cli_fail(EXIT_USAGE, "status: unknown argument '%s' (usage: status [--json])",
 					argv[i]);
 	}
-	if (fw->read(AF_INET, &st.table, &err) < 0)
+	/* Before any table is opened: a read must not create a legacy table (backend_detect.h). */
+	backend_detect(&st.facts, fw == &fw_iptc_ops);
+	if (dualstack_read(fw, st.table, &err) < 0)
 		return cli_error(&err);
+	cli_backend_warn(&st.facts);
 	if (iface_list(&st.ifaces, &st.nifaces, &err) < 0) {
-		fw_table_free(&st.table);
+		dualstack_tables_free(st.table);
 		return cli_error(&err);
 	}
-	/* The table is shown even when the config is broken; the config's error decides the exit code. */
+	/* The tables are shown even when the config is broken; the config's error decides the exit code. */
 	st.cfg = cli_load_config(cli, true, &config_code);
-	plan_init(&st.plan);
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		plan_init(&st.plan[i]);
 	if (st.cfg) {
-		ruleset_init(&rs, AF_INET);
-		if (compile_ruleset(st.cfg, AF_INET, &rs, &err) < 0)
+		if (dualstack_compile(st.cfg, rs, &err) < 0) {
 			config_code = cli_error(&err);
-		else if (plan_compute(&st.table, &rs, &st.plan, &err) < 0)
-			code = cli_error(&err);
-		else
+		} else {
 			st.planned = true;
-		ruleset_free(&rs);
+			for (size_t i = 0; i < DUALSTACK_N && st.planned; i++)
+				if (plan_compute(&st.table[i], &rs[i], &st.plan[i], &err) < 0) {
+					code = cli_error(&err);
+					st.planned = false;
+				}
+		}
+		dualstack_rulesets_free(rs);
 	}
 	if (json)
 		status_print_json(&st, fw->name);
 	else
 		status_print_text(&st, fw->name);
-	plan_free(&st.plan);
+	dualstack_plans_free(st.plan);
 	config_free(st.cfg);
 	iface_list_free(st.ifaces);
-	fw_table_free(&st.table);
+	dualstack_tables_free(st.table);
 	if (fflush(stdout) != 0)
 		code = cli_fail(EXIT_RUNTIME, "status: cannot write to standard output");
 	return code != EXIT_OK ? code : config_code;

@@ -4,6 +4,10 @@
 #   gateway: eth0 198.51.100.1/24 (WAN), eth1 192.0.2.1/26 (LAN), eth2 192.0.2.65/26 (WLAN)
 #   wan:     198.51.100.2/24 + 203.0.113.25 (mail server) + 203.0.113.10 (ISP relay)
 #   lan:     192.0.2.2/26      wlan: 192.0.2.66/26
+# and IPv6 beside it (2001:db8::/32 only, forwarding on in the gateway):
+#   gateway: eth0 2001:db8:100::1/64, eth1 2001:db8:1::1/64, eth2 2001:db8:2::1/64
+#   wan:     2001:db8:100::2/64 + 2001:db8:113::25 (mail server) + 2001:db8:113::10 (relay)
+#   lan:     2001:db8:1::2/64  wlan: 2001:db8:2::66/64
 #
 # Every veth is created inside the namespaces: nothing reaches the
 # namespace the tests started in, nothing is routed out.  The caller's
@@ -23,6 +27,12 @@ export XTABLES_LOCKFILE
 # The rollback watchdog's lock and pending file, away from the host's /run/smtpguard.
 SMTPGUARD_RUN_DIR="$NS_DIR/run"
 export SMTPGUARD_RUN_DIR
+# The sandbox gateway is a legacy-iptables host, whatever this machine's `iptables` is:
+# its alternatives live here (tests/ns/nft.sh points iptables at iptables-nft).
+SMTPGUARD_ALTERNATIVES="$NS_DIR/alternatives"
+export SMTPGUARD_ALTERNATIVES
+MX6=2001:db8:113::25
+RELAY6=2001:db8:113::10
 
 ns_cleanup() {
 	for pidfile in "$NS_DIR"/*.pid; do
@@ -76,7 +86,8 @@ ns_veth() { # ns_veth IF PEER_NS
 ns_setup() {
 	trap 'ns_cleanup' EXIT
 	trap 'exit 130' INT TERM HUP
-	mkdir -p "$NS_DIR"
+	mkdir -p "$NS_DIR" "$SMTPGUARD_ALTERNATIVES"
+	ln -sf /usr/sbin/iptables-legacy "$SMTPGUARD_ALTERNATIVES/iptables"
 	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
 		ip netns add "$ns" || return 1
 		ip -n "$ns" link set lo up
@@ -93,6 +104,14 @@ ns_setup() {
 	ip -n "$NS_WAN" addr add 203.0.113.10/32 dev lo
 	ip -n "$NS_LAN" addr add 192.0.2.2/26 dev eth0
 	ip -n "$NS_WLAN" addr add 192.0.2.66/26 dev eth0
+	ip -n "$NS_GW" addr add 2001:db8:100::1/64 dev eth0 nodad
+	ip -n "$NS_GW" addr add 2001:db8:1::1/64 dev eth1 nodad
+	ip -n "$NS_GW" addr add 2001:db8:2::1/64 dev eth2 nodad
+	ip -n "$NS_WAN" addr add 2001:db8:100::2/64 dev eth0 nodad
+	ip -n "$NS_WAN" addr add "$MX6/128" dev lo
+	ip -n "$NS_WAN" addr add "$RELAY6/128" dev lo
+	ip -n "$NS_LAN" addr add 2001:db8:1::2/64 dev eth0 nodad
+	ip -n "$NS_WLAN" addr add 2001:db8:2::66/64 dev eth0 nodad
 	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
 		for l in $(ip -n "$ns" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
 			ip -n "$ns" link set "$l" up
@@ -102,26 +121,37 @@ ns_setup() {
 	ip -n "$NS_WAN" route add 192.0.2.0/24 via 198.51.100.1
 	ip -n "$NS_LAN" route add default via 192.0.2.1
 	ip -n "$NS_WLAN" route add default via 192.0.2.65
+	ip -n "$NS_GW" -6 route add default via 2001:db8:100::2
+	ip -n "$NS_WAN" -6 route add 2001:db8:1::/64 via 2001:db8:100::1
+	ip -n "$NS_WAN" -6 route add 2001:db8:2::/64 via 2001:db8:100::1
+	ip -n "$NS_LAN" -6 route add default via 2001:db8:1::1
+	ip -n "$NS_WLAN" -6 route add default via 2001:db8:2::1
 	gw sysctl -qw net.ipv4.ip_forward=1
-	# The namespace's legacy filter table exists from the first iptables call.
+	gw sysctl -qw net.ipv6.conf.all.forwarding=1
+	# The namespace's legacy filter tables exist from the first iptables call.
 	gw iptables-legacy -w -L -n >/dev/null
+	gw ip6tables-legacy -w -L -n >/dev/null
 }
 
-# SMTP listeners on the mail server and the relay, and a web server on port 80.
+# SMTP listeners on the mail server and the relay (IPv4 and IPv6), and a web server on port 80.
 ns_start_servers() {
-	for a in 203.0.113.25 203.0.113.10; do
+	for a in 203.0.113.25 203.0.113.10 "[$MX6]" "[$RELAY6]"; do
+		case $a in \[*) tcp=TCP6 ;; *) tcp=TCP4 ;; esac
 		SINK_LOG="$NS_DIR/delivered" SINK_NAME="mx-$a" wan socat \
-			"TCP4-LISTEN:25,bind=$a,reuseaddr,fork" \
+			"$tcp-LISTEN:25,bind=$a,reuseaddr,fork" \
 			"EXEC:sh $(pwd)/tests/lib/smtp-sink.sh" >/dev/null 2>&1 &
-		echo $! >"$NS_DIR/smtp-$a.pid"
+		echo $! >"$NS_DIR/smtp-$(printf %s "$a" | tr -d '[]').pid"
 	done
-	wan socat TCP4-LISTEN:80,bind=203.0.113.25,reuseaddr,fork 'SYSTEM:echo HTTP/1.0 200 OK; echo; echo hello' \
-		>/dev/null 2>&1 &
-	echo $! >"$NS_DIR/http.pid"
-	for a in 203.0.113.25 203.0.113.10; do
+	for a in 203.0.113.25 "[$MX6]"; do
+		case $a in \[*) tcp=TCP6 ;; *) tcp=TCP4 ;; esac
+		wan socat "$tcp-LISTEN:80,bind=$a,reuseaddr,fork" 'SYSTEM:echo HTTP/1.0 200 OK; echo; echo hello' \
+			>/dev/null 2>&1 &
+		echo $! >"$NS_DIR/http-$(printf %s "$a" | tr -d '[]').pid"
+	done
+	for a in 203.0.113.25 203.0.113.10 "[$MX6]" "[$RELAY6]"; do
+		case $a in \[*) tcp=TCP6 ;; *) tcp=TCP4 ;; esac
 		n=0
-		until wan sh -c "exec 3<>/dev/tcp/$a/25" 2>/dev/null ||
-			wan socat -T1 /dev/null "TCP4:$a:25,connect-timeout=1" 2>/dev/null; do
+		until wan socat -T1 /dev/null "$tcp:$a:25,connect-timeout=1" 2>/dev/null; do
 			n=$((n + 1))
 			[ $n -gt 50 ] && { echo "netns.sh: SMTP sink on $a did not start" >&2; return 1; }
 			sleep 0.1
@@ -137,14 +167,28 @@ send_mail() { # send_mail FROM_NS SERVER [extra swaks args]
 		--timeout 3 --hide-all "$@" >/dev/null 2>&1
 }
 
+# The same over IPv6: SERVER is an IPv6 address (the connection is IPv6 only).
+send_mail6() { # send_mail6 FROM_NS SERVER [extra swaks args]
+	from=$1 server=$2
+	shift 2
+	send_mail "$from" "$server" -6 "$@"
+}
+
 # TCP connect to port 80: 0 when it works.
 http_get() { # http_get FROM_NS ADDR
 	ns_exec "$1" socat -T3 - "TCP4:$2:80,connect-timeout=3" </dev/null >/dev/null 2>&1
+}
+http_get6() { # http_get6 FROM_NS ADDR [SOURCE_ADDR]
+	ns_exec "$1" socat -T3 - "TCP6:[$2]:80,connect-timeout=3${3:+,bind=[$3]}" </dev/null >/dev/null 2>&1
 }
 
 # The gateway's filter table without counters or the date comments: the oracle.
 gw_save() {
 	gw iptables-legacy-save -t filter | grep -v '^#'
+}
+# IPv6 likewise, with the built-in chains' counters zeroed: neighbour discovery moves them all the time.
+gw_save6() {
+	gw ip6tables-legacy-save -t filter | grep -v '^#' | sed 's/^\(:[A-Z]* [A-Z]*\) \[[0-9]*:[0-9]*\]$/\1 [0:0]/'
 }
 
 # A config for the test gateway; extra lines appended (zone sections).
