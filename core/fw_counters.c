@@ -109,15 +109,18 @@ static int fw_counters_grow(void *pp, size_t *cap, size_t want, size_t elem)
 	return 0;
 }
 
-/* The filter table's entries into fc->entries; info gets the hooks. */
-static int fw_counters_fetch(struct fw_counters *fc, struct ipt_getinfo *info, struct error *err)
+/* The filter table's entries (in fc's buffer), NULL with err filled; info gets the hooks. */
+static const struct ipt_get_entries *fw_counters_fetch(struct fw_counters *fc,
+							struct ipt_getinfo *info, struct error *err)
 {
 	socklen_t len;
 
 	if (fc->sock < 0) {
 		fc->sock = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-		if (fc->sock < 0)
-			return fw_counters_fail(err, "open", errno);
+		if (fc->sock < 0) {
+			fw_counters_fail(err, "open", errno);
+			return NULL;
+		}
 	}
 	for (int tries = 0; tries < FW_COUNTERS_RETRIES; tries++) {
 		size_t want;
@@ -126,13 +129,15 @@ static int fw_counters_fetch(struct fw_counters *fc, struct ipt_getinfo *info, s
 		strcpy(info->name, "filter");
 		len = sizeof(*info);
 		if (getsockopt(fc->sock, IPPROTO_IP, IPT_SO_GET_INFO, info, &len) < 0)
-			return fw_counters_fail(err, "read", errno);
+			break;
 		want = sizeof(*fc->entries) + info->size;
-		if (want > fc->entries_size) {
+		if (!fc->entries || want > fc->entries_size) {
 			free(fc->entries);
 			fc->entries_size = 0;
-			if (!(fc->entries = malloc(want)))
-				return error_set(err, "out of memory reading the firewall's counters");
+			if (!(fc->entries = malloc(want))) {
+				error_set(err, "out of memory reading the firewall's counters");
+				return NULL;
+			}
 			fc->entries_size = want;
 		}
 		memset(fc->entries, 0, sizeof(*fc->entries));
@@ -140,11 +145,12 @@ static int fw_counters_fetch(struct fw_counters *fc, struct ipt_getinfo *info, s
 		fc->entries->size = info->size;
 		len = (socklen_t)want;
 		if (getsockopt(fc->sock, IPPROTO_IP, IPT_SO_GET_ENTRIES, fc->entries, &len) == 0)
-			return 0;
+			return fc->entries;
 		if (errno != EAGAIN)
-			return fw_counters_fail(err, "read", errno);
+			break;
 	}
-	return fw_counters_fail(err, "read", EAGAIN);
+	fw_counters_fail(err, "read", errno);
+	return NULL;
 }
 
 /* A hash of an entry without its counters; entries are 8-byte aligned and sized. */
@@ -205,10 +211,10 @@ static bool fw_counters_chain_end(const struct fw_table *t, struct fw_counters_w
 }
 
 /* Walk the entries into fc's scratch arrays; false when they are not t's chains and rules. */
-static bool fw_counters_walk(struct fw_counters *fc, const struct ipt_getinfo *info,
-			     const struct fw_table *t, uint64_t *hash)
+static bool fw_counters_walk(struct fw_counters *fc, const struct ipt_get_entries *entries,
+			     const struct ipt_getinfo *info, const struct fw_table *t, uint64_t *hash)
 {
-	const char *blob = (const char *)fc->entries->entrytable;
+	const char *blob = (const char *)entries->entrytable;
 	struct fw_counters_walk w = { .chain = -1, .policy_at = UINT_MAX };
 	unsigned off = 0;
 
@@ -272,20 +278,21 @@ static bool fw_counters_walk(struct fw_counters *fc, const struct ipt_getinfo *i
 
 int fw_counters_refresh(struct fw_counters *fc, struct fw_table *t, struct error *err)
 {
-	struct ipt_getinfo info;
+	const struct ipt_get_entries *entries;
+	struct ipt_getinfo info = { 0 };
 	uint64_t hash = 0;
 
 	if (t->family != AF_INET || fw_backend() != &fw_iptc_ops)
 		return FW_COUNTERS_STALE;
 	if (!fc->table_seen && !(fc->table_seen = fw_counters_table_exists()))
 		return FW_COUNTERS_STALE;
-	if (fw_counters_fetch(fc, &info, err) < 0)
+	if (!(entries = fw_counters_fetch(fc, &info, err)))
 		return -1;
 	if (fw_counters_grow(&fc->counts, &fc->counts_cap, t->nrules, sizeof(*fc->counts)) < 0 ||
 	    fw_counters_grow(&fc->policies, &fc->policies_cap, t->nchains,
 			     sizeof(*fc->policies)) < 0)
 		return error_set(err, "out of memory reading the firewall's counters");
-	if (!fw_counters_walk(fc, &info, t, &hash))
+	if (!fw_counters_walk(fc, entries, &info, t, &hash))
 		return FW_COUNTERS_STALE;
 	if (fc->hash_valid && fc->fingerprint == t->fingerprint && fc->hash != hash) {
 		/* Same shape, other rules: the re-read table starts a new baseline. */
