@@ -94,8 +94,8 @@ tmux_keys m
 tmux_wait 'Plan: zone wlan: mode block -> log' 5 plan4 >/dev/null
 tmux_keys y
 tmux_wait 'pending: rollback' 5 pending3 >/dev/null
-# the pane's process is the console (ip netns exec execs it); its watchdog is left alone
-kill -TERM "$(tmux_cmd display -p -t sg '#{pane_pid}')"
+# the console only (ip netns exec execs it); its watchdog is left alone
+kill -TERM "$(tmux_pid)"
 if tmux_wait_dead 20; then ok "SIGTERM ends the console"; else fail "SIGTERM ends the console"; fi
 is "$(tmux_dead)" 0 "exit status 0 after SIGTERM"
 is "$(rules)" "$blocked_rules" "the pending change was rolled back on SIGTERM"

@@ -13,8 +13,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 trap 'tmux_cleanup' EXIT
 
-tmux_start 100 30 "exec sh tests/demo.sh" || fail "tmux starts"
-pid=$(tmux_cmd display -p -t sg '#{pane_pid}')
+tmux_start 100 30 "sh tests/demo.sh" || fail "tmux starts"
+pid=$(tmux_pid)
 prefix="sgt$pid"
 dir="${TMPDIR:-/tmp}/$prefix"
 

@@ -90,6 +90,7 @@ is "$(gw_save | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/')" "$before" "declining the devi
 tmux_keys q
 tmux_wait 'not saved' 5 unsaved >/dev/null
 tmux_keys q
-if tmux_wait_dead 10; then ok "q q quits with the change unsaved"; else fail "q q quits with the change unsaved" "$(tmux_cmd list-panes -a -F '#{pane_dead} #{pane_dead_status} #{pane_pid}' 2>&1)" "$(ps -ef | grep -v grep | grep "$CONF")"; fi
+if tmux_wait_dead 15; then ok "q q quits with the change unsaved"; else fail "q q quits with the change unsaved"; fi
+is "$(tmux_dead)" 0 "exit status 0"
 if gw_save | grep -q -- '-s 192.0.2.66/32 .*-j DROP'; then ok "the confirmed quarantine stays"; else fail "the confirmed quarantine stays"; fi
 done_testing

@@ -69,7 +69,7 @@ if printf '%s\n' "$screen" | grep -Fq '192.0.2.77' && printf '%s\n' "$screen" | 
 else
 	fail "the escape sequence from the log is shown as text"
 fi
-if grep -q "$(printf '\033]0;pwned')" "$TMUX_OUT/raw" || grep -q "$(printf '\033\[31mevil')" "$TMUX_OUT/raw"; then
+if grep -q "$(printf '\033]0;pwned')" "$TMUX_RAW" || grep -q "$(printf '\033\[31mevil')" "$TMUX_RAW"; then
 	fail "no escape sequence from the log reached the terminal"
 else
 	ok "no escape sequence from the log reached the terminal"
@@ -113,11 +113,12 @@ fi
 tmux_keys '?'
 if tmux_wait 'console keys' 5 help && tmux_capture help | grep -Eq '^ +m +the selected zone.s next mode'; then ok "? shows the help"; else fail "? shows the help"; fi
 tmux_keys Escape
+tmux_wait '^4 Offenders' 5 help-closed >/dev/null
 
 tmux_keys q
-if tmux_wait_dead 5; then ok "q quits"; else fail "q quits"; fi
+if tmux_wait_dead 15; then ok "q quits"; else fail "q quits"; fi
 is "$(tmux_dead)" 0 "exit status 0"
-if tail -c 200 "$TMUX_OUT/raw" | grep -q "$(printf '\033\[?1049l')"; then
+if tail -c 200 "$TMUX_RAW" | grep -q "$(printf '\033\[?1049l')"; then
 	ok "the terminal is restored (alternate screen left)"
 else
 	fail "the terminal is restored (alternate screen left)"
@@ -131,11 +132,11 @@ if tmux_wait '^4 Offenders' 10 vt100 && tmux_capture vt100 | grep -Eq 'zone wlan
 else
 	fail "the console works on TERM=vt100"
 fi
-if grep -Eq "$esc\\[([0-9;]*;)?[34][0-9]m" "$TMUX_OUT/raw"; then
+if grep -Eq "$esc\\[([0-9;]*;)?[34][0-9]m" "$TMUX_RAW"; then
 	fail "NO_COLOR: no colour sequence is sent"
 else
 	ok "NO_COLOR: no colour sequence is sent"
 fi
 tmux_keys q
-if tmux_wait_dead 10; then ok "q quits on vt100"; else fail "q quits on vt100"; fi
+if tmux_wait_dead 15; then ok "q quits on vt100"; else fail "q quits on vt100"; fi
 done_testing

@@ -1,6 +1,8 @@
 # tmux.sh - drive the console in a tmux server of this test's own
 # (sourced after tap.sh and netns.sh).  Screens are captured as text
-# into $TMUX_OUT; the folder is kept when a check failed.
+# into $TMUX_OUT; the folder is kept when a check failed.  The terminal's
+# raw bytes ($TMUX_RAW) and the exit status live in a private folder
+# that no other test run can remove.
 # shellcheck shell=sh
 
 TMUX_SOCK="sgtest$$"
@@ -10,22 +12,43 @@ case ${TEST_OUT:-tests/out} in
 esac
 TMUX_N=0
 
-tmux_cmd() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+TMUX_PRIV="${TMPDIR:-/tmp}/sgtest$$"
+TMUX_RAW="$TMUX_PRIV/raw"
+mkdir -p "$TMUX_PRIV"
+# No user config; the pane stays after the command so the last screen can be captured.
+TMUX_CONF="$TMUX_PRIV/tmux.conf"
+echo "set -g remain-on-exit on" >"$TMUX_CONF"
+tmux_cmd() { tmux -L "$TMUX_SOCK" -f "$TMUX_CONF" "$@"; }
 
 # Start "command" in a detached session of WIDTH x HEIGHT (any earlier one is
-# ended); the bytes it writes to the terminal go to $TMUX_OUT/raw.
+# ended); the bytes it writes to the terminal go to $TMUX_RAW and its
+# exit status to $TMUX_PRIV/status.  The status comes from the shell that
+# runs it: tmux does not always reap a pane's process when it ends.
 tmux_start() { # tmux_start WIDTH HEIGHT command
 	mkdir -p "$TMUX_OUT"
 	tmux_cmd kill-session -t sg 2>/dev/null
-	: >"$TMUX_OUT/raw"
-	tmux_cmd new-session -d -s sg -x "$1" -y "$2" "$3" || return 1
-	tmux_cmd set-option -t sg remain-on-exit on >/dev/null
-	tmux_cmd pipe-pane -t sg -o "cat >>'$TMUX_OUT/raw'"
+	: >"$TMUX_RAW"
+	rm -f "$TMUX_PRIV/status"
+	tmux_cmd new-session -d -s sg -x "$1" -y "$2" "$3; echo \$? >'$TMUX_PRIV/status'" || return 1
+	tmux_cmd pipe-pane -t sg -o "cat >>'$TMUX_RAW'"
+}
+
+# The pid of the command tmux_start started (a child of the pane's shell).
+tmux_pid() {
+	n=0
+	while [ $n -lt 50 ]; do
+		p=$(pgrep -P "$(tmux_cmd display -p -t sg '#{pane_pid}')" | head -1)
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		n=$((n + 1))
+		sleep 0.1
+	done
+	return 1
 }
 
 # The screen as text; also saved as $TMUX_OUT/NN-NAME.txt.
 tmux_capture() { # tmux_capture NAME
 	TMUX_N=$((TMUX_N + 1))
+	mkdir -p "$TMUX_OUT"
 	tmux_cmd capture-pane -p -t sg >"$TMUX_OUT/$(printf %02d $TMUX_N)-$1.txt" 2>/dev/null
 	cat "$TMUX_OUT/$(printf %02d $TMUX_N)-$1.txt"
 }
@@ -50,9 +73,9 @@ tmux_wait() { # tmux_wait REGEX [SECONDS] [NAME]
 	return 1
 }
 
-# Whether the console (the pane's process) has ended; prints its exit status.
+# Whether the command has ended: prints its exit status (128+N for signal N).
 tmux_dead() {
-	tmux_cmd list-panes -t sg -F '#{pane_dead} #{pane_dead_status}' 2>/dev/null | grep '^1 ' | cut -d' ' -f2
+	cat "$TMUX_PRIV/status" 2>/dev/null
 }
 
 tmux_wait_dead() { # tmux_wait_dead [SECONDS]
@@ -75,6 +98,8 @@ tmux_cleanup() {
 	if [ "${TAP_FAILED:-0}" = 0 ]; then
 		rm -rf "$TMUX_OUT"
 	else
+		mkdir -p "$TMUX_OUT" && cp "$TMUX_RAW" "$TMUX_OUT/raw" 2>/dev/null
 		echo "# screens kept in $TMUX_OUT"
 	fi
+	rm -rf "$TMUX_PRIV"
 }
