@@ -215,9 +215,12 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 	int code = EXIT_OK;
 
 	if (argc > 1)
-		return cli_fail(EXIT_USAGE, "console: unexpected argument '%s' (smtpguard --help)", argv[1]);
+		return cli_fail(EXIT_USAGE, "console: unexpected argument '%s' (smtpguard --help)",
+				argv[1]);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return cli_fail(EXIT_USAGE, "the console needs a terminal; use status, hits or bans in scripts");
+		return cli_fail(
+		    EXIT_USAGE,
+		    "the console needs a terminal; use status, hits or bans in scripts");
 	setlocale(LC_ALL, "");
 	c->cli = cli;
 	c->delay_tenths = cli->delay_tenths ? cli->delay_tenths : 10;
@@ -227,7 +230,8 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 	c->fw = fw_backend();
 	plan_init(&c->plan);
 	if (console_signals_init() < 0)
-		return cli_fail(EXIT_RUNTIME, "console: cannot set up signal handling: %s", strerror(errno));
+		return cli_fail(EXIT_RUNTIME, "console: cannot set up signal handling: %s",
+				strerror(errno));
 	console_active = c;
 	console_config_set(c, c->cfg);
 	console_sources_open(c);

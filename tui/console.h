@@ -56,7 +56,14 @@ enum input_kind {
 };
 
 /* A row of the zones area. */
-enum zrow_kind { ZROW_IFACE, ZROW_GLOBAL_RELAY, ZROW_ZONE, ZROW_RELAY, ZROW_DEVICE, ZROW_QUARANTINE };
+enum zrow_kind {
+	ZROW_IFACE,
+	ZROW_GLOBAL_RELAY,
+	ZROW_ZONE,
+	ZROW_RELAY,
+	ZROW_DEVICE,
+	ZROW_QUARANTINE,
+};
 
 struct zrow {
 	enum zrow_kind kind;
@@ -105,8 +112,9 @@ struct console {
 	struct iface *ifaces, *prev_ifaces;
 	size_t nifaces, nprev_ifaces;
 	struct timespec last_read, prev_read;
-	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];	/* hits per refresh of each zone, oldest first */
-	unsigned zone_hits[CONFIG_MAX_ZONES];		/* hits of each zone since the last refresh */
+	/* each zone's hits per refresh, oldest first, and since the last refresh */
+	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];
+	unsigned zone_hits[CONFIG_MAX_ZONES];
 	char table_error[ERROR_TEXT_MAX];
 
 	struct rrow *rrows;
@@ -114,7 +122,7 @@ struct console {
 	bool drift;			/* the kernel's own rules differ from cfg */
 
 	struct hit_ring *ring;		/* recent hits, newest first */
-	struct config *source_cfg;	/* the sources' config: outlives them, unlike cfg (owned) */
+	struct config *source_cfg;	/* the sources' config, outlives them (owned) */
 	struct logsource *source;	/* live log source, NULL when none */
 	char source_error[ERROR_TEXT_MAX];
 
@@ -128,7 +136,7 @@ struct console {
 	enum area area;
 	struct area_view view[AREA_COUNT];
 	enum console_mode mode;
-	size_t rules_shift;		/* columns the rules' text is scrolled left (Right/Left) */
+	size_t rules_shift;		/* columns the rules' text is scrolled (Right/Left) */
 	size_t help_top;
 	bool color;
 	char message[ERROR_TEXT_MAX];
@@ -146,11 +154,11 @@ struct console {
 	/* Change in progress (console_change.c). */
 	struct config *proposed;	/* edited copy shown in the plan (owned) */
 	char proposed_what[128];
-	int mode_zone;			/* zone whose mode the proposal changes (m in the plan cycles on), or -1 */
+	int mode_zone;			/* zone whose mode is proposed (m cycles on), or -1 */
 	struct plan plan;
 	bool have_plan;
 	size_t plan_top;
-	struct config *rollback;	/* config in force before the applied, unconfirmed change (owned) */
+	struct config *rollback;	/* config before the unconfirmed change (owned) */
 	bool unsaved;			/* cfg differs from the file */
 	bool rollback_unsaved;		/* unsaved as it was before the pending change */
 	time_t last_apply;

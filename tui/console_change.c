@@ -89,12 +89,14 @@ int change_propose(struct console *c, struct config *edited, const char *what)
 	c->mode_zone = -1;
 	if (change_pending(c)) {
 		config_free(edited);
-		console_message(c, true, "a change is waiting for confirmation: press c to keep it first");
+		console_message(c, true,
+				"a change is waiting for confirmation: press c to keep it first");
 		return REDRAW_SCREEN;
 	}
 	if (!c->have_table) {
 		config_free(edited);
-		console_message(c, true, "cannot plan a change without the table: %s", c->table_error);
+		console_message(c, true, "cannot plan a change without the table: %s",
+				c->table_error);
 		return REDRAW_SCREEN;
 	}
 	ruleset_init(&rs, AF_INET);
@@ -135,7 +137,7 @@ int change_accept(struct console *c)
 		struct error ignored;
 
 		if (confirm > 0)
-			watchdog_confirm(&ignored);	/* nothing changed: stand the watchdog down */
+			watchdog_confirm(&ignored); /* nothing changed: stand the watchdog down */
 		console_message(c, true, "%s not applied: %s", c->proposed_what, err.text);
 		change_clear_proposal(c);
 		return REDRAW_SCREEN;
@@ -146,10 +148,12 @@ int change_accept(struct console *c)
 		c->cfg = edited;
 		c->rollback = old;
 		c->rollback_unsaved = c->unsaved;
-		console_message(c, false, "%s applied: press c within %u s to keep it, or it is rolled back",
+		console_message(c, false,
+				"%s applied: press c within %u s to keep it, or it is rolled back",
 				c->proposed_what, confirm);
 	} else {
-		console_message(c, false, "%s applied (s saves it to the config file)", c->proposed_what);
+		console_message(c, false, "%s applied (s saves it to the config file)",
+				c->proposed_what);
 	}
 	console_config_set(c, edited);
 	c->unsaved = true;

@@ -280,7 +280,8 @@ static void zrows_add(struct console *c, size_t *cap, enum zrow_kind kind, size_
 	c->zrows[c->nzrows++] = (struct zrow){ .kind = kind, .index = index, .zone = zone };
 }
 
-/* Each zone with its lists (what the operator changes), the [general] relays, then the interfaces. */
+/* Each zone with its lists (what the operator changes), the [general] relays, then the interfaces.
+ */
 static void zrows_build(struct console *c)
 {
 	const struct config *cfg = c->cfg;

@@ -27,7 +27,8 @@ enum part { PART_STATUS, PART_MESSAGE, PART_HINTS, PART_COUNT };
 
 static WINDOW *area_win[AREA_COUNT], *part_win[PART_COUNT];
 static int layout_lines, layout_cols;
-static size_t layout_zrows, layout_rrows;	/* zones and rules are sized to their rows when they can be */
+/* zones and rules are sized to their rows when they can be: a change of either lays out again */
+static size_t layout_zrows, layout_rrows;
 
 /* Column layouts, shared by the heading row and the data rows. */
 #define ZONES_FMT "%-12s %-11s %-5s %-24s %7s %7s"
@@ -47,12 +48,14 @@ static const char *const area_titles[AREA_COUNT] = {
 static void area_heading(enum area a, char *buf, size_t size)
 {
 	if (a == AREA_ZONES)
-		snprintf(buf, size, ZONES_FMT, "INTERFACE", "ROLE", "LINK", "ADDRESSES", "RX/s", "TX/s");
+		snprintf(buf, size, ZONES_FMT, "INTERFACE", "ROLE", "LINK", "ADDRESSES", "RX/s",
+			 "TX/s");
 	else if (a == AREA_RULES)
 		snprintf(buf, size, RULES_HEAD_FMT, "PKTS", "BYTES", "PKT/S",
 			 "RULE (* own; others dimmed, read-only)");
 	else if (a == AREA_HITS)
-		snprintf(buf, size, HITS_FMT " %s", "TIME", "ZONE", "SOURCE", "MAC", "DESTINATION", "ACTION");
+		snprintf(buf, size, HITS_FMT " %s", "TIME", "ZONE", "SOURCE", "MAC", "DESTINATION",
+			 "ACTION");
 	else
 		snprintf(buf, size, OFFENDERS_FMT, "HOST", "ZONE", "HITS", "STATE");
 }
@@ -183,7 +186,8 @@ static void layout(struct console *c)
 		h[a] = least[a];
 		left -= least[a];
 	}
-	while (left > 0 && (size_t)(h[AREA_ZONES] - 2) < c->nzrows && h[AREA_ZONES] < (LINES - 3) / 2)
+	while (left > 0 && (size_t)(h[AREA_ZONES] - 2) < c->nzrows &&
+	       h[AREA_ZONES] < (LINES - 3) / 2)
 		h[AREA_ZONES]++, left--;
 	while (left > 0 && gave) {
 		gave = false;
@@ -302,7 +306,8 @@ static void draw_iface(struct console *c, WINDOW *w, int y, attr_t attr, const s
 		if (n >= sizeof(addrs))
 			break;
 	}
-	if (old && el > 0 && it->rx_packets >= old->rx_packets && it->tx_packets >= old->tx_packets) {
+	if (old && el > 0 && it->rx_packets >= old->rx_packets &&
+	    it->tx_packets >= old->tx_packets) {
 		snprintf(rx, sizeof(rx), "%.0f", (double)(it->rx_packets - old->rx_packets) / el);
 		snprintf(tx, sizeof(tx), "%.0f", (double)(it->tx_packets - old->tx_packets) / el);
 	}
@@ -374,11 +379,12 @@ static void sparks_format(const struct console *c, char *buf, size_t size)
 		for (int i = 0; i < SPARK_LEN; i++) {
 			unsigned v = c->spark[z][i];
 
-			line[i] = levels[v == 0 ? 0 : 1 + (v * (sizeof(levels) - 3)) / (max ? max : 1)];
+			/* 0 is blank, the rest scaled to the window's busiest refresh */
+			line[i] = levels[v ? 1 + v * (sizeof(levels) - 3) / max : 0];
 		}
 		line[SPARK_LEN] = '\0';
-		n += (size_t)snprintf(buf + n, size - n, "%s%s[%s]", n ? " " : "", c->cfg->zones[z].name,
-				      line);
+		n += (size_t)snprintf(buf + n, size - n, "%s%s[%s]", n ? " " : "",
+				      c->cfg->zones[z].name, line);
 	}
 }
 
@@ -399,7 +405,8 @@ static void draw_rules(struct console *c)
 	sparks_format(c, sparks, sizeof(sparks));
 	int y0 = draw_title(c, w, AREA_RULES, sparks);
 	if (!c->have_table) {
-		putf(w, y0, 0, style(c, 2, A_BOLD), "cannot read the filter table: %s", c->table_error);
+		putf(w, y0, 0, style(c, 2, A_BOLD), "cannot read the filter table: %s",
+		     c->table_error);
 		return;
 	}
 	view_scroll(v);
@@ -415,7 +422,8 @@ static void draw_rules(struct console *c)
 			bar(w, y, attr);
 		if (r->rule < 0) {
 			human(ch->packets, pk, sizeof(pk));
-			putf(w, y, 0, attr | A_BOLD, "%s (policy %s, %s packets)", ch->name, ch->policy, pk);
+			putf(w, y, 0, attr | A_BOLD, "%s (policy %s, %s packets)", ch->name,
+			     ch->policy, pk);
 			continue;
 		}
 		fr = &c->table.rules[r->rule];
@@ -438,7 +446,8 @@ static void draw_hits(struct console *c)
 
 	if (c->source)
 		snprintf(extra, sizeof(extra), "%llu from %s",
-			 (unsigned long long)(c->ring ? hit_ring_total(c->ring) : 0), logsource_name(c->source));
+			 (unsigned long long)(c->ring ? hit_ring_total(c->ring) : 0),
+			 logsource_name(c->source));
 	else
 		snprintf(extra, sizeof(extra), "no live source");
 	int y0 = draw_title(c, w, AREA_HITS, extra);
@@ -452,7 +461,8 @@ static void draw_hits(struct console *c)
 		size_t i = v->top + (size_t)(y - y0);
 		const struct hit *h = hit_ring_at(c->ring, i);
 		attr_t attr = row_attr(c, AREA_HITS, i);
-		char when[16], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], mac[4 * HIT_MAC_TEXT_MAX + 1];
+		char when[16], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
+		char mac[4 * HIT_MAC_TEXT_MAX + 1];
 		char zone[4 * ZONE_NAME_MAX + 1];
 		struct tm tm;
 
@@ -466,9 +476,10 @@ static void draw_hits(struct console *c)
 			mac_format(h->src_mac, mac);
 		else
 			field(h->mac[0] ? h->mac : "-", mac, sizeof(mac));
-		putf(w, y, 0, attr, HITS_FMT, when, field(h->zone[0] ? h->zone : "-", zone, sizeof(zone)), src,
-		     mac, dst);
-		put(w, y, HITS_ACTION_X, attr | (h->action == HIT_ACTION_DROPPED ? style(c, 2, A_BOLD) : A_NORMAL),
+		putf(w, y, 0, attr, HITS_FMT, when,
+		     field(h->zone[0] ? h->zone : "-", zone, sizeof(zone)), src, mac, dst);
+		put(w, y, HITS_ACTION_X,
+		    attr | (h->action == HIT_ACTION_DROPPED ? style(c, 2, A_BOLD) : A_NORMAL),
 		    hit_action_names[h->action]);
 	}
 }
@@ -500,8 +511,8 @@ static void draw_offenders(struct console *c)
 		else
 			snprintf(state, sizeof(state), "ban expired");
 		human(o->hits, hits, sizeof(hits));
-		putf(w, y, 0, attr, OFFENDERS_FMT, a, field(o->zone[0] ? o->zone : "-", zone, sizeof(zone)),
-		     hits, state);
+		putf(w, y, 0, attr, OFFENDERS_FMT, a,
+		     field(o->zone[0] ? o->zone : "-", zone, sizeof(zone)), hits, state);
 	}
 }
 
@@ -543,9 +554,11 @@ static void draw_help(struct console *c)
 	char line[256];
 
 	region_clear();
-	region_put(y++, A_BOLD, "smtpguard console keys (any other key closes this help; Up/Down scroll)");
+	region_put(y++, A_BOLD,
+		   "smtpguard console keys (any other key closes this help; Up/Down scroll)");
 	for (size_t i = c->help_top; i < console_nkeys && y < rows; i++) {
-		snprintf(line, sizeof(line), "  %-6s %s", console_keys[i].name, console_keys[i].help);
+		snprintf(line, sizeof(line), "  %-6s %s", console_keys[i].name,
+			 console_keys[i].help);
 		region_put(y++, A_NORMAL, line);
 	}
 	if (c->help_top >= console_nkeys)
@@ -586,14 +599,16 @@ static void draw_plan(struct console *c)
 				while (n > width / 2 && clean[at + n] != ' ')
 					n--;
 			}
-			snprintf(line, sizeof(line), "%s%.*s", at ? "    " : "", (int)n, clean + at);
+			snprintf(line, sizeof(line), "%s%.*s", at ? "    " : "", (int)n,
+				 clean + at);
 			region_put(y++, attr, line);
 			at += n;
 			while (at < len && clean[at] == ' ')
 				at++;
 		} while (at < len && y < rows - 1);
 	}
-	snprintf(line, sizeof(line), "y applies, n cancels%s", c->mode_zone >= 0 ? ", m the next mode" : "");
+	snprintf(line, sizeof(line), "y applies, n cancels%s",
+		 c->mode_zone >= 0 ? ", m the next mode" : "");
 	if (confirm > 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 			 "; after y, c within %u s keeps it, else it is rolled back", confirm);
@@ -623,15 +638,17 @@ static void draw_status(struct console *c)
 	x = getcurx(w) + 1;
 	/* the state that needs the operator first, so a narrow screen keeps it */
 	if (change_pending(c))
-		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE, "pending: rollback in %.0fs, c keeps ",
-		     change_seconds_left(c));
+		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
+		     "pending: rollback in %.0fs, c keeps ", change_seconds_left(c));
 	else if (watchdog_pending(&other))
 		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
-		     "another shell's change rolls back in %us (smtpguard confirm keeps it) ", other);
+		     "another shell's change rolls back in %us (smtpguard confirm keeps it) ",
+		     other);
 	else if (!c->have_table)
 		put(w, 0, x, style(c, 2, A_BOLD) | A_REVERSE, "table unreadable ");
 	else if (c->drift)
-		put(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE, "kernel differs from config: a applies ");
+		put(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
+		    "kernel differs from config: a applies ");
 	x = getcurx(w) > x ? getcurx(w) + 1 : x;
 	snprintf(line, sizeof(line), "%s  rules %zu (own %zu)  applied %s%s", c->fw->name,
 		 c->have_table ? c->table.nrules : 0, own, when, c->unsaved ? "  unsaved" : "");
@@ -655,8 +672,8 @@ static void draw_message(struct console *c)
 		const char *zone = c->input_zone >= 0 ? c->cfg->zones[c->input_zone].name : "";
 		int x;
 
-		snprintf(line, sizeof(line), "%s%s%s: ", input_prompts[c->input_kind], *zone ? " to " : "",
-			 zone);
+		snprintf(line, sizeof(line), "%s%s%s: ", input_prompts[c->input_kind],
+			 *zone ? " to " : "", zone);
 		put(w, 0, 0, A_BOLD, line);
 		x = getcurx(w);
 		put(w, 0, x, A_UNDERLINE, c->input);

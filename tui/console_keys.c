@@ -103,7 +103,8 @@ static struct zone *zone_edit(struct console *c, struct config **copy)
 	int zi = console_zone_selected(c);
 
 	if (zi < 0 || (size_t)zi >= c->cfg->nzones) {
-		console_message(c, true, "select a zone first (Tab to the zones area, arrows to a zone)");
+		console_message(c, true,
+				"select a zone first (Tab to the zones area, arrows to a zone)");
 		return NULL;
 	}
 	*copy = config_copy(c->cfg);
@@ -124,8 +125,8 @@ static int mode_propose(struct console *c, int zi, enum zone_mode mode)
 		console_die("out of memory");
 	z = &copy->zones[zi];
 	z->mode = mode;
-	snprintf(what, sizeof(what), "zone %s: mode %s -> %s", z->name, mode_names[c->cfg->zones[zi].mode],
-		 mode_names[mode]);
+	snprintf(what, sizeof(what), "zone %s: mode %s -> %s", z->name,
+		 mode_names[c->cfg->zones[zi].mode], mode_names[mode]);
 	r = change_propose(c, copy, what);
 	if (c->mode == CMODE_PLAN)
 		c->mode_zone = zi;
@@ -137,7 +138,8 @@ static int key_mode(struct console *c)
 	int zi = console_zone_selected(c);
 
 	if (zi < 0) {
-		console_message(c, true, "select a zone first (Tab to the zones area, arrows to a zone)");
+		console_message(c, true,
+				"select a zone first (Tab to the zones area, arrows to a zone)");
 		return REDRAW_SCREEN;
 	}
 	return mode_propose(c, zi, (enum zone_mode)((c->cfg->zones[zi].mode + 1) % MODE_COUNT));
@@ -180,7 +182,8 @@ static int input_open_zone(struct console *c, enum input_kind kind)
 	int zi = console_zone_selected(c);
 
 	if (zi < 0) {
-		console_message(c, true, "select a zone first (Tab to the zones area, arrows to a zone)");
+		console_message(c, true,
+				"select a zone first (Tab to the zones area, arrows to a zone)");
 		return REDRAW_SCREEN;
 	}
 	return input_open(c, kind, zi);
@@ -214,15 +217,19 @@ static int quarantine_add(struct config *cfg, struct zone *z, const char *text, 
 	return config_quarantine_add(z, text, err);
 }
 
-static int quarantine_remove(struct config *cfg, struct zone *z, const char *text, struct error *err)
+static int quarantine_remove(struct config *cfg, struct zone *z, const char *text,
+			     struct error *err)
 {
 	return config_quarantine_remove(z, text, err);
 }
 
 static const struct list_edit list_edits[] = {
-	[INPUT_RELAY] = { .what = "relay", .add = config_relay_add, .remove = config_relay_remove },
-	[INPUT_DEVICE] = { .what = "device", .add = device_add, .remove = device_remove },
-	[INPUT_QUARANTINE] = { .what = "quarantine", .add = quarantine_add, .remove = quarantine_remove },
+	[INPUT_RELAY] = { .what = "relay",
+			  .add = config_relay_add, .remove = config_relay_remove },
+	[INPUT_DEVICE] = { .what = "device",
+			   .add = device_add, .remove = device_remove },
+	[INPUT_QUARANTINE] = { .what = "quarantine",
+			       .add = quarantine_add, .remove = quarantine_remove },
 };
 
 /* Which list a row of the zones area is an entry of; -1 for none. */
@@ -263,8 +270,9 @@ static int key_delete(struct console *c)
 	if (c->area == AREA_ZONES && c->view[AREA_ZONES].sel < c->nzrows)
 		row = &c->zrows[c->view[AREA_ZONES].sel];
 	if (!row || zrow_lists[row->kind] < 0) {
-		console_message(c, true, "Del removes the selected relay, device or quarantined host "
-					 "of the zones area: select one");
+		console_message(c, true,
+				"Del removes the selected relay, device or quarantined host "
+				"of the zones area: select one");
 		return REDRAW_SCREEN;
 	}
 	list = &list_edits[zrow_lists[row->kind]];
@@ -279,7 +287,8 @@ static int key_delete(struct console *c)
 		console_message(c, true, "%s", err.text);
 		return REDRAW_SCREEN;
 	}
-	snprintf(what, sizeof(what), "%s: remove %s %s", z ? z->name : "all zones", list->what, text);
+	snprintf(what, sizeof(what), "%s: remove %s %s", z ? z->name : "all zones", list->what,
+		 text);
 	return change_propose(c, copy, what);
 }
 
@@ -344,7 +353,8 @@ static int key_quarantine_host(struct console *c)
 	addr_format(&a, text, sizeof(text));
 	if (!z) {
 		config_free(copy);
-		console_message(c, true, "%s came from no configured zone: cannot quarantine it", text);
+		console_message(c, true, "%s came from no configured zone: cannot quarantine it",
+				text);
 		return REDRAW_SCREEN;
 	}
 	if (config_quarantine_add(z, text, &err) < 0) {
@@ -398,8 +408,10 @@ static int key_quit(struct console *c)
 {
 	if (c->unsaved && !change_pending(c) && !c->quit_armed) {
 		c->quit_armed = true;
-		console_message(c, true, "the applied change is not saved to %s: s saves, q again quits "
-					 "(the rules stay in the kernel)", c->cfg->path);
+		console_message(c, true,
+				"the applied change is not saved to %s: s saves, q again quits "
+				"(the rules stay in the kernel)",
+				c->cfg->path);
 		return REDRAW_SCREEN;
 	}
 	c->message[0] = '\0';	/* what q said is no error to repeat on the way out */
@@ -414,7 +426,7 @@ const struct console_key console_keys[] = {
 	{ .key = '\t', .name = "Tab", .label = "Area",
 	  .help = "select the next area (Shift-Tab: previous)", .handler = key_area_next },
 	{ .key = 'm', .name = "m", .label = "Mode",
-	  .help = "the selected zone's next mode (allow monitor block log rateban); m again: the next",
+	  .help = "the selected zone's next mode (allow monitor block log rateban); again: next",
 	  .handler = key_mode },
 	{ .key = 'g', .name = "g", .label = "Gateway",
 	  .help = "toggle protect_gateway of the selected zone", .handler = key_gateway },
@@ -549,7 +561,8 @@ static int export_write(struct console *c)
 	rc = c->export_sh ? ruleset_write_sh(&c->rs, af.fp) : ruleset_write_restore(&c->rs, af.fp);
 	if (rc < 0) {
 		atomicfile_abort(&af);
-		console_message(c, true, "export: cannot write %s; check the disk and try again", c->input);
+		console_message(c, true, "export: cannot write %s; check the disk and try again",
+				c->input);
 	} else if (atomicfile_commit(&af, &err) < 0) {
 		console_message(c, true, "%s", err.text);
 	} else {
@@ -574,7 +587,8 @@ static int input_submit(struct console *c)
 	if (c->input_kind == INPUT_EXPORT_FORMAT) {
 		c->export_sh = strcmp(c->input, "sh") == 0;
 		input_open(c, INPUT_EXPORT_FILE, -1);
-		snprintf(c->input, sizeof(c->input), "smtpguard-rules.%s", c->export_sh ? "sh" : "restore");
+		snprintf(c->input, sizeof(c->input), "smtpguard-rules.%s",
+			 c->export_sh ? "sh" : "restore");
 		c->input_len = strlen(c->input);
 		return REDRAW_SCREEN;
 	}
@@ -625,7 +639,8 @@ static int plan_key(struct console *c, int key)
 		return change_decline(c);
 	if (key == 'm' && c->mode_zone >= 0) {
 		int zi = c->mode_zone;
-		enum zone_mode next = (enum zone_mode)((c->proposed->zones[zi].mode + 1) % MODE_COUNT);
+		enum zone_mode next =
+		    (enum zone_mode)((c->proposed->zones[zi].mode + 1) % MODE_COUNT);
 
 		change_decline(c);
 		return mode_propose(c, zi, next);
