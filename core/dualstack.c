@@ -90,18 +90,23 @@ int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N]
 	return rc;
 }
 
+/* Indexes into the arrays, in commit order (see dualstack.h for why IPv6 is first). */
+enum { DUALSTACK_FIRST = 1, DUALSTACK_SECOND = 0 };
+
 /*
- * The IPv4 own rules before the change, for putting them back should
- * the IPv6 commit fail; false when they cannot be had (a hand-edited own
- * chain): the change goes ahead, only that rollback is not possible.
+ * The own rules of the first family before the change, for putting them
+ * back should the second commit fail; false when they cannot be had (a
+ * hand-edited own chain): the change goes ahead, only that rollback is
+ * not possible.
  */
-static bool dualstack_snapshot_ip4(const struct fw_ops *fw, struct ruleset *prev, struct error *err)
+static bool dualstack_snapshot_first(const struct fw_ops *fw, struct ruleset *prev,
+				     struct error *err)
 {
 	struct fw_table t;
 	bool ok;
 
-	ruleset_init(prev, AF_INET);
-	if (fw->read(AF_INET, &t, err) < 0)
+	ruleset_init(prev, dualstack_families[DUALSTACK_FIRST]);
+	if (fw->read(dualstack_families[DUALSTACK_FIRST], &t, err) < 0)
 		return false;
 	ok = ruleset_from_table(&t, prev, err) == 0;
 	fw_table_free(&t);
@@ -111,6 +116,7 @@ static bool dualstack_snapshot_ip4(const struct fw_ops *fw, struct ruleset *prev
 int dualstack_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N],
 		    struct plan done[DUALSTACK_N], struct error *err)
 {
+	const char *first = dualstack_label(dualstack_families[DUALSTACK_FIRST]);
 	struct ruleset prev;
 	struct plan undone;
 	struct error why = { 0 }, undo = { 0 };
@@ -119,25 +125,26 @@ int dualstack_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N
 
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		plan_init(&done[i]);
-	have_prev = dualstack_snapshot_ip4(fw, &prev, &undo);
-	if (fw->apply(&rs[0], &done[0], err) < 0)
+	have_prev = dualstack_snapshot_first(fw, &prev, &undo);
+	if (fw->apply(&rs[DUALSTACK_FIRST], &done[DUALSTACK_FIRST], err) < 0)
 		goto out;
-	if (fw->apply(&rs[1], &done[1], &why) == 0) {
+	if (fw->apply(&rs[DUALSTACK_SECOND], &done[DUALSTACK_SECOND], &why) == 0) {
 		rc = 0;
 		goto out;
 	}
 	plan_init(&undone);
-	if (plan_empty(&done[0]) || (have_prev && fw->apply(&prev, &undone, &undo) == 0))
-		error_set(err, "%s; the IPv4 rules were left as they were", why.text);
+	if (plan_empty(&done[DUALSTACK_FIRST]) ||
+	    (have_prev && fw->apply(&prev, &undone, &undo) == 0))
+		error_set(err, "%s; the %s rules were left as they were", why.text, first);
 	else
-		error_set(err, "%s; the IPv4 rules were changed and could not be put back (%s): fix "
+		error_set(err, "%s; the %s rules were changed and could not be put back (%s): fix "
 			       "the cause and run smtpguard apply again, or smtpguard remove",
-			  why.text, undo.text);
+			  why.text, first, undo.text);
 	if (err)
 		err->code = why.code;
 	plan_free(&undone);
-	plan_free(&done[0]);
-	plan_init(&done[0]);
+	plan_free(&done[DUALSTACK_FIRST]);
+	plan_init(&done[DUALSTACK_FIRST]);
 out:
 	ruleset_free(&prev);
 	return rc;

@@ -40,7 +40,6 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "backend_detect.h"
-#include "compile.h"
 #include "fw.h"
 #include "plan.h"
 #include "xlock.h"
@@ -564,8 +563,6 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 		[RECENT_UPDATE] = XT_RECENT_UPDATE,
 	};
 	struct addr mask = { .family = r->family, .prefix = r->recent_mask_bits };
-	struct addr mask6 = { .family = AF_INET6, .prefix = COMPILE_BAN_PREFIX6 };
-	unsigned char bytes[16];
 	struct xt_recent_mtinfo_v1 *rc;
 
 	if (r->recent == RECENT_NONE)
@@ -577,17 +574,12 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 	snprintf(rc->name, sizeof(rc->name), "%s", r->recent_name);
 	rc->side = XT_RECENT_SOURCE;
 	/*
-	 * The IPv4 and IPv6 rules of a zone share one list, and the kernel
-	 * keeps the mask of whichever rule created it for all its entries,
-	 * masking all 16 bytes of every address.  So every rule carries the
-	 * IPv6 ban mask, an IPv4 one with its own mask in the first 4 bytes
-	 * (the only ones an IPv4 address has, and the only ones
-	 * iptables-save prints): IPv6 is banned by /64 whichever family
-	 * came first.
+	 * As iptables stores it: the family's mask, zeros after an IPv4 one.
+	 * The kernel keeps one mask per list, from the rule that created it,
+	 * and the two families share the list: include/dualstack.h commits
+	 * IPv6 first, so that IPv6 hosts are banned by /64, not by /32.
 	 */
-	addr_mask(&mask6, (unsigned char *)&rc->mask);
-	addr_mask(&mask, bytes);
-	memcpy(&rc->mask, bytes, r->family == AF_INET ? 4 : 16);
+	addr_mask(&mask, (unsigned char *)&rc->mask);
 	return 0;
 }
 

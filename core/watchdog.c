@@ -9,8 +9,8 @@
  * watchdog waits with sigtimedwait() against CLOCK_MONOTONIC, so a
  * wall-clock jump neither fires nor delays it.  SIGUSR1 confirms;
  * SIGUSR2, SIGTERM and SIGINT roll back at once; SIGHUP is ignored.
- * A rollback applies every held ruleset (one per address family), each
- * its own commit; a family that fails is logged and the others still go.
+ * The watchdog holds one ruleset, or both families' (then the rollback
+ * goes through dualstack_apply(), as every apply does).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -130,19 +130,20 @@ static void watchdog_run(const struct ruleset *previous, size_t n, double deadli
 	if (sig == SIGUSR1) {
 		syslog(LOG_INFO, "change confirmed");
 	} else {
-		bool restored = true;
+		struct plan plan[DUALSTACK_N];
+		int rc;
 
-		for (size_t i = 0; i < n; i++) {
-			struct plan plan;
-
-			plan_init(&plan);
-			if (fw_backend()->apply(&previous[i], &plan, &err) < 0) {
-				syslog(LOG_ERR, "rollback failed: %s", err.text);
-				restored = false;
-			}
-			plan_free(&plan);
+		if (n == DUALSTACK_N) {
+			rc = dualstack_apply(fw_backend(), previous, plan, &err);
+			dualstack_plans_free(plan);
+		} else {
+			plan_init(&plan[0]);
+			rc = fw_backend()->apply(previous, &plan[0], &err);
+			plan_free(&plan[0]);
 		}
-		if (restored)
+		if (rc < 0)
+			syslog(LOG_ERR, "rollback failed: %s", err.text);
+		else
 			syslog(LOG_WARNING, "change %s: previous rules restored",
 			       sig ? "cancelled" : "not confirmed in time");
 	}
@@ -196,12 +197,7 @@ static void watchdog_start(const struct ruleset *previous, size_t n, unsigned se
 	watchdog_run(previous, n, deadline, lock_fd);
 }
 
-int watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err)
-{
-	return watchdog_arm_rulesets(previous, 1, seconds, err);
-}
-
-int watchdog_arm_rulesets(const struct ruleset *previous, size_t count, unsigned seconds,
+static int watchdog_arm_n(const struct ruleset *previous, size_t count, unsigned seconds,
 			  struct error *err)
 {
 	int pipefd[2], status;
@@ -241,6 +237,17 @@ int watchdog_arm_rulesets(const struct ruleset *previous, size_t count, unsigned
 		return error_set(err, "the rollback watchdog did not start (is %s writable?); nothing was "
 				      "changed", watchdog_dir());
 	return 0;
+}
+
+int watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err)
+{
+	return watchdog_arm_n(previous, 1, seconds, err);
+}
+
+int watchdog_arm_dualstack(const struct ruleset previous[DUALSTACK_N], unsigned seconds,
+			   struct error *err)
+{
+	return watchdog_arm_n(previous, DUALSTACK_N, seconds, err);
 }
 
 /* Send sig to the armed watchdog and wait until it has finished. */

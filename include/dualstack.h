@@ -3,15 +3,19 @@
  *
  * The IPv4 and the IPv6 filter table are separate kernel tables, each
  * changed by a commit of its own (fw_ops.apply).  dualstack_apply()
- * commits IPv4, then IPv6; when the IPv6 commit fails it puts the IPv4
+ * commits IPv6, then IPv4; when the IPv4 commit fails it puts the IPv6
  * own chains back as they were before (a snapshot taken first, applied
  * through the same backend call), so the pair changes together or not
- * at all.  If that rollback fails too, the error says which family was
- * left changed.
+ * at all.  If that rollback fails too, the error says so.
+ *
+ * IPv6 goes first because a zone's rate-ban list is shared by both
+ * families and the kernel keeps the mask of the rule that created the
+ * list: created by an IPv6 rule it bans IPv6 hosts by /64 and IPv4
+ * hosts by address; created by an IPv4 rule it would ban IPv6 by /32.
  *
  * Arrays hold one element per family, in dualstack_families order
- * (IPv4 first).  Ownership: the caller's; the _free functions release
- * the elements, not the arrays.
+ * (IPv4 first, the order everything is shown in).  Ownership: the
+ * caller's; the _free functions release the elements, not the arrays.
  */
 #ifndef SMTPGUARD_DUALSTACK_H
 #define SMTPGUARD_DUALSTACK_H

@@ -20,17 +20,17 @@
 #define SMTPGUARD_WATCHDOG_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <sys/types.h>
 
+#include "dualstack.h"
 #include "error.h"
 #include "rule.h"
 
 /* Arm a watchdog that restores previous unless confirmed within seconds. */
 int watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err);
-/* The same for n rulesets (one per address family: dualstack_snapshot()), restored in order. */
-int watchdog_arm_rulesets(const struct ruleset *previous, size_t n, unsigned seconds,
-			  struct error *err);
+/* The same for both address families (dualstack_snapshot()), restored by dualstack_apply(). */
+int watchdog_arm_dualstack(const struct ruleset previous[DUALSTACK_N], unsigned seconds,
+			   struct error *err);
 
 /* Confirm the pending change; -1 with err when none is pending. Waits until the watchdog is gone. */
 int watchdog_confirm(struct error *err);

@@ -76,7 +76,7 @@ static int apply_confirmed(const struct ruleset rs[DUALSTACK_N], unsigned second
 
 	rc = dualstack_snapshot(fw, previous, &err);
 	if (rc == 0)
-		rc = watchdog_arm_rulesets(previous, DUALSTACK_N, seconds, &err);
+		rc = watchdog_arm_dualstack(previous, seconds, &err);
 	dualstack_rulesets_free(previous);
 	if (rc < 0)
 		return cli_error(&err);

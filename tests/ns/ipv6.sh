@@ -4,8 +4,8 @@
 # libip6tc), rate-ban bans a whole /64, the relay stays reachable, a
 # client that falls back from IPv6 to IPv4 is stopped on both, foreign
 # IPv6 rules survive apply and remove, the IPv6 export round-trips
-# through ip6tables-legacy-restore, a confirmed change rolls both
-# families back, and a failing IPv6 commit puts IPv4 back.
+# through ip6tables-legacy-restore, an unconfirmed change rolls both
+# families back, and a failing IPv4 commit puts IPv6 back.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 ns_require_root
@@ -202,18 +202,17 @@ while [ "$(gw_save6)" != "$kept6" ] && [ $n -lt 60 ]; do n=$((n + 1)); sleep 0.1
 is "$(gw_save6)" "$kept6" "not confirmed: the IPv6 rules are restored"
 is "$(gw_save)" "$kept4" "not confirmed: the IPv4 rules are restored"
 
-# --- the IPv6 commit fails: IPv4 is put back
-# A foreign chain jumping to the own SMTPGUARD-wlan keeps IPv6 from deleting it.
-gw ip6tables-legacy -w -N HOLD6
-gw ip6tables-legacy -w -A HOLD6 -j SMTPGUARD-wlan
+# --- IPv6 commits first; when the IPv4 commit fails, IPv6 is put back
+# A foreign chain jumping to the own SMTPGUARD-wlan keeps IPv4 from deleting it.
+gw iptables-legacy -w -N HOLD4
+gw iptables-legacy -w -A HOLD4 -j SMTPGUARD-wlan
 err=$(sg -c "$CONF" apply 2>&1 >/dev/null)
-rc=$?
-is "$rc" 1 "a failing IPv6 commit: exit 1"
-case $err in *IPv6*"IPv4 rules were left as they were"*) ok "the error names IPv6 and says IPv4 was put back" ;;
-*) fail "the error names IPv6 and says IPv4 was put back" "$err" ;; esac
-is "$(gw_save)" "$kept4" "a failing IPv6 commit leaves the IPv4 table as it was"
-gw ip6tables-legacy -w -F HOLD6
-gw ip6tables-legacy -w -X HOLD6
+is "$?" 1 "a failing IPv4 commit: exit 1"
+case $err in *"(IPv4)"*"the IPv6 rules were left as they were"*) ok "the error names IPv4 and says IPv6 was put back" ;;
+*) fail "the error names IPv4 and says IPv6 was put back" "$err" ;; esac
+is "$(gw_save6)" "$kept6" "a failing IPv4 commit leaves the IPv6 table as it was"
+gw iptables-legacy -w -F HOLD4
+gw iptables-legacy -w -X HOLD4
 sg -c "$CONF" remove >/dev/null 2>&1
 is "$(gw_save6)" "$before6" "finally removed: the foreign IPv6 rules are intact"
 done_testing

@@ -1,8 +1,8 @@
 /*
  * test_dualstack.c - both families as one change, on the file fake
  * (PATH for IPv4, PATH.6 for IPv6): compile, apply, plan, snapshot,
- * remove; a failing IPv6 commit leaves IPv4 as it was; the nftables
- * warning of backend_detect.h from given facts.
+ * remove; IPv6 commits first and is put back when IPv4 fails; the
+ * nftables warning of backend_detect.h from given facts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,36 +97,49 @@ static void test_apply_both(const struct config *cfg)
 	dualstack_rulesets_free(rs);
 }
 
-/* An unreadable IPv6 file: the IPv6 commit fails after IPv4 changed, and IPv4 is put back. */
-static void test_ipv6_fails(void)
+/*
+ * IPv6 commits first.  An unreadable IPv4 file: the IPv4 commit fails
+ * after IPv6 changed, and IPv6 is put back.  An unreadable IPv6 file:
+ * nothing changes.
+ */
+static void test_second_fails(void)
 {
 	const struct fw_ops *fw = &fw_file_ops;
 	struct ruleset empty[DUALSTACK_N];
 	struct plan done[DUALSTACK_N];
 	struct error err = { 0 };
-	char *before = slurp(path4), *after, *six = slurp(path6);
+	char *four = slurp(path4), *six = slurp(path6), *after;
 
-	spit(path6, "*filter\n:INPUT ACCEPT [0:0]\nthis is not a rule\nCOMMIT\n");
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		ruleset_init(&empty[i], dualstack_families[i]);
-	is_int(dualstack_apply(fw, empty, done, &err), -1, "remove fails when IPv6 cannot be read");
-	ok(strstr(err.text, ".6:3:") && strstr(err.text, "the IPv4 rules were left as they were"),
-	   "the error names the IPv6 file and says IPv4 was left alone: %s", err.text);
-	after = slurp(path4);
-	is_str(after, before, "the IPv4 table is as it was before");
+	spit(path4, "*filter\n:INPUT ACCEPT [0:0]\nthis is not a rule\nCOMMIT\n");
+	is_int(dualstack_apply(fw, empty, done, &err), -1, "remove fails when IPv4 cannot be read");
+	ok(strstr(err.text, "/table:3:") && strstr(err.text, "the IPv6 rules were left as they were"),
+	   "the error names the IPv4 file and says IPv6 was put back: %s", err.text);
+	after = slurp(path6);
+	is_str(after, six, "the IPv6 table is as it was before");
 	ok(plan_empty(&done[0]) && plan_empty(&done[1]), "done reports no change");
-	spit(path6, six);
-	is_int(dualstack_apply(fw, empty, done, &err), 0, "with the IPv6 file repaired, remove works");
 	free(after);
+	spit(path4, four);
+
+	spit(path6, "*filter\n:INPUT ACCEPT [0:0]\nthis is not a rule\nCOMMIT\n");
+	is_int(dualstack_apply(fw, empty, done, &err), -1, "remove fails when IPv6 cannot be read");
+	ok(strstr(err.text, "/table.6:3:") != NULL, "the error names the IPv6 file: %s", err.text);
+	after = slurp(path4);
+	is_str(after, four, "IPv4 was not touched");
+	free(after);
+	spit(path6, six);
+
+	is_int(dualstack_apply(fw, empty, done, &err), 0, "with the files repaired, remove works");
 	after = slurp(path4);
 	ok(!strstr(after, "SMTPGUARD"), "remove cleared IPv4");
-	free(six);
-	six = slurp(path6);
-	ok(!strstr(six, "SMTPGUARD"), "and IPv6");
+	free(after);
+	after = slurp(path6);
+	ok(!strstr(after, "SMTPGUARD"), "and IPv6");
+	free(after);
 	dualstack_plans_free(done);
 	dualstack_rulesets_free(empty);
-	free(before);
-	free(after);
+	free(four);
 	free(six);
 }
 
@@ -176,7 +189,7 @@ int main(void)
 	ok(cfg != NULL, "the config loads");
 	if (cfg) {
 		test_apply_both(cfg);
-		test_ipv6_fails();
+		test_second_fails();
 	}
 	test_warning();
 	config_free(cfg);
