@@ -160,11 +160,19 @@ static int console_signals_read(struct console *c)
 	return r;
 }
 
+/*
+ * Keys and signals are drawn at once; new hits at most every
+ * HITS_DRAW_SECONDS, so a log flood costs a few screens a second and
+ * never delays the answer to a key.
+ */
+#define HITS_DRAW_SECONDS 0.1
+
 static void console_loop(struct console *c)
 {
 	double interval = c->delay_tenths / 10.0;
-	double next_refresh = console_now() + interval;
+	double next_refresh = console_now() + interval, last_draw = 0;
 	int r = REDRAW_SCREEN;
+	bool hits_new = false;
 
 	for (;;) {
 		struct pollfd fds[3] = {
@@ -176,10 +184,17 @@ static void console_loop(struct console *c)
 
 		if (r & REDRAW_QUIT)
 			return;
-		if (r & REDRAW_SCREEN)
+		if (hits_new && console_now() - last_draw >= HITS_DRAW_SECONDS)
+			r |= REDRAW_SCREEN;
+		if (r & REDRAW_SCREEN) {
 			console_draw(c);
+			last_draw = console_now();
+			hits_new = false;
+		}
 		r = REDRAW_NONE;
 		timeout = console_ms_until(next_refresh);
+		if (hits_new && timeout > HITS_DRAW_SECONDS * 1000)
+			timeout = HITS_DRAW_SECONDS * 1000;
 		if (change_pending(c) && timeout > 250)
 			timeout = 250;	/* the countdown on screen, and the watchdog's end */
 		if (poll(fds, fds[2].fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
@@ -196,7 +211,7 @@ static void console_loop(struct console *c)
 		}
 		if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 			console_hits_read(c);
-			r |= REDRAW_SCREEN;
+			hits_new = true;
 		}
 		if (console_now() >= next_refresh) {
 			console_refresh(c);
@@ -218,9 +233,8 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "console: unexpected argument '%s' (smtpguard --help)",
 				argv[1]);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return cli_fail(
-		    EXIT_USAGE,
-		    "the console needs a terminal; use status, hits or bans in scripts");
+		return cli_fail(EXIT_USAGE, "the console needs a terminal; "
+					    "use status, hits or bans in scripts");
 	setlocale(LC_ALL, "");
 	c->cli = cli;
 	c->delay_tenths = cli->delay_tenths ? cli->delay_tenths : 10;
@@ -228,10 +242,12 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 	if (!c->cfg)
 		return code;
 	c->fw = fw_backend();
-	plan_init(&c->plan);
-	if (console_signals_init() < 0)
-		return cli_fail(EXIT_RUNTIME, "console: cannot set up signal handling: %s",
+	if (console_signals_init() < 0) {
+		code = cli_fail(EXIT_RUNTIME, "console: cannot set up signal handling: %s",
 				strerror(errno));
+		config_free(c->cfg);
+		return code;
+	}
 	console_active = c;
 	console_config_set(c, c->cfg);
 	console_sources_open(c);
