@@ -870,8 +870,8 @@ static int fw_iptc_fail(const struct fw_iptc_family *f, struct error *err, const
 	const char *why = errno == EMLINK ? "another rule still jumps to it (delete that rule first)"
 					  : f->ops->strerror(errno);
 
-	return error_set(err, "cannot %s %s (%s): %s; the %s firewall was left unchanged", what,
-			 chain, f->label, why, f->label);
+	return error_set(err, "cannot %s %s: %s; the %s firewall was left unchanged", what, chain,
+			 why, f->label);
 }
 
 static int fw_iptc_put_rule(const struct fw_iptc_family *f, struct xtc_handle *h,
