@@ -260,6 +260,28 @@ accepted "CRLF line ends"
 } >"$BAD"
 accepted "UTF-8 in comments"
 
+# --- files smtpguard writes: 0600, and a symlink planted where it writes is refused, not followed
+OUTDIR="$NS_DIR/out.d"
+mkdir -p "$OUTDIR"
+echo "precious" >"$NS_DIR/victim"
+ln -s "$NS_DIR/victim" "$OUTDIR/rules"
+sg -c "$GOOD" export -o "$OUTDIR/rules" >"$NS_DIR/out" 2>"$NS_DIR/err"
+rc=$?
+if [ $rc != 0 ] && [ "$(wc -l <"$NS_DIR/err")" = 1 ]; then
+	ok "export -o onto a planted symlink: refused in one line (exit $rc)"
+else
+	fail "export -o onto a planted symlink: refused in one line" "exit $rc" "$(cat "$NS_DIR/err")"
+fi
+is "$(cat "$NS_DIR/victim")" "precious" "export -o onto a planted symlink: its target is untouched"
+is "$(readlink "$OUTDIR/rules")" "$NS_DIR/victim" "export -o onto a planted symlink: the link is left as it was"
+rm -f "$OUTDIR/rules"
+if sg -c "$GOOD" export -o "$OUTDIR/rules" 2>"$NS_DIR/err"; then
+	is "$(stat -c %a "$OUTDIR/rules")" 600 "export -o writes a new file with mode 0600"
+else
+	fail "export -o writes a new file with mode 0600" "$(cat "$NS_DIR/err")"
+fi
+is "$(find "$OUTDIR" -mindepth 1 | wc -l)" 1 "export -o leaves no temporary file behind"
+
 # --- the good config itself and the kernel are still in step
 if cmp -s "$GOOD" "$NS_DIR/good.orig"; then ok "the good config is unchanged"; else fail "the good config is unchanged"; fi
 sg -c "$GOOD" apply --check >"$NS_DIR/out" 2>&1
