@@ -7,6 +7,9 @@
  *                          and one `iptables-legacy -L -v -n -x`, side by side;
  *                          prints the median microseconds of each, then
  *                          whether the fast path's counters equal read()'s
+ *   benchdrv idle SECONDS  once a second for SECONDS (the console's default refresh):
+ *                          one fw_counters_refresh() and one read(); prints the
+ *                          CPU each costs (user+system) as % of one core
  *   benchdrv verify        TAP checks of fw_counters_refresh() against read() on a
  *                          live table: counters move, a rule replaced in place or
  *                          added is noticed (tests/bench/counters.sh)
@@ -174,6 +177,49 @@ static bool in_bench_netns(void)
 	       ours.st_dev == named.st_dev && ours.st_ino == named.st_ino;
 }
 
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int bench_idle(unsigned seconds)
+{
+	const struct fw_ops *fw = fw_backend();
+	struct fw_table t = { 0 };
+	struct error err = { 0 };
+	struct fw_counters *fc = fw_counters_new(&err);
+	double fast = 0, slow = 0, start = now_ms();
+
+	if (!fc || fw->read(AF_INET, &t, &err) < 0)
+		return die("idle", &err);
+	for (unsigned i = 0; i < seconds; i++) {
+		struct fw_table again = { 0 };
+		double c = cpu_ms(), tick = start + 1000.0 * (i + 1);
+
+		if (fw_counters_refresh(fc, &t, &err) < 0)
+			return die("refresh", &err);
+		fast += cpu_ms() - c;
+		c = cpu_ms();
+		if (fw->read(AF_INET, &again, &err) < 0)
+			return die("read", &err);
+		slow += cpu_ms() - c;
+		fw_table_free(&again);
+		while (now_ms() < tick) {
+			long long ns = (long long)((tick - now_ms()) * 1e6);
+			struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	printf("fast_pct %.3f\nread_pct %.3f\n", fast / (seconds * 10.0), slow / (seconds * 10.0));
+	fw_table_free(&t);
+	fw_counters_free(fc);
+	return 0;
+}
+
 static int verify_n, verify_failed;
 
 static void verify_ok(bool pass, const char *what)
@@ -257,6 +303,11 @@ int main(int argc, char **argv)
 
 		return bench_counters(n > 0 ? (size_t)n : 1);
 	}
+	if (argc == 3 && strcmp(argv[1], "idle") == 0) {
+		long n = strtol(argv[2], NULL, 10);
+
+		return bench_idle(n > 0 ? (unsigned)n : 1);
+	}
 	if (argc == 2 && strcmp(argv[1], "verify") == 0)
 		return verify();
 	if (argc >= 4 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "--") == 0) {
@@ -265,6 +316,6 @@ int main(int argc, char **argv)
 		printf("%.3f %.3f %ld %d\n", r.wall_ms, r.cpu_ms, r.maxrss_kb, r.status);
 		return r.status < 0;
 	}
-	fprintf(stderr, "usage: benchdrv counters N | benchdrv run -- CMD...\n");
+	fprintf(stderr, "usage: benchdrv counters N | idle SECONDS | verify | run -- CMD...\n");
 	return 2;
 }
