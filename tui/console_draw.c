@@ -655,12 +655,20 @@ static void draw_status(struct console *c)
 	put(w, 0, x, A_REVERSE, line);
 }
 
-static const char *const input_prompts[] = {
-	[INPUT_RELAY] = "Add relay (IP, CIDR or host name)",
-	[INPUT_DEVICE] = "Add device (MAC IP)",
-	[INPUT_QUARANTINE] = "Quarantine host (IP or CIDR)",
-	[INPUT_EXPORT_FORMAT] = "Export format (restore or sh)",
-	[INPUT_EXPORT_FILE] = "Export to file",
+static const struct input_info {
+	const char *prompt;
+	const char *fine;	/* shown while the text is acceptable */
+} inputs[] = {
+	[INPUT_RELAY] = { .prompt = "Add relay (IP, CIDR or host name)",
+			  .fine = "ok: Enter shows the plan, Esc cancels" },
+	[INPUT_DEVICE] = { .prompt = "Add device (MAC IP)",
+			   .fine = "ok: Enter shows the plan, Esc cancels" },
+	[INPUT_QUARANTINE] = { .prompt = "Quarantine host (IP or CIDR)",
+			       .fine = "ok: Enter shows the plan, Esc cancels" },
+	[INPUT_EXPORT_FORMAT] = { .prompt = "Export format (restore or sh)",
+				  .fine = "ok: Enter asks for the file, Esc cancels" },
+	[INPUT_EXPORT_FILE] = { .prompt = "Export to file",
+				.fine = "ok: Enter writes it (0600, atomically), Esc cancels" },
 };
 
 static void draw_message(struct console *c)
@@ -672,7 +680,7 @@ static void draw_message(struct console *c)
 		const char *zone = c->input_zone >= 0 ? c->cfg->zones[c->input_zone].name : "";
 		int x;
 
-		snprintf(line, sizeof(line), "%s%s%s: ", input_prompts[c->input_kind],
+		snprintf(line, sizeof(line), "%s%s%s: ", inputs[c->input_kind].prompt,
 			 *zone ? " to " : "", zone);
 		put(w, 0, 0, A_BOLD, line);
 		x = getcurx(w);
@@ -684,7 +692,7 @@ static void draw_message(struct console *c)
 		else if (c->input_check[0])
 			put(w, 0, x + 2, style(c, 2, A_BOLD), c->input_check);
 		else
-			put(w, 0, x + 2, style(c, 3, A_NORMAL), "ok: Enter adds, Esc cancels");
+			put(w, 0, x + 2, style(c, 3, A_NORMAL), inputs[c->input_kind].fine);
 		return;
 	}
 	if (c->message[0])

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 #include "bans.h"
@@ -566,8 +567,13 @@ static int export_write(struct console *c)
 	} else if (atomicfile_commit(&af, &err) < 0) {
 		console_message(c, true, "%s", err.text);
 	} else {
-		console_message(c, false, "ruleset exported to %s (%s format)", c->input,
-				c->export_sh ? "sh" : "restore");
+		char cwd[512] = "";
+
+		/* say where a relative name went: the console may have been started anywhere */
+		if (c->input[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+			cwd[0] = '\0';
+		console_message(c, false, "ruleset exported to %s%s%s (%s format)", cwd,
+				cwd[0] ? "/" : "", c->input, c->export_sh ? "sh" : "restore");
 	}
 	return REDRAW_SCREEN;
 }

@@ -75,7 +75,7 @@ else
 fi
 tmux_keys C-u
 tmux_type '00:02:2d:11:22:33 192.0.2.66'
-if tmux_wait 'ok: Enter adds' 5 good-mac; then ok "a full MAC+IP pair is accepted"; else fail "a full MAC+IP pair is accepted"; fi
+if tmux_wait 'ok: Enter shows the plan' 5 good-mac; then ok "a full MAC+IP pair is accepted"; else fail "a full MAC+IP pair is accepted"; fi
 tmux_keys Enter
 if tmux_wait 'Plan: wlan: add device 00:02:2d:11:22:33 192\.0\.2\.66' 5 device-plan; then
 	ok "the device goes to the plan"
