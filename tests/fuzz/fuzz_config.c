@@ -1,12 +1,16 @@
 /*
  * fuzz_config.c - libFuzzer target for the config parser and validator
- * (include/config.h).  Any bytes must give a config or one error line
- * naming the file; a config that parses also survives a deep copy, the
- * whole-model checks, and the console's edits on the copy.
+ * (include/config.h).  Any bytes must give a config or one inert error
+ * line naming the file.  A config that parses survives a deep copy and
+ * the console's edits on the copy (undone, they leave it equal); a valid
+ * one also survives the console's save: saved as is and after an edit
+ * (to a folder in /dev/shm), it loads back equal.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fuzz.h"
@@ -19,6 +23,35 @@ static void fuzz_check_error(const struct error *err)
 
 	fuzz_assert(len > 0 && len < sizeof(err->text));
 	fuzz_assert(err->code == 1 || err->code == 2);
+	fuzz_check_inert(err->text, len, false);
+}
+
+static char fuzz_dir[64], fuzz_path[96];
+
+static void fuzz_dir_remove(void)
+{
+	unlink(fuzz_path);
+	rmdir(fuzz_dir);
+}
+
+/* Save cfg, load it back: the same policy. */
+static void fuzz_save_load(const struct config *cfg)
+{
+	struct error err = { 0 };
+	struct config *back;
+
+	if (!fuzz_dir[0]) {
+		snprintf(fuzz_dir, sizeof(fuzz_dir), "/dev/shm/sg-fuzz-config.XXXXXX");
+		fuzz_assert(mkdtemp(fuzz_dir) != NULL);
+		snprintf(fuzz_path, sizeof(fuzz_path), "%s/smtpguard.conf", fuzz_dir);
+		atexit(fuzz_dir_remove);
+	}
+	fuzz_assert(config_save(cfg, fuzz_path, &err) == 0);
+	back = config_load(fuzz_path, &err);
+	fuzz_assert(back != NULL);
+	fuzz_assert(config_validate(back, &err) == 0);
+	fuzz_assert(config_equal(cfg, back));
+	config_free(back);
 }
 
 /* The console's edits on a copy; each either works or explains why not. */
@@ -57,14 +90,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(zonename_check(z->name, &err) == 0);
 		fuzz_assert(z->mode < MODE_COUNT);
 	}
-	if (config_validate(cfg, &err) < 0)
-		fuzz_check_error(&err);
 	copy = config_copy(cfg);
-	if (copy) {
-		fuzz_assert(copy->nzones == cfg->nzones && copy->nrelays == cfg->nrelays);
-		fuzz_edit(copy);
-		config_free(copy);
+	fuzz_assert(copy != NULL);
+	fuzz_assert(copy->nzones == cfg->nzones && copy->nrelays == cfg->nrelays);
+	fuzz_edit(copy);
+	fuzz_assert(config_equal(copy, cfg));
+	if (config_validate(cfg, &err) < 0) {
+		fuzz_check_error(&err);
+	} else {
+		fuzz_save_load(cfg);
+		if (config_relay_add(copy, NULL, "203.0.113.99", &err) == 0)
+			fuzz_save_load(copy);
 	}
+	config_free(copy);
 	config_free(cfg);
 	return 0;
 }
