@@ -155,6 +155,7 @@ struct console {
 	struct config *proposed;	/* edited copy shown in the plan (owned) */
 	char proposed_what[128];
 	int mode_zone;			/* zone whose mode is proposed (m cycles on), or -1 */
+	bool proposed_is_file;		/* the proposal is the config as saved (a): nothing to save */
 	struct plan plan;
 	bool have_plan;
 	size_t plan_top;

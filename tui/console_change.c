@@ -87,6 +87,7 @@ int change_propose(struct console *c, struct config *edited, const char *what)
 	struct error err = { 0 };
 
 	c->mode_zone = -1;
+	c->proposed_is_file = false;
 	if (change_pending(c)) {
 		config_free(edited);
 		console_message(c, true,
@@ -128,6 +129,16 @@ int change_accept(struct console *c)
 
 	if (!edited)
 		return REDRAW_NONE;
+	if (plan_empty(&c->plan)) {
+		/* nothing for the kernel: only the config changes, no countdown */
+		c->proposed = NULL;
+		console_config_set(c, edited);
+		c->unsaved |= !c->proposed_is_file;
+		console_message(c, false, "%s: no rule changes%s", c->proposed_what,
+				c->unsaved ? " (s saves the config)" : "");
+		change_clear_proposal(c);
+		return REDRAW_SCREEN;
+	}
 	if (confirm > 0 && change_arm(c, confirm, &err) < 0) {
 		console_message(c, true, "%s not applied: %s", c->proposed_what, err.text);
 		change_clear_proposal(c);
@@ -152,11 +163,11 @@ int change_accept(struct console *c)
 				"%s applied: press c within %u s to keep it, or it is rolled back",
 				c->proposed_what, confirm);
 	} else {
-		console_message(c, false, "%s applied (s saves it to the config file)",
-				c->proposed_what);
+		console_message(c, false, "%s applied%s", c->proposed_what,
+				c->proposed_is_file ? "" : " (s saves it to the config file)");
 	}
 	console_config_set(c, edited);
-	c->unsaved = true;
+	c->unsaved |= !c->proposed_is_file;
 	change_clear_proposal(c);
 	console_refresh(c);
 	return REDRAW_SCREEN;

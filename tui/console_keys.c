@@ -372,10 +372,14 @@ static int key_quarantine_host(struct console *c)
 static int key_apply(struct console *c)
 {
 	struct config *copy = config_copy(c->cfg);
+	int r;
 
 	if (!copy)
 		console_die("out of memory");
-	return change_propose(c, copy, "apply the config");
+	r = change_propose(c, copy, "apply the config");
+	/* the config as the file has it: applying it leaves nothing to save */
+	c->proposed_is_file = !c->unsaved;
+	return r;
 }
 
 static int key_confirm(struct console *c)
