@@ -236,7 +236,6 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "the console needs a terminal; "
 					    "use status, hits or bans in scripts");
 	setlocale(LC_ALL, "");
-	c->cli = cli;
 	c->delay_tenths = cli->delay_tenths ? cli->delay_tenths : 10;
 	c->cfg = cli_load_config(cli, true, &code);
 	if (!c->cfg)

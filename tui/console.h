@@ -99,7 +99,6 @@ struct area_view {
 };
 
 struct console {
-	struct cli *cli;
 	const struct fw_ops *fw;
 	struct config *cfg;		/* the config in force (owned) */
 	struct ruleset rs;		/* cfg compiled (for drift and export) */
