@@ -1,6 +1,6 @@
 /*
- * cli.c - what the subcommands share: printing an error as one line,
- * loading the config, compiling it.
+ * cli.c - what the subcommands share: printing an error as one inert
+ * line, loading the config, compiling it, the nftables warning.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,22 +12,32 @@
 #include "compile.h"
 #include "dualstack.h"
 #include "fw.h"
+#include "sanitize.h"
+
+/* "smtpguard: TEXT" on stderr, TEXT through sanitize_text(): it may quote what the user typed. */
+static void cli_print_error(const char *text)
+{
+	char safe[ERROR_TEXT_MAX * 4];
+
+	sanitize_text(text, strlen(text), safe, sizeof(safe));
+	fprintf(stderr, "smtpguard: %s\n", safe);
+}
 
 int cli_error(const struct error *err)
 {
-	fprintf(stderr, "smtpguard: %s\n", err->text);
+	cli_print_error(err->text);
 	return err->code ? err->code : EXIT_RUNTIME;
 }
 
 int cli_fail(int code, const char *fmt, ...)
 {
+	char text[ERROR_TEXT_MAX];
 	va_list ap;
 
-	fputs("smtpguard: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	cli_print_error(text);
 	return code;
 }
 
@@ -101,5 +111,5 @@ void cli_backend_warn(const struct backend_facts *facts)
 		facts = &detected;
 	}
 	if (*backend_warning(facts, line, sizeof(line)))
-		fprintf(stderr, "smtpguard: %s\n", line);
+		cli_print_error(line);
 }

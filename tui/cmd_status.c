@@ -5,7 +5,7 @@
  * the kernel is in step with the config in each family.
  *
  * Every string that comes from the kernel or the config is printed
- * through sanitize_text() (text) or json_write_string() (JSON).
+ * through sanitize_text(), in JSON too (then json_write_string()).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,6 +60,15 @@ static void status_puts_safe(const char *s, int width)
 
 	sanitize_text(s, strlen(s), buf, sizeof(buf));
 	printf("%-*s", width, buf);
+}
+
+/* A JSON string of text from the kernel or the config, sanitized first (no bidi or controls). */
+static void status_json_string(const char *s)
+{
+	char buf[RULE_TEXT_MAX * 4];
+
+	sanitize_text(s, strlen(s), buf, sizeof(buf));
+	json_write_string(stdout, buf);
 }
 
 static size_t status_count_own(const struct fw_table *t)
@@ -182,16 +191,16 @@ static void status_print_chains_json(const struct fw_table *t)
 		const struct fw_chain *ch = &t->chains[c];
 
 		printf("%s{\"name\":", c ? "," : "");
-		json_write_string(stdout, ch->name);
+		status_json_string(ch->name);
 		printf(",\"policy\":");
-		json_write_string(stdout, ch->policy);
+		status_json_string(ch->policy);
 		printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"rules\":[", ch->packets,
 		       ch->bytes);
 		for (size_t r = ch->first; r < ch->first + ch->count; r++) {
 			const struct fw_rule *rule = &t->rules[r];
 
 			printf("%s{\"rule\":", r > ch->first ? "," : "");
-			json_write_string(stdout, rule->text);
+			status_json_string(rule->text);
 			printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"own\":%s}",
 			       rule->packets, rule->bytes, rule->own ? "true" : "false");
 		}
@@ -206,12 +215,12 @@ static void status_print_facts_json(const struct backend_facts *f)
 	printf(",\"legacy_tables\":{\"ipv4\":%s,\"ipv6\":%s}", f->legacy_ip4 > 0 ? "true" : "false",
 	       f->legacy_ip6 > 0 ? "true" : "false");
 	printf(",\"nftables\":{\"iptables_alternative\":");
-	json_write_string(stdout, f->alternative);
+	status_json_string(f->alternative);
 	printf(",\"alternative_nft\":%s,\"queried\":%s,\"tables\":[",
 	       f->alternative_nft ? "true" : "false", f->nft_queried ? "true" : "false");
 	for (size_t i = 0; i < f->nnft; i++) {
 		printf("%s{\"family\":\"%s\",\"name\":", i ? "," : "", f->nft[i].family);
-		json_write_string(stdout, f->nft[i].name);
+		status_json_string(f->nft[i].name);
 		printf(",\"rules\":%zu}", f->nft[i].rules);
 	}
 	printf("],\"ip_rules\":%zu,\"in_use\":%s,\"both_evaluated\":%s}", f->nft_rules,
@@ -225,12 +234,12 @@ static void status_print_json(const struct status *st, const char *backend)
 
 	printf("{");
 	json_write_key(stdout, "backend");
-	json_write_string(stdout, backend);
+	status_json_string(backend);
 	status_print_facts_json(&st->facts);
 	if (st->planned) {
 		printf(",");
 		json_write_key(stdout, "config");
-		json_write_string(stdout, st->cfg->path);
+		status_json_string(st->cfg->path);
 		printf(",\"in_step\":%s", dualstack_plans_empty(st->plan) ? "true" : "false");
 	}
 	printf(",\"interfaces\":[");
@@ -238,9 +247,9 @@ static void status_print_json(const struct status *st, const char *backend)
 		const struct iface *it = &st->ifaces[i];
 
 		printf("%s{\"name\":", i ? "," : "");
-		json_write_string(stdout, it->name);
+		status_json_string(it->name);
 		printf(",\"role\":");
-		json_write_string(stdout, status_role(st, it->name));
+		status_json_string(status_role(st, it->name));
 		printf(",\"up\":%s,\"carrier\":%s,\"addresses\":[", it->up ? "true" : "false",
 		       it->carrier ? "true" : "false");
 		for (size_t k = 0; k < it->naddrs; k++) {
@@ -257,7 +266,7 @@ static void status_print_json(const struct status *st, const char *backend)
 			const struct zone *z = &st->cfg->zones[i];
 
 			printf("%s{\"name\":\"%s\",\"interface\":", i ? "," : "", z->name);
-			json_write_string(stdout, z->interface);
+			status_json_string(z->interface);
 			printf(",\"mode\":\"%s\",\"relays\":%zu,\"devices\":%zu,\"quarantine\":%zu,"
 			       "\"protect_gateway\":%s}",
 			       mode_names[z->mode], st->cfg->nrelays + z->nrelays, z->ndevices,
