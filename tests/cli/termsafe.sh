@@ -287,6 +287,10 @@ for cmd in "status" "status --json" "apply --dry-run" "bans" "bans --json"; do
 	try "$cmd" "$TMP/got"
 	field_end "$cmd with hostile interface, chain, comment and list names"
 done
+# unban parses its argument before it touches a list; in the namespace all the same.
+argv_unban() { in_ns "$SG" -c "$GOOD" unban "192.0.2.1$1"; }
+each argv_unban "unban with a hostile address"
+
 in_ns "$SG" -c "$GOOD" status >"$TMP/got" 2>&1
 if grep -q '^' "$TMP/got" && grep -q '192\.0\.2\.10[1-9]' "$TMP/got"; then
 	ok "status lists the hostile interfaces (their addresses are shown)"
