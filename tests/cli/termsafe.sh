@@ -234,12 +234,8 @@ one_log "report of a gzip log" "$SG" -c "$GOOD" report --date 2026-11-22 "$TMP/k
 one_log "report from stdin" sh -c '"$0" -c "$1" report --date 2026-11-22 - <"$2"' "$SG" "$GOOD" "$LOG"
 
 # hits reads the config's log_files; as root it may also read /dev/kmsg, which we never write.
-field_begin
-"$SG" -c "$GOOD" hits >"$TMP/got" 2>&1
-try "hits" "$TMP/got"
-"$SG" -c "$GOOD" hits --json >"$TMP/got" 2>&1
-try "hits --json" "$TMP/got"
-field_end "hits and hits --json over the hostile log"
+one_log "hits over the hostile log" "$SG" -c "$GOOD" hits
+one_log "hits --json over the hostile log" "$SG" -c "$GOOD" hits --json
 
 # --- the kernel's strings: interface, chain and list names, rule comments (root, own namespace)
 if [ "$(id -u)" != 0 ]; then
