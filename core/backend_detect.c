@@ -59,6 +59,11 @@ int backend_legacy_filter(int family)
 	return found;
 }
 
+bool backend_ipv6_enabled(void)
+{
+	return access("/proc/sys/net/ipv6", F_OK) == 0;
+}
+
 /* Where the `iptables` alternative points, by its last path element ("iptables-nft"). */
 static void backend_alternative(struct backend_facts *out)
 {

@@ -375,6 +375,9 @@ static struct xtc_handle *fw_iptc_open(const struct fw_iptc_family *f, const cha
 	}
 	if (fw_iptc_xtables_init(f, err) < 0)
 		return NULL;
+	/* A change loads the family's module as iptables does; a read never gets here without it. */
+	if (backend_legacy_filter(f->family) < 0)
+		xtables_load_ko(xtables_modprobe_program, false);
 	if ((h = f->ops->init("filter")))
 		return h;
 	e = errno;
@@ -844,7 +847,7 @@ static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
 
 	if (!f)
 		return -1;
-	if (backend_legacy_filter(family) <= 0) {
+	if (backend_legacy_filter(family) <= 0 || (family == AF_INET6 && !backend_ipv6_enabled())) {
 		/* Opening the table would create it: report the empty one it would be. */
 		if (!fw_iptc_has_net_admin())
 			return fw_iptc_need_root(err, "read");
@@ -977,8 +980,13 @@ static int fw_iptc_apply(const struct ruleset *rs, struct plan *done, struct err
 		return -1;
 	if (!fw_iptc_has_net_admin())
 		return fw_iptc_need_root(err, "change");
-	/* Removing from a table the kernel does not hold is a no-op that must not create it. */
-	if (rs->nrules == 0 && rs->nchains == 0 && backend_legacy_filter(rs->family) <= 0) {
+	/*
+	 * Removing from a table the kernel does not hold is a no-op that
+	 * must not create it; without IPv6 in the kernel there is nothing
+	 * to guard over IPv6.
+	 */
+	if ((rs->nrules == 0 && rs->nchains == 0 && backend_legacy_filter(rs->family) <= 0) ||
+	    (rs->family == AF_INET6 && !backend_ipv6_enabled())) {
 		if (done) {
 			plan_free(done);
 			plan_init(done);

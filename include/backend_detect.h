@@ -42,6 +42,9 @@ struct backend_facts {
 /* 1 when the legacy filter table of family (AF_INET/AF_INET6) exists, 0 when not, -1 when its module is not loaded. */
 int backend_legacy_filter(int family);
 
+/* False when the kernel has no IPv6 (ipv6.disable=1): then IPv6 is no way around the rules. */
+bool backend_ipv6_enabled(void);
+
 /*
  * Everything above; what cannot be learnt stays empty.  Never fails.
  * query_kernel false (the file fake backend) leaves the nftables dump
