@@ -126,6 +126,12 @@ else
 	fail "rateban: the list holds the /64 (2001:db8:2::)" "$(gw cat /proc/net/xt_recent/SMTPGUARD-wlan)"
 fi
 
+out=$(sg -c "$CONF" bans 2>&1)
+case $out in *wlan*"2001:db8:2::"*) ok "bans lists the banned /64 under its zone" ;;
+*) fail "bans lists the banned /64 under its zone" "$out" ;; esac
+if out=$(sg -c "$CONF" unban 2001:db8:2:: 2>&1); then ok "unban of the /64"; else fail "unban of the /64" "$out"; fi
+delivers6 "$MX6" "rateban: after unban the /64 may send again" "$WLAN6B"
+
 # --- quarantine, devices and protect_gateway over IPv6
 use_mode block "quarantine = $WLAN6B"
 if http_get6 "$NS_WLAN" "$MX6" "$WLAN6"; then ok "quarantine: another host still reaches port 80"; else
