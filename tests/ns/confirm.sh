@@ -75,6 +75,21 @@ case $(gw_save) in *SMTPGUARD-wlan*) ok "hangup: the change was in place when th
 wait_gone 8
 is "$(gw_save)" "$before" "hangup: the watchdog rolled back"
 
+# 4b. SIGHUP at every stage: before, during and after the commit, at the prompt
+hup_mixed=0
+for delay in 0 0.005 0.01 0.02 0.04 0.08 0.15 0.3 0.6; do
+	tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
+		"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 2"
+	sleep "$delay"
+	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+	sleep 0.2
+	wait_gone 6
+	[ "$(gw_save)" = "$before" ] || hup_mixed=$((hup_mixed + 1))
+	sg -c "$CONF" remove >/dev/null 2>&1
+done
+diag "SIGHUP after 0 to 600 ms of apply --confirm 2, 9 runs: $hup_mixed left the new rules"
+is "$hup_mixed" 0 "hangup at every stage ends with the old table"
+
 # 5. typing yes keeps it
 tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 5; sleep 5"
