@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "backend_detect.h"
 #include "compile.h"
 #include "dualstack.h"
 #include "ruleparse.h"
@@ -25,13 +26,17 @@ void dualstack_rulesets_free(struct ruleset rs[DUALSTACK_N])
 		ruleset_free(&rs[i]);
 }
 
+/* A kernel without IPv6 (ipv6.disable=1) gets an empty IPv6 ruleset: IPv6 is no way around it. */
 int dualstack_compile(const struct config *cfg, struct ruleset rs[DUALSTACK_N], struct error *err)
 {
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		ruleset_init(&rs[i], dualstack_families[i]);
-	for (size_t i = 0; i < DUALSTACK_N; i++)
+	for (size_t i = 0; i < DUALSTACK_N; i++) {
+		if (dualstack_families[i] == AF_INET6 && !backend_ipv6_enabled())
+			continue;
 		if (compile_ruleset(cfg, dualstack_families[i], &rs[i], err) < 0)
 			return -1;
+	}
 	return 0;
 }
 

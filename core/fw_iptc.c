@@ -847,7 +847,7 @@ static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
 
 	if (!f)
 		return -1;
-	if (backend_legacy_filter(family) <= 0 || (family == AF_INET6 && !backend_ipv6_enabled())) {
+	if (backend_legacy_filter(family) <= 0) {
 		/* Opening the table would create it: report the empty one it would be. */
 		if (!fw_iptc_has_net_admin())
 			return fw_iptc_need_root(err, "read");
@@ -980,13 +980,8 @@ static int fw_iptc_apply(const struct ruleset *rs, struct plan *done, struct err
 		return -1;
 	if (!fw_iptc_has_net_admin())
 		return fw_iptc_need_root(err, "change");
-	/*
-	 * Removing from a table the kernel does not hold is a no-op that
-	 * must not create it; without IPv6 in the kernel there is nothing
-	 * to guard over IPv6.
-	 */
-	if ((rs->nrules == 0 && rs->nchains == 0 && backend_legacy_filter(rs->family) <= 0) ||
-	    (rs->family == AF_INET6 && !backend_ipv6_enabled())) {
+	/* Removing from a table the kernel does not hold is a no-op that must not create it. */
+	if (rs->nrules == 0 && rs->nchains == 0 && backend_legacy_filter(rs->family) <= 0) {
 		if (done) {
 			plan_free(done);
 			plan_init(done);

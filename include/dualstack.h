@@ -33,7 +33,10 @@ extern const int dualstack_families[DUALSTACK_N];	/* AF_INET, AF_INET6 */
 /* "IPv4" or "IPv6". */
 const char *dualstack_label(int family);
 
-/* Both families' rulesets of cfg (initialised here; dualstack_rulesets_free after success or not). */
+/*
+ * Both families' rulesets of cfg (initialised here; dualstack_rulesets_free
+ * after success or not).  The IPv6 one is empty when the kernel has no IPv6.
+ */
 int dualstack_compile(const struct config *cfg, struct ruleset rs[DUALSTACK_N], struct error *err);
 void dualstack_rulesets_free(struct ruleset rs[DUALSTACK_N]);
 
