@@ -100,4 +100,15 @@ if tmux_wait_dead 20; then ok "SIGTERM ends the console"; else fail "SIGTERM end
 is "$(tmux_dead)" 0 "exit status 0 after SIGTERM"
 is "$(rules)" "$blocked_rules" "the pending change was rolled back on SIGTERM"
 check "no watchdog is left pending after SIGTERM" test ! -e "$SMTPGUARD_RUN_DIR/pending"
+
+# The same when the SSH session drops (SIGHUP) with a change pending.
+tmux_start 100 30 "ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts"
+tmux_wait 'zone wlan' 10 restart >/dev/null
+tmux_keys Down m
+tmux_wait 'Plan: zone wlan: mode block -> log' 5 plan5 >/dev/null
+tmux_keys y
+tmux_wait 'pending: rollback' 5 pending4 >/dev/null
+kill -HUP "$(tmux_pid)"
+if tmux_wait_dead 20; then ok "SIGHUP ends the console"; else fail "SIGHUP ends the console"; fi
+is "$(rules)" "$blocked_rules" "the pending change was rolled back on SIGHUP"
 done_testing
