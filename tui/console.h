@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "dualstack.h"
 #include "error.h"
 #include "fw.h"
 #include "hit.h"
@@ -155,7 +156,7 @@ struct console {
 	char proposed_what[128];
 	int mode_zone;			/* zone whose mode is proposed (m cycles on), or -1 */
 	bool proposed_is_file;		/* the proposal is the config as saved (a): nothing to save */
-	struct plan plan;
+	struct plan plans[DUALSTACK_N];	/* the proposal's plan per family (dualstack order) */
 	bool have_plan;
 	size_t plan_top;
 	struct config *rollback;	/* config before the unconfirmed change (owned) */

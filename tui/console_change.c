@@ -14,9 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "compile.h"
 #include "console.h"
-#include "ruleparse.h"
+#include "dualstack.h"
 #include "watchdog.h"
 
 bool change_pending(const struct console *c)
@@ -33,40 +32,34 @@ double change_seconds_left(const struct console *c)
 	return left;
 }
 
-/* Compile cfg and make the kernel's own rules match it. */
+/* Compile cfg for both families and make the kernel's own rules match it. */
 static int change_commit(struct console *c, const struct config *cfg, struct error *err)
 {
-	struct ruleset rs;
-	struct plan done;
+	struct ruleset rs[DUALSTACK_N];
+	struct plan done[DUALSTACK_N];
 	int rc;
 
-	ruleset_init(&rs, AF_INET);
-	plan_init(&done);
-	rc = compile_ruleset(cfg, AF_INET, &rs, err);
-	if (rc == 0)
-		rc = c->fw->apply(&rs, &done, err);
-	plan_free(&done);
-	ruleset_free(&rs);
+	rc = dualstack_compile(cfg, rs, err);
+	if (rc == 0) {
+		rc = dualstack_apply(c->fw, rs, done, err);
+		dualstack_plans_free(done);
+	}
+	dualstack_rulesets_free(rs);
 	if (rc == 0)
 		c->last_apply = time(NULL);
 	return rc;
 }
 
-/* Arm the watchdog with a snapshot of the own rules as the kernel has them now. */
+/* Arm the watchdog with a snapshot of both families' own rules as the kernel has them now. */
 static int change_arm(struct console *c, unsigned seconds, struct error *err)
 {
-	struct fw_table table = { 0 };
-	struct ruleset previous;
+	struct ruleset previous[DUALSTACK_N];
 	int rc;
 
-	ruleset_init(&previous, AF_INET);
-	rc = c->fw->read(AF_INET, &table, err);
+	rc = dualstack_snapshot(c->fw, previous, err);
 	if (rc == 0)
-		rc = ruleset_from_table(&table, &previous, err);
-	fw_table_free(&table);
-	if (rc == 0)
-		rc = watchdog_arm(&previous, seconds, err);
-	ruleset_free(&previous);
+		rc = watchdog_arm_dualstack(previous, seconds, err);
+	dualstack_rulesets_free(previous);
 	return rc;
 }
 
@@ -75,7 +68,7 @@ static void change_clear_proposal(struct console *c)
 	config_free(c->proposed);
 	c->proposed = NULL;
 	if (c->have_plan)
-		plan_free(&c->plan);
+		dualstack_plans_free(c->plans);
 	c->have_plan = false;
 	c->plan_top = 0;
 	c->mode = CMODE_NORMAL;
@@ -83,8 +76,9 @@ static void change_clear_proposal(struct console *c)
 
 int change_propose(struct console *c, struct config *edited, const char *what)
 {
-	struct ruleset rs;
+	struct ruleset rs[DUALSTACK_N];
 	struct error err = { 0 };
+	int rc;
 
 	c->mode_zone = -1;
 	c->proposed_is_file = false;
@@ -94,26 +88,27 @@ int change_propose(struct console *c, struct config *edited, const char *what)
 				"a change is waiting for confirmation: press c to keep it first");
 		return REDRAW_SCREEN;
 	}
-	if (!c->have_table) {
-		config_free(edited);
-		console_message(c, true, "cannot plan a change without the table: %s",
-				c->table_error);
-		return REDRAW_SCREEN;
+	rc = config_validate(edited, &err);
+	if (rc == 0)
+		rc = config_resolve(edited, &err);
+	if (rc == 0) {
+		/* both tables read fresh: the plan is what y would commit */
+		rc = dualstack_compile(edited, rs, &err);
+		if (rc == 0)
+			rc = dualstack_plan(c->fw, rs, c->plans, &err);
+		else
+			for (size_t i = 0; i < DUALSTACK_N; i++)
+				plan_init(&c->plans[i]);
+		dualstack_rulesets_free(rs);
+		c->have_plan = true;
 	}
-	ruleset_init(&rs, AF_INET);
-	plan_init(&c->plan);
-	if (config_validate(edited, &err) < 0 || config_resolve(edited, &err) < 0 ||
-	    compile_ruleset(edited, AF_INET, &rs, &err) < 0 ||
-	    plan_compute(&c->table, &rs, &c->plan, &err) < 0) {
-		ruleset_free(&rs);
-		plan_free(&c->plan);
+	if (rc < 0) {
 		config_free(edited);
+		change_clear_proposal(c);
 		console_message(c, true, "%s: %s", what, err.text);
 		return REDRAW_SCREEN;
 	}
-	ruleset_free(&rs);
 	c->proposed = edited;
-	c->have_plan = true;
 	c->plan_top = 0;
 	snprintf(c->proposed_what, sizeof(c->proposed_what), "%s", what);
 	c->mode = CMODE_PLAN;
@@ -129,7 +124,7 @@ int change_accept(struct console *c)
 
 	if (!edited)
 		return REDRAW_NONE;
-	if (plan_empty(&c->plan)) {
+	if (dualstack_plans_empty(c->plans)) {
 		/* nothing for the kernel: only the config changes, no countdown */
 		c->proposed = NULL;
 		console_config_set(c, edited);

@@ -565,47 +565,67 @@ static void draw_help(struct console *c)
 		c->help_top = console_nkeys - 1;
 }
 
+/* One plan line, whole, wrapped at spaces: the operator reads every rule before saying y. */
+static int plan_line_put(int y, int rows, attr_t attr, const char *text)
+{
+	char clean[TEXT_MAX], line[TEXT_MAX];
+	size_t len = sanitize_text(text, strlen(text), clean, sizeof(clean)), at = 0;
+
+	if (len >= sizeof(clean))
+		len = strlen(clean);
+	do {
+		size_t width = (size_t)COLS - (at ? 5 : 1), n = len - at;
+
+		if (n > width) {
+			n = width;
+			while (n > width / 2 && clean[at + n] != ' ')
+				n--;
+		}
+		snprintf(line, sizeof(line), "%s%.*s", at ? "    " : "", (int)n, clean + at);
+		region_put(y++, attr, line);
+		at += n;
+		while (at < len && clean[at] == ' ')
+			at++;
+	} while (at < len && y < rows - 1);
+	return y;
+}
+
+/* The proposal's plan, each family's changes under its heading, from line plan_top on. */
 static void draw_plan(struct console *c)
 {
 	int rows = region_height(), y = 0;
 	char line[TEXT_MAX];
 	unsigned confirm = c->cfg->confirm;
+	size_t k = 0, total = 0;
 
 	region_clear();
 	snprintf(line, sizeof(line), "Plan: %s", c->proposed_what);
 	region_put(y++, A_BOLD, line);
-	if (plan_empty(&c->plan))
+	if (dualstack_plans_empty(c->plans))
 		region_put(y++, A_NORMAL, "  no rule changes (the kernel already matches)");
-	if (c->plan_top >= c->plan.nlines)
-		c->plan_top = c->plan.nlines ? c->plan.nlines - 1 : 0;
-	for (size_t i = c->plan_top; i < c->plan.nlines && y < rows - 1; i++) {
-		const struct plan_line *l = &c->plan.lines[i];
-		attr_t attr = l->op == '+' ? style(c, 3, A_BOLD) : l->op == '-' || l->op == 'X' ?
-			      style(c, 2, A_BOLD) : A_NORMAL;
+	for (size_t f = 0; f < DUALSTACK_N; f++)
+		total += plan_empty(&c->plans[f]) ? 0 : c->plans[f].nlines + 1;
+	if (c->plan_top >= total)
+		c->plan_top = total ? total - 1 : 0;
+	for (size_t f = 0; f < DUALSTACK_N; f++) {
+		const struct plan *p = &c->plans[f];
 
-		char clean[TEXT_MAX];
-		size_t len, at = 0;
+		if (plan_empty(p))
+			continue;
+		if (k++ >= c->plan_top && y < rows - 1) {
+			snprintf(line, sizeof(line), "%s:", dualstack_label(dualstack_families[f]));
+			region_put(y++, A_BOLD | A_UNDERLINE, line);
+		}
+		for (size_t i = 0; i < p->nlines; i++) {
+			const struct plan_line *l = &p->lines[i];
+			attr_t attr = l->op == '+' ? style(c, 3, A_BOLD) :
+				      l->op == '-' || l->op == 'X' ? style(c, 2, A_BOLD) : A_NORMAL;
 
-		/* whole rules, wrapped at spaces: the operator reads them before saying y */
-		snprintf(line, sizeof(line), "%c %s", l->op, l->text);
-		len = sanitize_text(line, strlen(line), clean, sizeof(clean));
-		if (len >= sizeof(clean))
-			len = strlen(clean);
-		do {
-			size_t width = (size_t)COLS - (at ? 5 : 1), n = len - at;
-
-			if (n > width) {
-				n = width;
-				while (n > width / 2 && clean[at + n] != ' ')
-					n--;
-			}
-			snprintf(line, sizeof(line), "%s%.*s", at ? "    " : "", (int)n,
-				 clean + at);
-			region_put(y++, attr, line);
-			at += n;
-			while (at < len && clean[at] == ' ')
-				at++;
-		} while (at < len && y < rows - 1);
+			if (k++ < c->plan_top || y >= rows - 1)
+				continue;
+			snprintf(line, sizeof(line), "%c %s", l->op, l->text);
+			y = plan_line_put(y, rows, attr, line);
+		}
 	}
 	snprintf(line, sizeof(line), "y applies, n cancels%s",
 		 c->mode_zone >= 0 ? ", m the next mode" : "");

@@ -63,6 +63,11 @@ tmux_keys c
 if tmux_wait 'change kept' 5 kept; then ok "c keeps the change"; else fail "c keeps the change"; fi
 sleep 5
 if gw_save | grep -Fxq -- "$drop"; then ok "the block rules stay after the deadline"; else fail "the block rules stay after the deadline"; fi
+if gw ip6tables-legacy-save -t filter | grep -Fxq -- "$drop"; then
+	ok "IPv6 is blocked too, as apply does it"
+else
+	fail "IPv6 is blocked too, as apply does it" "$(gw ip6tables-legacy-save -t filter)"
+fi
 if send_mail "$NS_WLAN" 203.0.113.25; then fail "mail from the WLAN to the internet is blocked"; else ok "mail from the WLAN to the internet is blocked"; fi
 check "mail from the WLAN through the relay passes" send_mail "$NS_WLAN" 203.0.113.10
 check "no watchdog is left pending" test ! -e "$SMTPGUARD_RUN_DIR/pending"
