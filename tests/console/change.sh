@@ -93,6 +93,21 @@ else
 	fail "the export holds the block rules"
 fi
 
+# `smtpguard confirm` from another shell keeps the console's pending change.
+tmux_keys m
+tmux_wait 'Plan: zone wlan: mode block -> log' 5 plan-other >/dev/null
+tmux_keys y
+tmux_wait 'pending: rollback' 5 pending-other >/dev/null
+check "smtpguard confirm from another shell" sg -c "$CONF" confirm
+if tmux_wait 'confirmed from another shell' 5 other; then ok "the console sees the change kept"; else fail "the console sees the change kept"; fi
+if tmux_wait 'zone wlan eth2 +log' 2 other-mode; then ok "the zone shows log"; else fail "the zone shows log"; fi
+tmux_keys m m m m
+tmux_wait 'Plan: zone wlan: mode log -> block' 5 plan-back >/dev/null
+tmux_keys y
+tmux_wait 'pending: rollback' 5 pending-back >/dev/null
+tmux_keys c
+tmux_wait 'change kept' 5 kept-back >/dev/null
+
 # A change pending when SIGTERM arrives is rolled back, and the console ends cleanly.
 blocked_rules=$(rules)
 tmux_keys m
