@@ -7,17 +7,28 @@
  * pipeline could not: a per-source summary and the number of lines that
  * carried the prefix but were not written by the kernel.
  *
- * Files are read through zlib (gzread reads plain files unchanged) into
- * a bounded line buffer; a line longer than REPORT_LINE_MAX is parsed
- * from its start and the rest skipped.
+ * Reading is what costs on a large log, and few of its lines are hits:
+ * - a plain file is read() in large blocks (only gzip goes through zlib);
+ * - each block of whole lines is searched for the log prefix (and for a
+ *   backslash, which a journal line may use to escape it) and only the
+ *   lines holding one are parsed: a line without either is HIT_NONE for
+ *   every format hit.c reads, so the counts are the same as parsing all;
+ * - in a plain regular file whose line dates are in order, the day is
+ *   found by binary search and only its bytes are read (day_seek()).
+ * A line longer than REPORT_LINE_MAX is parsed from its start and the
+ * rest skipped, whichever way it is read.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
 
 #include "json.h"
 #include "linebuf.h"
@@ -25,8 +36,17 @@
 #include "sanitize.h"
 
 #define REPORT_LINE_MAX 65536
-#define REPORT_MAX_SOURCES 65536
-#define REPORT_MAX_PAIRS (1 << 18)
+#define REPORT_BLOCK (256 * 1024)	/* read size: well above a line, within a core's cache */
+#define SEEK_MIN_SIZE (1 << 20)		/* smaller files are read whole */
+#define SEEK_WINDOW 4096		/* bytes read at each probe */
+#define SEEK_GRAIN (64 * 1024)		/* the day's edges are found this closely, then read */
+#define SEEK_SLACK 600			/* seconds a line may be dated before one above it */
+#define SEEK_DATE_MAX 48		/* a line's date is within its first bytes */
+#define FAR_HEAD_LEN 7			/* "Nov  7 ", "Nov 17 ", "Nov 7 0": fixes a syslog date's day */
+#define FAR_FROM_DAY (2 * 86400)
+/* Bounds of the summary, within the RSS budget (16 MB) even when full. */
+#define REPORT_MAX_SOURCES 16384
+#define REPORT_MAX_PAIRS (1 << 17)
 #define REPORT_ROTATIONS 9		/* PATH.9.gz ... PATH.1 */
 #define DEFAULT_PREFIX "Illegal port 25 >"
 
@@ -36,6 +56,12 @@ const char *const report_format_names[REPORT_FORMAT_COUNT] = {
 	[REPORT_JSON] = "json",
 };
 
+typedef const char *find_fn(const char *p, const char *end, const char *prefix, size_t plen);
+static find_fn find_candidate;
+#ifdef __x86_64__
+static find_fn find_candidate_avx2;
+#endif
+
 struct report {
 	struct report_options opts;
 	FILE *out;
@@ -43,7 +69,13 @@ struct report {
 	time_t day_start, day_end;
 	struct hit_stats *stats;
 	uint64_t hits, untrusted, malformed;
+	uint64_t bytes;			/* read from the files */
+	size_t plen;			/* the prefix without trailing spaces, as hit.c compares it */
 	struct linebuf lines;
+	struct hit scratch;		/* the line being parsed */
+	char far_head[FAR_HEAD_LEN];	/* see report_lines() */
+	bool far_head_set;
+	find_fn *find;			/* find_candidate, or its AVX2 form */
 };
 
 static time_t day_time(int year, int month, int day)
@@ -208,8 +240,16 @@ struct report *report_new(const struct report_options *opts, FILE *out, struct e
 	r->ctx.now = r->day_start + 36 * 3600;
 	if (!r->ctx.prefix || !r->ctx.prefix[0])
 		r->ctx.prefix = DEFAULT_PREFIX;
+	r->plen = strlen(r->ctx.prefix);
+	r->find = find_candidate;
+#ifdef __x86_64__
+	if (__builtin_cpu_supports("avx2"))
+		r->find = find_candidate_avx2;
+#endif
+	while (r->plen && r->ctx.prefix[r->plen - 1] == ' ')
+		r->plen--;
 	r->stats = hit_stats_new(REPORT_MAX_SOURCES, REPORT_MAX_PAIRS);
-	if (!r->stats || linebuf_init(&r->lines, REPORT_LINE_MAX) < 0 ||
+	if (!r->stats || linebuf_init(&r->lines, REPORT_BLOCK) < 0 ||
 	    r->day_start == (time_t)-1) {
 		report_free(r);
 		error_set(err, "report: out of memory");
@@ -219,50 +259,371 @@ struct report *report_new(const struct report_options *opts, FILE *out, struct e
 	return r;
 }
 
-void report_add_line(struct report *r, const char *line, size_t len)
+/* Count and write one line's hit of the day; returns what the parser made of it, and its time. */
+static enum hit_result add_line(struct report *r, const char *line, size_t len, time_t *t)
 {
-	struct hit h;
+	enum hit_result res = hit_parse_line(line, len, r->opts.file_format, &r->ctx, &r->scratch);
+	const struct hit *h = &r->scratch;
+	bool in_day = h->time >= r->day_start && h->time < r->day_end;
 
-	switch (hit_parse_line(line, len, r->opts.file_format, &r->ctx, &h)) {
+	*t = h->time;
+	switch (res) {
 	case HIT_OK:
-		if (h.time < r->day_start || h.time >= r->day_end)
-			return;
+		if (!in_day)
+			break;
 		r->hits++;
-		hit_stats_add(r->stats, &h);
-		write_hit(r, &h);
+		hit_stats_add(r->stats, h);
+		write_hit(r, h);
 		break;
 	case HIT_UNTRUSTED:
-		if (h.time >= r->day_start && h.time < r->day_end)
-			r->untrusted++;
+		r->untrusted += in_day;
 		break;
 	case HIT_MALFORMED:
-		if (h.time >= r->day_start && h.time < r->day_end)
-			r->malformed++;
+		r->malformed += in_day;
 		break;
 	default:
 		break;
 	}
+	return res;
 }
 
-static void report_line(void *arg, const char *line, size_t len)
+void report_add_line(struct report *r, const char *line, size_t len)
 {
-	report_add_line(arg, line, len);
+	time_t t;
+
+	add_line(r, line, len, &t);
 }
 
-int report_add_file(struct report *r, const char *path, struct error *err)
+/* ---- reading: the lines that may be hits, and where the day is */
+
+/*
+ * The first byte in [p, end) that can make its line more than HIT_NONE
+ * to hit_parse_line(): the start of the prefix, or a backslash.  Tests
+ * the prefix's first and last bytes at 64 positions at a time.
+ */
+#ifdef __SSE2__
+/* Bytes at p that start the prefix by its first and last byte (k = plen - 1), or are a backslash. */
+static inline __m128i candidates16(const char *p, size_t k, __m128i first, __m128i last,
+				   __m128i backslash)
 {
-	bool is_stdin = strcmp(path, "-") == 0;
-	int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-	gzFile gz;
+	__m128i a = _mm_loadu_si128((const void *)p), b = _mm_loadu_si128((const void *)(p + k));
+
+	return _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)),
+			    _mm_cmpeq_epi8(a, backslash));
+}
+#endif
+
+static const char *find_candidate(const char *p, const char *end, const char *prefix,
+				  size_t plen)
+{
+#ifdef __SSE2__
+	const __m128i first = _mm_set1_epi8(prefix[0]), last = _mm_set1_epi8(prefix[plen - 1]);
+	const __m128i backslash = _mm_set1_epi8('\\');
+	const size_t k = plen - 1;
+
+	/* 64 bytes a round: most rounds end at one test of the four masks together */
+	for (; end - p >= (ptrdiff_t)(k + 64); p += 64) {
+		__m128i m0 = candidates16(p, k, first, last, backslash);
+		__m128i m1 = candidates16(p + 16, k, first, last, backslash);
+		__m128i m2 = candidates16(p + 32, k, first, last, backslash);
+		__m128i m3 = candidates16(p + 48, k, first, last, backslash);
+		uint64_t mask;
+
+		if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(m0, m1), _mm_or_si128(m2, m3))))
+			continue;
+		mask = (uint64_t)(unsigned)_mm_movemask_epi8(m0) |
+		       (uint64_t)(unsigned)_mm_movemask_epi8(m1) << 16 |
+		       (uint64_t)(unsigned)_mm_movemask_epi8(m2) << 32 |
+		       (uint64_t)(unsigned)_mm_movemask_epi8(m3) << 48;
+		for (; mask; mask &= mask - 1) {
+			const char *at = p + __builtin_ctzll(mask);
+
+			if (*at == '\\' || memcmp(at, prefix, plen) == 0)
+				return at;
+		}
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '\\' ||
+		    (*p == prefix[0] && (size_t)(end - p) >= plen && memcmp(p, prefix, plen) == 0))
+			return p;
+	return NULL;
+}
+
+#ifdef __x86_64__
+/* As find_candidate(), 32 positions a vector, on CPUs with AVX2 (picked in report_new()). */
+__attribute__((target("avx2"))) static inline __m256i candidates32(const char *p, size_t k,
+								      __m256i first, __m256i last,
+								      __m256i backslash)
+{
+	__m256i a = _mm256_loadu_si256((const void *)p), b = _mm256_loadu_si256((const void *)(p + k));
+
+	return _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(a, first), _mm256_cmpeq_epi8(b, last)),
+			       _mm256_cmpeq_epi8(a, backslash));
+}
+
+__attribute__((target("avx2"))) static const char *
+find_candidate_avx2(const char *p, const char *end, const char *prefix, size_t plen)
+{
+	const __m256i first = _mm256_set1_epi8(prefix[0]), last = _mm256_set1_epi8(prefix[plen - 1]);
+	const __m256i backslash = _mm256_set1_epi8('\\');
+	const size_t k = plen - 1;
+
+	for (; end - p >= (ptrdiff_t)(k + 64); p += 64) {
+		__m256i m0 = candidates32(p, k, first, last, backslash);
+		__m256i m1 = candidates32(p + 32, k, first, last, backslash);
+		uint64_t mask;
+
+		if (_mm256_testz_si256(_mm256_or_si256(m0, m1), _mm256_or_si256(m0, m1)))
+			continue;
+		mask = (uint64_t)(unsigned)_mm256_movemask_epi8(m0) |
+		       (uint64_t)(unsigned)_mm256_movemask_epi8(m1) << 32;
+		for (; mask; mask &= mask - 1) {
+			const char *at = p + __builtin_ctzll(mask);
+
+			if (*at == '\\' || memcmp(at, prefix, plen) == 0)
+				return at;
+		}
+	}
+	return find_candidate(p, end, prefix, plen);
+}
+#endif
+
+/*
+ * Whole lines (linebuf_lines_fn): parse those find_candidate() points
+ * into, cut as linebuf would.  In a log of many days most of those are
+ * hits of other days: a line that starts as one whose classic syslog
+ * date was two days or more from the day is not parsed.  The parser
+ * reads that date (month, day of month) from the first FAR_HEAD_LEN
+ * bytes alone, so both lines fall on the same date, whose times (of
+ * either year the year-less date may be given) are all far from the day.
+ */
+static void report_lines(void *arg, const char *p, size_t n)
+{
+	struct report *r = arg;
+	const char *end = p + n;
+
+	r->bytes += n;
+	while (p < end) {
+		const char *at = r->plen ? r->find(p, end, r->ctx.prefix, r->plen) : p;
+		const char *start, *nl;
+		size_t len;
+		time_t t;
+
+		if (!at)
+			return;
+		start = memrchr(p, '\n', (size_t)(at - p));
+		start = start ? start + 1 : p;
+		nl = memchr(at, '\n', (size_t)(end - at));
+		p = nl ? nl + 1 : end;
+		len = (size_t)((nl ? nl : end) - start);
+		if (len > REPORT_LINE_MAX)
+			len = REPORT_LINE_MAX;
+		if (r->far_head_set && len >= FAR_HEAD_LEN &&
+		    memcmp(start, r->far_head, FAR_HEAD_LEN) == 0)
+			continue;
+		/* A line starting with a letter has a classic date if any: kmsg and journal lines do not */
+		if (add_line(r, start, len, &t) != HIT_NONE && len >= FAR_HEAD_LEN &&
+		    ((*start >= 'A' && *start <= 'Z') || (*start >= 'a' && *start <= 'z')) &&
+		    r->opts.file_format != HIT_FORMAT_KMSG && r->opts.file_format != HIT_FORMAT_JOURNAL &&
+		    (t < r->day_start - FAR_FROM_DAY || t >= r->day_end + FAR_FROM_DAY)) {
+			memcpy(r->far_head, start, FAR_HEAD_LEN);
+			r->far_head_set = true;
+		}
+	}
+}
+
+/*
+ * The time hit.c gives the date at the head of line[0..len): the date
+ * alone (up to the first space after its first ':'), then a host, a tag
+ * and the prefix, which the parser counts as an untrusted hit of that
+ * time.  So a probe reads dates exactly as the report does, year
+ * inference included.
+ */
+static bool line_time(const struct report *r, const char *line, size_t len, time_t *t)
+{
+	static const char tail[] = " h x: ";
+	char buf[SEEK_DATE_MAX + sizeof(tail) + HIT_PREFIX_MAX];
+	const char *colon = memchr(line, ':', len < SEEK_DATE_MAX ? len : SEEK_DATE_MAX);
+	const char *space = colon ? memchr(colon, ' ', (size_t)(line + len - colon)) : NULL;
+	size_t n = space ? (size_t)(space - line) : 0;
+	struct hit h;
+
+	if (!space || n > SEEK_DATE_MAX || r->plen > HIT_PREFIX_MAX)
+		return false;
+	memcpy(buf, line, n);
+	memcpy(buf + n, tail, sizeof(tail) - 1);
+	memcpy(buf + n + sizeof(tail) - 1, r->ctx.prefix, r->plen);
+	if (hit_parse_line(buf, n + sizeof(tail) - 1 + r->plen, HIT_FORMAT_SYSLOG, &r->ctx, &h) !=
+	    HIT_UNTRUSTED)
+		return false;
+	*t = h.time;
+	return true;
+}
+
+struct probe {
+	off_t at;	/* a line start */
+	time_t t;	/* its date */
+};
+
+enum probe_result { PROBE_LINE, PROBE_END, PROBE_BAD };
+
+/*
+ * The first line starting at or after off (base: the first line's
+ * offset).  PROBE_END when none starts before the end of the file;
+ * PROBE_BAD when a line in the window has no date, or dates in it go
+ * back more than SEEK_SLACK.
+ */
+static enum probe_result probe_at(const struct report *r, int fd, off_t off, off_t base,
+				  struct probe *out)
+{
+	char buf[SEEK_WINDOW];
+	off_t at = off > base ? off - 1 : base;
+	ssize_t n = pread(fd, buf, sizeof(buf), at);
+	const char *p = buf, *end, *nl;
+	time_t t, top = 0;
+	bool first = true;
+
+	if (n < 0)
+		return PROBE_BAD;
+	end = buf + n;
+	if (off > base) {	/* buf[0] is the byte before off */
+		nl = memchr(buf, '\n', (size_t)n);
+		p = nl ? nl + 1 : end;
+	}
+	if (p == end)
+		return n < (ssize_t)sizeof(buf) ? PROBE_END : PROBE_BAD;
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl && !first)
+			break;	/* cut by the window */
+		if (!line_time(r, p, (size_t)((nl ? nl : end) - p), &t))
+			return PROBE_BAD;
+		if (first) {
+			*out = (struct probe){ .at = at + (p - buf), .t = t };
+			top = t;
+			first = false;
+		} else if (t < top - SEEK_SLACK) {
+			return PROBE_BAD;
+		} else if (t > top) {
+			top = t;
+		}
+		if (!nl)
+			break;
+	}
+	return PROBE_LINE;
+}
+
+/*
+ * Binary search between lo (a line dated before t) and hi (the end, or
+ * a line dated t or later) until they are SEEK_GRAIN apart.  False when
+ * a probe contradicts the order.
+ */
+static bool day_bound(const struct report *r, int fd, off_t base, time_t t, struct probe *lo,
+		      struct probe *hi)
+{
+	off_t hi_off = hi->at;	/* the first line starting at or after it is hi */
+
+	while (hi_off - lo->at > SEEK_GRAIN) {
+		off_t mid = lo->at + (hi_off - lo->at) / 2;
+		struct probe p;
+
+		switch (probe_at(r, fd, mid, base, &p)) {
+		case PROBE_BAD:
+			return false;
+		case PROBE_END:
+			hi_off = mid;
+			continue;
+		default:
+			break;
+		}
+		if (p.t < lo->t - SEEK_SLACK || p.t - SEEK_SLACK > hi->t)
+			return false;
+		if (p.t >= t) {
+			hi_off = mid;
+			*hi = p;
+		} else if (p.at < hi_off) {
+			*lo = p;
+		} else {
+			return false;	/* dated before t, after a line dated t or later */
+		}
+	}
+	return true;
+}
+
+/*
+ * The part of a plain file (its lines from base to size) that may hold
+ * the day, [*from, *to), both line starts.  Assumes what the probes
+ * check: lines dated in order, or at most SEEK_SLACK earlier than a line
+ * above them (several writers).  Then every line before a line dated
+ * before day_start - SEEK_SLACK is dated before the day, and every line
+ * after one dated day_end + SEEK_SLACK or later is after it.  False:
+ * read it all.
+ */
+static bool day_seek(const struct report *r, int fd, off_t base, off_t size, off_t *from,
+		     off_t *to)
+{
+	struct probe first, last, lo, hi;
+
+	if (size - base < SEEK_MIN_SIZE || !r->plen ||
+	    (r->opts.file_format != HIT_FORMAT_AUTO && r->opts.file_format != HIT_FORMAT_SYSLOG &&
+	     r->opts.file_format != HIT_FORMAT_LOGEMU) ||
+	    probe_at(r, fd, base, base, &first) != PROBE_LINE ||
+	    probe_at(r, fd, size - SEEK_WINDOW / 2, base, &last) != PROBE_LINE ||
+	    last.t < first.t - SEEK_SLACK)
+		return false;
+	lo = first;
+	hi = (struct probe){ .at = size, .t = last.t };
+	if (first.t < r->day_start - SEEK_SLACK &&
+	    !day_bound(r, fd, base, r->day_start - SEEK_SLACK, &lo, &hi))
+		return false;
+	*from = lo.at;
+	hi = (struct probe){ .at = size, .t = last.t };
+	if (lo.t >= r->day_end + SEEK_SLACK)
+		hi = lo;
+	else if (!day_bound(r, fd, base, r->day_end + SEEK_SLACK, &lo, &hi))
+		return false;
+	*to = hi.at;
+	return true;
+}
+
+/* Read fd's bytes [from, to) (to < 0: to the end) through the line buffer; -1 with errno. */
+static int read_plain(struct report *r, int fd, off_t from, off_t to)
+{
+	if (lseek(fd, from, SEEK_SET) < 0)
+		return -1;
+	for (;;) {
+		size_t room;
+		char *at = linebuf_space(&r->lines, &room);
+		ssize_t n;
+
+		if (to >= 0 && (off_t)room > to - from)
+			room = (size_t)(to - from);
+		if (!room)
+			break;
+		n = read(fd, at, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		from += n;
+		linebuf_commit_lines(&r->lines, (size_t)n, report_lines, r);
+	}
+	linebuf_finish_lines(&r->lines, report_lines, r);
+	return 0;
+}
+
+/* Read fd through zlib (which passes plain bytes through: pipes); closes fd. */
+static int read_gzip(struct report *r, int fd, const char *name, struct error *err)
+{
+	gzFile gz = gzdopen(fd, "rb");
 	int n, zerr;
 
-	if (fd < 0)
-		return error_set(err, "report: cannot open %s: %s; check the path or pass files to read",
-				 is_stdin ? "standard input" : path, strerror(errno));
-	gz = gzdopen(fd, "rb");
 	if (!gz) {
 		close(fd);
-		return error_set(err, "report: cannot read %s: out of memory", path);
+		return error_set(err, "report: cannot read %s: out of memory", name);
 	}
 	gzbuffer(gz, 128 * 1024);
 	for (;;) {
@@ -272,23 +633,49 @@ int report_add_file(struct report *r, const char *path, struct error *err)
 		n = gzread(gz, at, (unsigned)room);
 		if (n <= 0)
 			break;
-		linebuf_commit(&r->lines, (size_t)n, report_line, r);
+		linebuf_commit_lines(&r->lines, (size_t)n, report_lines, r);
 	}
-	linebuf_finish(&r->lines, report_line, r);
+	linebuf_finish_lines(&r->lines, report_lines, r);
 	/* A truncated gzip file ends with Z_BUF_ERROR after the data it had. */
 	gzerror(gz, &zerr);
 	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
 		int e;
 		const char *msg = gzerror(gz, &e);
 
-		error_set(err, "report: cannot read %s: %s; is it a complete gzip file?",
-			  is_stdin ? "standard input" : path,
+		error_set(err, "report: cannot read %s: %s; is it a complete gzip file?", name,
 			  e == Z_ERRNO ? strerror(errno) : msg);
 		gzclose(gz);
 		return -1;
 	}
 	gzclose(gz);
 	return 0;
+}
+
+int report_add_file(struct report *r, const char *path, struct error *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "standard input" : path;
+	int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char magic[2];
+	struct stat st;
+	off_t base, from, to = -1;
+	int rc;
+
+	if (fd < 0)
+		return error_set(err, "report: cannot open %s: %s; check the path or pass files to read",
+				 name, strerror(errno));
+	/* A regular file that is not gzip is read directly, from where stdin stands. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (base = lseek(fd, 0, SEEK_CUR)) < 0 ||
+	    (pread(fd, magic, 2, base) == 2 && magic[0] == 0x1f && magic[1] == 0x8b))
+		return read_gzip(r, fd, name, err);
+	from = base;
+	if (!day_seek(r, fd, base, st.st_size, &from, &to))
+		to = -1;
+	rc = read_plain(r, fd, from, to);
+	if (rc < 0)
+		error_set(err, "report: cannot read %s: %s", name, strerror(errno));
+	close(fd);
+	return rc;
 }
 
 static bool file_may_hold(const char *path, time_t day_start)
@@ -466,6 +853,11 @@ uint64_t report_hits(const struct report *r)
 uint64_t report_untrusted(const struct report *r)
 {
 	return r->untrusted;
+}
+
+uint64_t report_bytes_read(const struct report *r)
+{
+	return r->bytes;
 }
 
 void report_free(struct report *r)

@@ -49,7 +49,13 @@ void report_set_yesterday(struct report_options *opts, time_t now);
 /* Start a report: writes the heading to out. */
 struct report *report_new(const struct report_options *opts, FILE *out, struct error *err);
 
-/* Read one file ("-" = stdin; ".gz" names are inflated) and write its hits of the day. */
+/*
+ * Read one file ("-" = stdin; gzip content is inflated) and write its
+ * hits of the day.  A plain regular file whose lines are dated in order
+ * (up to 10 minutes back) is searched for the day and only that part is
+ * read; when the probes find lines without a date or out of order, it
+ * is read whole.
+ */
 int report_add_file(struct report *r, const char *path, struct error *err);
 /* Feed one line (tests, fuzzing). */
 void report_add_line(struct report *r, const char *line, size_t len);
@@ -69,6 +75,8 @@ int report_finish(struct report *r, struct error *err);
 
 uint64_t report_hits(const struct report *r);
 uint64_t report_untrusted(const struct report *r);
+/* Bytes of the files read so far: less than their size when the day was found by search. */
+uint64_t report_bytes_read(const struct report *r);
 
 void report_free(struct report *r);
 
