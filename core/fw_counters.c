@@ -153,12 +153,18 @@ static const struct ipt_get_entries *fw_counters_fetch(struct fw_counters *fc,
 	return NULL;
 }
 
-/* A hash of an entry without its counters; entries are 8-byte aligned and sized. */
-static uint64_t fw_counters_hash(uint64_t h, const struct ipt_entry *e)
+/*
+ * A hash of the entry at offset at, without its counters; entries are
+ * 8-byte aligned and sized.  Each word is mixed with its place and the
+ * products are summed, so no word waits for the previous one: this runs
+ * over every byte of the table on every refresh.
+ */
+static uint64_t fw_counters_hash(const struct ipt_entry *e, unsigned at)
 {
 	const unsigned char *p = (const unsigned char *)e;
 	size_t skip_from = offsetof(struct ipt_entry, counters);
 	size_t skip_to = skip_from + sizeof(e->counters);
+	uint64_t h = 0;
 
 	for (size_t off = 0; off + sizeof(uint64_t) <= e->next_offset; off += sizeof(uint64_t)) {
 		uint64_t w;
@@ -166,8 +172,7 @@ static uint64_t fw_counters_hash(uint64_t h, const struct ipt_entry *e)
 		if (off >= skip_from && off < skip_to)
 			continue;
 		memcpy(&w, p + off, sizeof(w));
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
+		h += (w ^ ((at + off) * 0xff51afd7ed558ccdULL)) * 0x9e3779b97f4a7c15ULL;
 	}
 	return h;
 }
@@ -225,7 +230,7 @@ static bool fw_counters_walk(struct fw_counters *fc, const struct ipt_get_entrie
 
 		if (e->next_offset < sizeof(*e) || next > info->size)
 			return false;
-		w.hash = fw_counters_hash(w.hash, e);
+		w.hash += fw_counters_hash(e, off);
 		for (int h = 0; h < NF_INET_NUMHOOKS; h++)
 			if ((info->valid_hooks & (1U << h)) && info->hook_entry[h] == off) {
 				name = fw_counters_hooks[h];

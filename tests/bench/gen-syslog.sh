@@ -15,7 +15,7 @@ done
 awk -v mb="$mb" -v ndays="$days" -v labels="$labels" 'BEGIN {
 	srand(25)
 	split(labels, day, "|")
-	lines = int(mb * 1048576 / 118)
+	lines = int(mb * 1048576 / 146)
 	per_day = int(lines / ndays) + 1
 	for (i = 0; i < lines; i++) {
 		d = int(i / per_day) + 1
