@@ -194,7 +194,7 @@ static void console_loop(struct console *c)
 		r = REDRAW_NONE;
 		timeout = console_ms_until(next_refresh);
 		if (hits_new && timeout > HITS_DRAW_SECONDS * 1000)
-			timeout = HITS_DRAW_SECONDS * 1000;
+			timeout = (int)(HITS_DRAW_SECONDS * 1000);
 		if (change_pending(c) && timeout > 250)
 			timeout = 250;	/* the countdown on screen, and the watchdog's end */
 		if (poll(fds, fds[2].fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)

@@ -147,10 +147,10 @@ static void human(uint64_t v, char *buf, size_t size)
 		snprintf(buf, size, "%llu", (unsigned long long)v);
 		return;
 	}
-	while (d >= 1000 && u < sizeof(units) - 1) {
+	do {
 		d /= 1000;
 		u++;
-	}
+	} while (d >= 1000 && u < sizeof(units) - 1);
 	snprintf(buf, size, "%.1f%c", d, units[u - 1]);
 }
 
@@ -319,7 +319,6 @@ static void draw_iface(struct console *c, WINDOW *w, int y, attr_t attr, const s
 static void draw_zone(struct console *c, WINDOW *w, int y, attr_t attr, const struct zone *z)
 {
 	attr_t mode_attr = z->mode == MODE_ALLOW ? style(c, 4, A_BOLD) : style(c, 3, A_BOLD);
-
 	char name[64];
 
 	snprintf(name, sizeof(name), "zone %s %s", z->name, z->interface);
@@ -344,7 +343,6 @@ static void draw_zones(struct console *c)
 	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->nzrows; y++) {
 		size_t i = v->top + (size_t)(y - y0);
 		const struct zrow *r = &c->zrows[i];
-		const struct zone *z = r->zone >= 0 ? &c->cfg->zones[r->zone] : NULL;
 		attr_t attr = row_attr(c, AREA_ZONES, i);
 		char text[RELAY_TEXT_MAX + 32];
 
@@ -353,11 +351,12 @@ static void draw_zones(struct console *c)
 		if (r->kind == ZROW_IFACE) {
 			draw_iface(c, w, y, attr, &c->ifaces[r->index]);
 		} else if (r->kind == ZROW_ZONE) {
-			draw_zone(c, w, y, attr, z);
+			draw_zone(c, w, y, attr, &c->cfg->zones[r->index]);
 		} else {
 			console_entry_text(c->cfg, r, text, sizeof(text));
-			putf(w, y, z ? 2 : 0, attr, "%s %s%s", zrow_names[r->kind], text,
-			     z ? "" : " (every zone)");
+			/* a zone's entries sit under it; [general] relays are every zone's */
+			putf(w, y, r->zone >= 0 ? 2 : 0, attr, "%s %s%s", zrow_names[r->kind], text,
+			     r->zone >= 0 ? "" : " (every zone)");
 		}
 	}
 }

@@ -242,13 +242,18 @@ static const int zrow_lists[] = {
 
 void console_entry_text(const struct config *cfg, const struct zrow *row, char *buf, size_t size)
 {
-	const struct zone *z = row->zone >= 0 ? &cfg->zones[row->zone] : NULL;
+	const struct zone *z;
 	char mac[18], ip[ADDR_TEXT_MAX];
 
 	buf[0] = '\0';
 	if (row->kind == ZROW_GLOBAL_RELAY) {
 		snprintf(buf, size, "%s", cfg->relays[row->index].text);
-	} else if (row->kind == ZROW_RELAY) {
+		return;
+	}
+	if (row->zone < 0)
+		return;
+	z = &cfg->zones[row->zone];
+	if (row->kind == ZROW_RELAY) {
 		snprintf(buf, size, "%s", z->relays[row->index].text);
 	} else if (row->kind == ZROW_DEVICE) {
 		mac_format(z->devices[row->index].mac, mac);
