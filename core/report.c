@@ -26,8 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-#ifdef __x86_64__
-#include <immintrin.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
 #endif
 
 #include "json.h"
@@ -56,11 +56,6 @@ const char *const report_format_names[REPORT_FORMAT_COUNT] = {
 	[REPORT_JSON] = "json",
 };
 
-typedef const char *find_fn(const char *p, const char *end, const char *prefix, size_t plen);
-static find_fn find_candidate;
-#ifdef __x86_64__
-static find_fn find_candidate_avx2;
-#endif
 
 struct report {
 	struct report_options opts;
@@ -69,13 +64,12 @@ struct report {
 	time_t day_start, day_end;
 	struct hit_stats *stats;
 	uint64_t hits, untrusted, malformed;
-	uint64_t bytes;			/* read from the files */
+	uint64_t bytes;			/* read from the files (inflated) */
 	size_t plen;			/* the prefix without trailing spaces, as hit.c compares it */
 	struct linebuf lines;
 	struct hit scratch;		/* the line being parsed */
 	char far_head[FAR_HEAD_LEN];	/* see report_lines() */
 	bool far_head_set;
-	find_fn *find;			/* find_candidate, or its AVX2 form */
 };
 
 static time_t day_time(int year, int month, int day)
@@ -241,11 +235,6 @@ struct report *report_new(const struct report_options *opts, FILE *out, struct e
 	if (!r->ctx.prefix || !r->ctx.prefix[0])
 		r->ctx.prefix = DEFAULT_PREFIX;
 	r->plen = strlen(r->ctx.prefix);
-	r->find = find_candidate;
-#ifdef __x86_64__
-	if (__builtin_cpu_supports("avx2"))
-		r->find = find_candidate_avx2;
-#endif
 	while (r->plen && r->ctx.prefix[r->plen - 1] == ' ')
 		r->plen--;
 	r->stats = hit_stats_new(REPORT_MAX_SOURCES, REPORT_MAX_PAIRS);
@@ -350,45 +339,6 @@ static const char *find_candidate(const char *p, const char *end, const char *pr
 	return NULL;
 }
 
-#ifdef __x86_64__
-/* As find_candidate(), 32 positions a vector, on CPUs with AVX2 (picked in report_new()). */
-__attribute__((target("avx2"))) static inline __m256i candidates32(const char *p, size_t k,
-								      __m256i first, __m256i last,
-								      __m256i backslash)
-{
-	__m256i a = _mm256_loadu_si256((const void *)p), b = _mm256_loadu_si256((const void *)(p + k));
-
-	return _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(a, first), _mm256_cmpeq_epi8(b, last)),
-			       _mm256_cmpeq_epi8(a, backslash));
-}
-
-__attribute__((target("avx2"))) static const char *
-find_candidate_avx2(const char *p, const char *end, const char *prefix, size_t plen)
-{
-	const __m256i first = _mm256_set1_epi8(prefix[0]), last = _mm256_set1_epi8(prefix[plen - 1]);
-	const __m256i backslash = _mm256_set1_epi8('\\');
-	const size_t k = plen - 1;
-
-	for (; end - p >= (ptrdiff_t)(k + 64); p += 64) {
-		__m256i m0 = candidates32(p, k, first, last, backslash);
-		__m256i m1 = candidates32(p + 32, k, first, last, backslash);
-		uint64_t mask;
-
-		if (_mm256_testz_si256(_mm256_or_si256(m0, m1), _mm256_or_si256(m0, m1)))
-			continue;
-		mask = (uint64_t)(unsigned)_mm256_movemask_epi8(m0) |
-		       (uint64_t)(unsigned)_mm256_movemask_epi8(m1) << 32;
-		for (; mask; mask &= mask - 1) {
-			const char *at = p + __builtin_ctzll(mask);
-
-			if (*at == '\\' || memcmp(at, prefix, plen) == 0)
-				return at;
-		}
-	}
-	return find_candidate(p, end, prefix, plen);
-}
-#endif
-
 /*
  * Whole lines (linebuf_lines_fn): parse those find_candidate() points
  * into, cut as linebuf would.  In a log of many days most of those are
@@ -403,9 +353,8 @@ static void report_lines(void *arg, const char *p, size_t n)
 	struct report *r = arg;
 	const char *end = p + n;
 
-	r->bytes += n;
 	while (p < end) {
-		const char *at = r->plen ? r->find(p, end, r->ctx.prefix, r->plen) : p;
+		const char *at = r->plen ? find_candidate(p, end, r->ctx.prefix, r->plen) : p;
 		const char *start, *nl;
 		size_t len;
 		time_t t;
@@ -609,6 +558,7 @@ static int read_plain(struct report *r, int fd, off_t from, off_t to)
 		if (n == 0)
 			break;
 		from += n;
+		r->bytes += (uint64_t)n;
 		linebuf_commit_lines(&r->lines, (size_t)n, report_lines, r);
 	}
 	linebuf_finish_lines(&r->lines, report_lines, r);
@@ -633,6 +583,7 @@ static int read_gzip(struct report *r, int fd, const char *name, struct error *e
 		n = gzread(gz, at, (unsigned)room);
 		if (n <= 0)
 			break;
+		r->bytes += (uint64_t)n;
 		linebuf_commit_lines(&r->lines, (size_t)n, report_lines, r);
 	}
 	linebuf_finish_lines(&r->lines, report_lines, r);

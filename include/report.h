@@ -75,7 +75,7 @@ int report_finish(struct report *r, struct error *err);
 
 uint64_t report_hits(const struct report *r);
 uint64_t report_untrusted(const struct report *r);
-/* Bytes of the files read so far: less than their size when the day was found by search. */
+/* Bytes of the files read so far (inflated): less than their size when the day was searched. */
 uint64_t report_bytes_read(const struct report *r);
 
 void report_free(struct report *r);
