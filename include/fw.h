@@ -74,7 +74,7 @@ struct plan;
 
 struct fw_ops {
 	const char *name;	/* "iptables-legacy", "file" */
-	/* Read the filter table of family (AF_INET). */
+	/* Read the filter table of family (AF_INET or AF_INET6). */
 	int (*read)(int family, struct fw_table *out, struct error *err);
 	/*
 	 * Make the own chains and jumps exactly rs (an empty rs removes

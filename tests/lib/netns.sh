@@ -83,7 +83,21 @@ ns_veth() { # ns_veth IF PEER_NS
 	ip -n "$NS_GW" link add "$1" type veth peer name eth0 netns "$2"
 }
 
+# Namespaces of earlier runs whose process is gone (a run killed with
+# SIGKILL cannot clean up): ours by name, so they may go.
+ns_reap_stale() {
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^sgt[0-9]+-(gw|wan|lan|wlan)$'); do
+		pid=${ns#sgt}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null && continue
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+		rm -rf "${TMPDIR:-/tmp}/sgt$pid"
+	done
+}
+
 ns_setup() {
+	ns_reap_stale
 	trap 'ns_cleanup' EXIT
 	trap 'exit 130' INT TERM HUP
 	mkdir -p "$NS_DIR" "$SMTPGUARD_ALTERNATIVES"
