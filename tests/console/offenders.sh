@@ -8,14 +8,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 . tests/lib/tmux.sh
-ns_require_root
-ns_setup || { fail "namespace setup"; done_testing; exit 1; }
-trap 'tmux_cleanup; ns_cleanup' EXIT
-ns_start_servers || fail "SMTP servers start"
-
-export SMTPGUARD_RUN_DIR="$NS_DIR/run"
-mkdir -p -m 700 "$SMTPGUARD_RUN_DIR"
-CONF="$NS_DIR/smtpguard.conf"
+console_sandbox
 write_config "$CONF" "[zone wlan]
 interface = eth2
 mode = rateban

@@ -103,3 +103,15 @@ tmux_cleanup() {
 	fi
 	rm -rf "$TMUX_PRIV"
 }
+
+# The sandbox every console test starts from: root, the design.md
+# topology with its SMTP servers, cleanup of tmux and namespaces on
+# exit, and CONF naming the config file to write.
+console_sandbox() {
+	ns_require_root
+	ns_setup || { fail "namespace setup"; done_testing; exit 1; }
+	trap 'tmux_cleanup; ns_cleanup' EXIT
+	ns_start_servers || fail "SMTP servers start"
+	mkdir -p -m 700 "$SMTPGUARD_RUN_DIR"
+	CONF="$NS_DIR/smtpguard.conf"
+}
