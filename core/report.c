@@ -13,14 +13,16 @@
  *   backslash, which a journal line may use to escape it) and only the
  *   lines holding one are parsed: a line without either is HIT_NONE for
  *   every format hit.c reads, so the counts are the same as parsing all;
+ * - a hit line starting like one dated two days or more from the day is
+ *   not parsed (report_lines());
  * - in a plain regular file whose line dates are in order, the day is
  *   found by binary search and only its bytes are read (day_seek()).
  * A line longer than REPORT_LINE_MAX is parsed from its start and the
  * rest skipped, whichever way it is read.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,7 +58,6 @@ const char *const report_format_names[REPORT_FORMAT_COUNT] = {
 	[REPORT_JSON] = "json",
 };
 
-
 struct report {
 	struct report_options opts;
 	FILE *out;
@@ -67,7 +68,6 @@ struct report {
 	uint64_t bytes;			/* read from the files (inflated) */
 	size_t plen;			/* the prefix without trailing spaces, as hit.c compares it */
 	struct linebuf lines;
-	struct hit scratch;		/* the line being parsed */
 	char far_head[FAR_HEAD_LEN];	/* see report_lines() */
 	bool far_head_set;
 };
@@ -251,18 +251,21 @@ struct report *report_new(const struct report_options *opts, FILE *out, struct e
 /* Count and write one line's hit of the day; returns what the parser made of it, and its time. */
 static enum hit_result add_line(struct report *r, const char *line, size_t len, time_t *t)
 {
-	enum hit_result res = hit_parse_line(line, len, r->opts.file_format, &r->ctx, &r->scratch);
-	const struct hit *h = &r->scratch;
-	bool in_day = h->time >= r->day_start && h->time < r->day_end;
+	struct hit h;
+	enum hit_result res = hit_parse_line(line, len, r->opts.file_format, &r->ctx, &h);
+	bool in_day;
 
-	*t = h->time;
+	if (res == HIT_NONE)
+		return res;
+	*t = h.time;
+	in_day = h.time >= r->day_start && h.time < r->day_end;
 	switch (res) {
 	case HIT_OK:
 		if (!in_day)
 			break;
 		r->hits++;
-		hit_stats_add(r->stats, h);
-		write_hit(r, h);
+		hit_stats_add(r->stats, &h);
+		write_hit(r, &h);
 		break;
 	case HIT_UNTRUSTED:
 		r->untrusted += in_day;
@@ -285,11 +288,6 @@ void report_add_line(struct report *r, const char *line, size_t len)
 
 /* ---- reading: the lines that may be hits, and where the day is */
 
-/*
- * The first byte in [p, end) that can make its line more than HIT_NONE
- * to hit_parse_line(): the start of the prefix, or a backslash.  Tests
- * the prefix's first and last bytes at 64 positions at a time.
- */
 #ifdef __SSE2__
 /* Bytes at p that start the prefix by its first and last byte (k = plen - 1), or are a backslash. */
 static inline __m128i candidates16(const char *p, size_t k, __m128i first, __m128i last,
@@ -302,6 +300,11 @@ static inline __m128i candidates16(const char *p, size_t k, __m128i first, __m12
 }
 #endif
 
+/*
+ * The first byte in [p, end) that can make its line more than HIT_NONE
+ * to hit_parse_line(): the start of the prefix, or a backslash.  Tests
+ * the prefix's first and last bytes at 64 positions at a time.
+ */
 static const char *find_candidate(const char *p, const char *end, const char *prefix,
 				  size_t plen)
 {
