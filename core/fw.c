@@ -178,8 +178,8 @@ static uint64_t fw_hash(uint64_t h, const char *s)
 
 void fw_table_finish(struct fw_table *t)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	char target[CHAIN_NAME_MAX + 4];
+	uint64_t h = 0xcbf29ce484222325ULL, own = h;
+	char target[CHAIN_NAME_MAX + 4], position[32];
 
 	for (size_t c = 0; c < t->nchains; c++) {
 		const struct fw_chain *ch = &t->chains[c];
@@ -192,9 +192,16 @@ void fw_table_finish(struct fw_table *t)
 			fw_rule_target(r->text, target, sizeof(target));
 			r->own = own_chain || chain_is_own(target);
 			h = fw_hash(h, r->text);
+			if (r->own) {
+				snprintf(position, sizeof(position), "%zu", i - ch->first);
+				own = fw_hash(fw_hash(own, position), r->text);
+			}
 		}
+		if (own_chain)
+			own = fw_hash(own, ch->name);
 	}
 	t->fingerprint = h;
+	t->own_fingerprint = own;
 }
 
 int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)

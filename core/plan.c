@@ -206,6 +206,13 @@ static bool plan_jump_chain_seen(const struct fw_table *cur, const struct rulese
 int plan_compute(const struct fw_table *current, const struct ruleset *desired, struct plan *out,
 		 struct error *err)
 {
+	out->base_own = current->own_fingerprint;
+	if (desired->expect_set && desired->expect_own != current->own_fingerprint) {
+		error_set(err, "smtpguard's rules changed since this plan was shown (another smtpguard, "
+			       "or a hand edit); nothing was applied: review the new plan");
+		err->code = ERROR_CONFLICT;
+		return -1;
+	}
 	for (size_t i = 0; i < desired->nchains; i++)
 		if (plan_chain(out, current, desired, desired->chains[i], err) < 0)
 			return -1;

@@ -25,6 +25,9 @@ enum exit_code {
 	EXIT_DRIFT = 3,
 };
 
+/* Not an exit code: smtpguard's rules changed between a shown plan and its commit. */
+#define ERROR_CONFLICT 10
+
 /* Fill err (if not NULL) with a formatted sentence, code EXIT_RUNTIME. Returns -1. */
 int error_set(struct error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

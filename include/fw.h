@@ -41,6 +41,7 @@ struct fw_table {
 	struct fw_rule *rules;
 	size_t nrules;
 	uint64_t fingerprint;	/* hash of every rule and chain, counters excluded */
+	uint64_t own_fingerprint;	/* the same of the own chains and jumps (with their positions) */
 };
 
 void fw_table_free(struct fw_table *t);

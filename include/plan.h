@@ -30,10 +30,15 @@ struct plan {
 	char (*drop)[CHAIN_NAME_MAX + 1];	/* own chains to delete */
 	size_t ndrop;
 	bool jumps_change;	/* the jumps in FORWARD/INPUT differ */
+	uint64_t base_own;	/* own_fingerprint of the table the plan was computed against */
 };
 
 void plan_init(struct plan *p);
 void plan_free(struct plan *p);
+/*
+ * When desired->expect_set and current's own rules are not the ones the
+ * caller planned against, fails with err->code ERROR_CONFLICT.
+ */
 int plan_compute(const struct fw_table *current, const struct ruleset *desired, struct plan *out,
 		 struct error *err);
 bool plan_empty(const struct plan *p);

@@ -99,6 +99,14 @@ struct ruleset {
 	struct rule *rules;		/* jumps first, then each own chain's rules in order */
 	size_t nrules;
 	size_t cap_chains, cap_rules;
+	/*
+	 * Set by a caller that showed a plan before applying (the console):
+	 * plan_compute() refuses a table whose own_fingerprint is no longer
+	 * expect_own, so a change made meanwhile by another smtpguard or by
+	 * hand is reported, never silently overwritten.
+	 */
+	bool expect_set;
+	uint64_t expect_own;
 };
 
 void ruleset_init(struct ruleset *rs, int family);

@@ -32,7 +32,10 @@ double change_seconds_left(const struct console *c)
 	return left;
 }
 
-/* Compile cfg for both families and make the kernel's own rules match it. */
+/*
+ * Compile cfg for both families and make the kernel's own rules match
+ * it - only if they are still the ones the shown plan was made against.
+ */
 static int change_commit(struct console *c, const struct config *cfg, struct error *err)
 {
 	struct ruleset rs[DUALSTACK_N];
@@ -40,6 +43,10 @@ static int change_commit(struct console *c, const struct config *cfg, struct err
 	int rc;
 
 	rc = dualstack_compile(cfg, rs, err);
+	for (size_t i = 0; rc == 0 && c->have_plan && i < DUALSTACK_N; i++) {
+		rs[i].expect_set = true;
+		rs[i].expect_own = c->plans[i].base_own;
+	}
 	if (rc == 0) {
 		rc = dualstack_apply(c->fw, rs, done, err);
 		dualstack_plans_free(done);
@@ -141,9 +148,19 @@ int change_accept(struct console *c)
 	}
 	if (change_commit(c, edited, &err) < 0) {
 		struct error ignored;
+		char what[sizeof(c->proposed_what)];
 
 		if (confirm > 0)
 			watchdog_confirm(&ignored); /* nothing changed: stand the watchdog down */
+		if (err.code == ERROR_CONFLICT) {
+			/* plan the same edit again against the table as it is now */
+			snprintf(what, sizeof(what), "%s", c->proposed_what);
+			c->proposed = NULL;
+			change_clear_proposal(c);
+			change_propose(c, edited, what);
+			console_message(c, true, "%s", err.text);
+			return REDRAW_SCREEN;
+		}
 		console_message(c, true, "%s not applied: %s", c->proposed_what, err.text);
 		change_clear_proposal(c);
 		return REDRAW_SCREEN;

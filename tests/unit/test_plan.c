@@ -152,6 +152,31 @@ int main(void)
 	plan_free(&p);
 	fw_table_free(&none);
 
+	/* A plan shown, then someone changed the own rules: the commit-time plan refuses. */
+	table_of(&t, &block, false);
+	plan_init(&p);
+	plan_compute(&t, &monitor, &p, &err);
+	monitor.expect_set = true;
+	monitor.expect_own = p.base_own;
+	plan_free(&p);
+	plan_init(&p);
+	ok(plan_compute(&t, &monitor, &p, &err) == 0, "the table planned against: the commit goes ahead");
+	plan_free(&p);
+	fw_table_free(&t);
+	table_of(&t, &monitor, false);	/* another smtpguard applied monitor meanwhile */
+	plan_init(&p);
+	ok(plan_compute(&t, &monitor, &p, &err) < 0, "own rules changed since the plan: refused");
+	is_int(err.code, ERROR_CONFLICT, "reported as a conflict");
+	ok(strstr(err.text, "changed since this plan was shown") != NULL, "the sentence says why");
+	plan_free(&p);
+	fw_table_free(&t);
+	table_of(&t, &block, true);	/* only a foreign rule inserted above the jump: own rules moved */
+	plan_init(&p);
+	ok(plan_compute(&t, &monitor, &p, &err) < 0, "a jump pushed down by a foreign rule is a change too");
+	plan_free(&p);
+	fw_table_free(&t);
+	monitor.expect_set = false;
+
 	/* The jump slipped to position 2 (a foreign rule inserted above it): it moves back to 1. */
 	table_of(&t, &block, true);
 	ok(t.rules[fw_table_chain(&t, "FORWARD")->first + 1].own, "setup: the jump is rule 2");
