@@ -69,18 +69,29 @@ static void save_key_line(struct save *s, const char *prefix, size_t prefix_len,
 			  const char *value, bool list, const char *comment, size_t comment_col)
 {
 	size_t indent = prefix_len > 24 ? 8 : prefix_len;
+	size_t comment_len = comment ? strlen(comment) : 0;
 	const char *p = value;
 	bool first = true;
 
 	if (s->col)
 		save_eol(s);
+	/* A comment that cannot share the first line within the reader's limit goes above it. */
+	if (comment && prefix_len + strcspn(value, ",") + 1 + comment_len > CONFIG_LINE_MAX) {
+		save_text(s, comment, comment_len);
+		save_eol(s);
+		comment = NULL;
+	}
 	save_text(s, prefix, prefix_len);
 	while (*p) {
 		const char *sep = list ? strstr(p, ", ") : NULL;
 		size_t n = sep ? (size_t)(sep - p) : strlen(p);
+		/* on the first line, the comment must still fit after the value */
+		size_t end = s->col + 2 + n;
+		bool no_room = first && comment &&
+			       (end + 1 > comment_col ? end + 1 : comment_col) + comment_len > CONFIG_LINE_MAX;
 
 		if (p != value) {
-			if (s->col + 2 + n > SAVE_WIDTH) {
+			if (end > SAVE_WIDTH || no_room) {
 				save_text(s, ",", 1);
 				if (first && comment) {
 					save_text(s, " ", 1);
