@@ -509,7 +509,8 @@ write_results() {
 		echo
 		echo "| section | what | size | smtpguard | peer | ratio | unit | note |"
 		echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RES"
+		awk -F'\t' '{ for (i = 1; i <= NF; i++) gsub(/\|/, "\\|", $i)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RES"
 	} >"$RESULTS/latest.md"
 	awk -F'\t' -v date="$(date -u +%FT%TZ)" -v quick="$QUICK" '
 		function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
