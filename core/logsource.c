@@ -63,6 +63,11 @@ struct logsource {
 	struct linebuf lines;
 
 	/* nflog */
+	struct ifname_cache {
+		uint32_t index;
+		char name[IF_NAMESIZE];
+		time_t when;
+	} ifnames[8];			/* if_indextoname() costs a socket per call: names kept briefly */
 	struct nflog_handle *nflog;
 	struct nflog_g_handle *group;
 	uint32_t nflog_seq;
@@ -324,13 +329,24 @@ static bool packet_parse(struct hit *h, const unsigned char *p, size_t len)
 	return false;
 }
 
-static void ifname_of(uint32_t index, char *buf, size_t size)
+/* The interface name of index, from the source's cache (a name is trusted for 5 s). */
+static void ifname_of(struct logsource *src, uint32_t index, char *buf, size_t size)
 {
-	char name[IF_NAMESIZE];
+	struct ifname_cache *slot = &src->ifnames[index % (sizeof(src->ifnames) / sizeof(src->ifnames[0]))];
+	time_t now = time(NULL);
 
 	buf[0] = '\0';
-	if (index && if_indextoname(index, name))
-		snprintf(buf, size, "%s", name);
+	if (!index)
+		return;
+	if (slot->index != index || now - slot->when > 5 || now < slot->when) {
+		if (!if_indextoname(index, slot->name)) {
+			slot->index = 0;
+			return;
+		}
+		slot->index = index;
+		slot->when = now;
+	}
+	snprintf(buf, size, "%s", slot->name);
 }
 
 static int nflog_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
@@ -370,8 +386,8 @@ static int nflog_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
 		while (n && h.prefix[n - 1] == ' ')
 			h.prefix[--n] = '\0';
 	}
-	ifname_of(nflog_get_indev(nfa), h.in, sizeof(h.in));
-	ifname_of(nflog_get_outdev(nfa), h.out, sizeof(h.out));
+	ifname_of(src, nflog_get_indev(nfa), h.in, sizeof(h.in));
+	ifname_of(src, nflog_get_outdev(nfa), h.out, sizeof(h.out));
 	if (hw && ntohs(hw->hw_addrlen) == 6) {
 		memcpy(h.src_mac, hw->hw_addr, 6);
 		h.has_src_mac = true;

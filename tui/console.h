@@ -112,6 +112,8 @@ struct console {
 	struct iface *ifaces, *prev_ifaces;
 	size_t nifaces, nprev_ifaces;
 	struct timespec last_read, prev_read;
+	struct fw_counters *counters;	/* the cheap counter refresh (owned; NULL until first used) */
+	unsigned fast_refreshes;	/* counter-only refreshes since the last full read */
 	/* each zone's hits per refresh, oldest first, and since the last refresh */
 	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];
 	unsigned zone_hits[CONFIG_MAX_ZONES];

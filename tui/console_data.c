@@ -14,6 +14,7 @@
 #include "bans.h"
 #include "compile.h"
 #include "console.h"
+#include "fw_counters.h"
 
 #define BACKFILL_BYTES (1 << 20)
 #define EXPAND_DEPTH 4
@@ -193,12 +194,59 @@ static void drift_check(struct console *c)
 	plan_free(&p);
 }
 
+/* Seconds since the previous refresh; the refresh time becomes now. */
+static double table_tick(struct console *c)
+{
+	c->prev_read = c->last_read;
+	clock_gettime(CLOCK_MONOTONIC, &c->last_read);
+	return (double)(c->last_read.tv_sec - c->prev_read.tv_sec) +
+	       (double)(c->last_read.tv_nsec - c->prev_read.tv_nsec) / 1e9;
+}
+
+/*
+ * Between full reads only the counters are fetched (two getsockopt
+ * calls, no rendering): the rules are the same, so each rule's rate is
+ * its own counter's growth.  A full read every TABLE_FULL_EVERY refreshes
+ * still catches a rule replaced in place by someone else.
+ */
+#define TABLE_FULL_EVERY 10
+
+static bool table_refresh_counters(struct console *c)
+{
+	struct error err = { 0 };
+	uint64_t *before;
+	double elapsed;
+
+	if (!c->have_table || c->fast_refreshes + 1 >= TABLE_FULL_EVERY || c->fw != &fw_iptc_ops)
+		return false;
+	if (!c->counters && !(c->counters = fw_counters_new(&err)))
+		return false;
+	before = console_alloc(c->table.nrules + 1, sizeof(*before));
+	for (size_t i = 0; i < c->table.nrules; i++)
+		before[i] = c->table.rules[i].packets;
+	if (fw_counters_refresh(c->counters, &c->table, &err) != FW_COUNTERS_FRESH) {
+		free(before);
+		return false;
+	}
+	elapsed = table_tick(c);
+	for (size_t i = 0; i < c->table.nrules; i++)
+		c->rule_rate[i] = elapsed > 0 && c->table.rules[i].packets >= before[i]
+			? (double)(c->table.rules[i].packets - before[i]) / elapsed : 0;
+	free(before);
+	c->fast_refreshes++;
+	rrows_build(c);
+	return true;
+}
+
 static void table_read(struct console *c)
 {
 	struct fw_table t = { 0 };
 	struct error err = { 0 };
 	double elapsed = 0;
 
+	if (table_refresh_counters(c))
+		return;
+	c->fast_refreshes = 0;
 	if (c->fw->read(AF_INET, &t, &err) < 0) {
 		snprintf(c->table_error, sizeof(c->table_error), "%s", err.text);
 		return;
@@ -210,12 +258,8 @@ static void table_read(struct console *c)
 	c->have_prev = c->have_table;
 	c->table = t;
 	c->have_table = true;
-	c->prev_read = c->last_read;
-	clock_gettime(CLOCK_MONOTONIC, &c->last_read);
-	if (c->have_prev)
-		elapsed = (double)(c->last_read.tv_sec - c->prev_read.tv_sec) +
-			  (double)(c->last_read.tv_nsec - c->prev_read.tv_nsec) / 1e9;
-	rule_rates(c, elapsed);
+	elapsed = table_tick(c);
+	rule_rates(c, c->have_prev ? elapsed : 0);
 	rrows_build(c);
 	drift_check(c);
 }
@@ -375,6 +419,7 @@ void console_data_free(struct console *c)
 		fw_table_free(&c->table);
 	if (c->have_prev)
 		fw_table_free(&c->prev_table);
+	fw_counters_free(c->counters);
 	if (c->have_rs)
 		ruleset_free(&c->rs);
 	iface_list_free(c->ifaces);
