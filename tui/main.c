@@ -101,27 +101,35 @@ int main(int argc, char **argv)
 			dashdash = true;
 			rest[nrest++] = argv[i];
 		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-			if (i + 1 >= argc)
-				return cli_fail(EXIT_USAGE, "%s needs a file name (smtpguard --help)", a);
+			if (i + 1 >= argc) {
+				code = cli_fail(EXIT_USAGE, "%s needs a file name (smtpguard --help)", a);
+				goto out;
+			}
 			cli.config_path = argv[++i];
 			cli.config_given = true;
 		} else if (strncmp(a, "--config=", 9) == 0) {
 			cli.config_path = a + 9;
 			cli.config_given = true;
 		} else if (strcmp(a, "-d") == 0) {
-			if (i + 1 >= argc || delay_parse(argv[i + 1], &cli.delay_tenths) < 0)
-				return cli_fail(EXIT_USAGE, "-d needs tenths of a second, 1 to 600");
+			if (i + 1 >= argc || delay_parse(argv[i + 1], &cli.delay_tenths) < 0) {
+				code = cli_fail(EXIT_USAGE, "-d needs tenths of a second, 1 to 600");
+				goto out;
+			}
 			i++;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage_print(stdout);
-			return EXIT_OK;
+			code = EXIT_OK;
+			goto out;
 		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
 			printf("smtpguard %s\n", SMTPGUARD_VERSION);
-			return EXIT_OK;
+			code = EXIT_OK;
+			goto out;
 		} else if (!cmd && a[0] != '-') {
 			cmd = command_find(a);
-			if (!cmd)
-				return cli_fail(EXIT_USAGE, "unknown command '%s' (smtpguard --help lists them)", a);
+			if (!cmd) {
+				code = cli_fail(EXIT_USAGE, "unknown command '%s' (smtpguard --help lists them)", a);
+				goto out;
+			}
 		} else {
 			rest[nrest++] = argv[i];
 		}
@@ -131,6 +139,7 @@ int main(int argc, char **argv)
 	rest[0] = (char *)cmd->name;
 	rest[nrest] = NULL;
 	code = cmd->run(&cli, nrest, rest);
+out:
 	free(rest);
 	return code;
 }
