@@ -155,8 +155,6 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 					      "confirm (or let it roll back) first");
 	if (cli_compile_all(cli, &cfg, rs, &code) < 0)
 		return code;
-	apply_warn_interfaces(cfg);
-	cli_backend_warn(NULL);
 	if (dry_run || check) {
 		if (dualstack_plan(fw, rs, plan, &err) < 0) {
 			code = cli_error(&err);
@@ -174,6 +172,11 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		printf("The kernel's rules already match %s: nothing changed.\n", cfg->path);
 	} else {
 		dualstack_plans_write(plan, stdout);
+	}
+	/* Warnings only once the firewall was reached: a "need root" error stays one line. */
+	if (code == EXIT_OK || code == EXIT_DRIFT) {
+		apply_warn_interfaces(cfg);
+		cli_backend_warn(NULL);
 	}
 	dualstack_plans_free(plan);
 	dualstack_rulesets_free(rs);
