@@ -17,7 +17,7 @@ TUI_PKGS = ncursesw
 
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	   -Wpointer-arith -Wvla -Wno-unused-parameter
+	   -Wpointer-arith -Wvla -Wconversion -Wno-unused-parameter
 ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif

@@ -101,16 +101,21 @@ static const char *backend_nl_string(const struct nlmsghdr *nh, unsigned short t
 						NLMSG_ALIGN(sizeof(struct nfgenmsg)));
 	size_t left = nh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct nfgenmsg)));
 
-	while (left >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= left) {
-		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len > NLA_HDRLEN) {
-			const char *s = (const char *)a + NLA_HDRLEN;
+	/* NLA_HDRLEN and NLA_ALIGN, in size_t (the kernel's macros mix int into it) */
+	const size_t align = (size_t)NLA_ALIGNTO - 1, hdrlen = (sizeof(struct nlattr) + align) & ~align;
 
-			return memchr(s, '\0', a->nla_len - NLA_HDRLEN) ? s : NULL;
+	while (left >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= left) {
+		size_t aligned = ((size_t)a->nla_len + align) & ~align;
+
+		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len > hdrlen) {
+			const char *s = (const char *)a + hdrlen;
+
+			return memchr(s, '\0', a->nla_len - hdrlen) ? s : NULL;
 		}
-		if ((size_t)NLA_ALIGN(a->nla_len) >= left)
+		if (aligned >= left)
 			break;
-		left -= NLA_ALIGN(a->nla_len);
-		a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len));
+		left -= aligned;
+		a = (const void *)((const char *)a + aligned);
 	}
 	return NULL;
 }
@@ -165,7 +170,7 @@ static int backend_nl_dump(int fd, int msg, struct backend_facts *out)
 		struct nlmsghdr nh;
 		struct nfgenmsg g;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg,
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = (__u16)((NFNL_SUBSYS_NFTABLES << 8) | msg),
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = (unsigned)msg },
 		.g = { .nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0 },
 	};

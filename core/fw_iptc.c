@@ -554,7 +554,7 @@ static int fw_iptc_conntrack(struct fw_iptc_entry *b, const struct rule *r)
 		ct->invert_flags = XT_CONNTRACK_STATE;
 	for (size_t i = 0; i < sizeof(states) / sizeof(*states); i++)
 		if (r->ctstate & states[i].bit)
-			ct->state_mask |= states[i].kernel;
+			ct->state_mask = (__u16)(ct->state_mask | states[i].kernel);
 	return 0;
 }
 
