@@ -1,7 +1,7 @@
 # smtpguard - build, test, demo, install.  See README.md.
 #
 #   make            build ./smtpguard
-#   make check      install missing Debian packages, build, run every test
+#   make check      install missing Debian packages, build, run every test, then again under ASan/UBSan
 #   make demo       install missing Debian packages, build, open the console on a sandbox gateway
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -82,9 +82,11 @@ deps:
 test-deps:
 	@sh scripts/deps.sh test
 
+# The whole suite, then the whole suite again under AddressSanitizer and UBSan (mk/hardening.mk).
 check: test-deps
 	$(MAKE) --no-print-directory smtpguard unit check-layers
 	sh tests/run
+	$(MAKE) --no-print-directory check-asan
 
 demo: test-deps
 	$(MAKE) --no-print-directory smtpguard

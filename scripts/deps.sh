@@ -1,16 +1,19 @@
 #!/bin/sh
-# deps.sh build|test - install the Debian packages smtpguard needs that are missing.
+# deps.sh build|test|hardening - install the Debian packages smtpguard needs that are missing.
 # Only apt-get, only package names from design.md; does nothing when all are there.
 set -eu
 
 build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev libncurses-dev
 	libinih-dev libnetfilter-log-dev zlib1g-dev"
 test="$build iptables iproute2 swaks socat tmux procps gzip ncurses-base"
+# fuzzing (clang's libFuzzer), memcheck and static analysis: CI and `make fuzz`/`lint` only
+hardening="$test clang libclang-rt-14-dev valgrind cppcheck clang-tidy"
 
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
-*) echo "deps.sh: unknown set '$1' (build or test)" >&2; exit 2 ;;
+hardening) want=$hardening ;;
+*) echo "deps.sh: unknown set '$1' (build, test or hardening)" >&2; exit 2 ;;
 esac
 
 missing=
