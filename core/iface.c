@@ -122,7 +122,8 @@ int iface_list(struct iface **out, size_t *count, struct error *err)
 	freeifaddrs(all);
 	for (size_t i = 0; i < n; i++)
 		iface_order_addrs(&list[i]);
-	qsort(list, n, sizeof(*list), iface_compare);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), iface_compare);
 	*out = list;
 	*count = n;
 	return 0;

@@ -132,7 +132,7 @@ static void status_print_text(const struct status *st, const char *backend)
 		       status_count_own(&st->table[i]));
 	printf("\n");
 	status_print_facts(&st->facts);
-	if (st->planned) {
+	if (st->planned && st->cfg) {
 		const char *sep = "";
 
 		printf("Config      %s: ", st->cfg->path);
@@ -236,7 +236,7 @@ static void status_print_json(const struct status *st, const char *backend)
 	json_write_key(stdout, "backend");
 	status_json_string(backend);
 	status_print_facts_json(&st->facts);
-	if (st->planned) {
+	if (st->planned && st->cfg) {
 		printf(",");
 		json_write_key(stdout, "config");
 		status_json_string(st->cfg->path);
