@@ -113,6 +113,9 @@ struct console {
 	size_t nifaces, nprev_ifaces;
 	struct timespec last_read, prev_read;
 	struct fw_counters *counters;	/* the cheap counter refresh (owned; NULL until first used) */
+	/* Packets sent into each zone's chain, per family (IPv4 every tick, IPv6 on full reads). */
+	uint64_t zone_packets[2][CONFIG_MAX_ZONES];
+	bool have_v6;
 	unsigned fast_refreshes;	/* counter-only refreshes since the last full read */
 	/* each zone's hits per refresh, oldest first, and since the last refresh */
 	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];

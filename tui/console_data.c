@@ -194,6 +194,37 @@ static void drift_check(struct console *c)
 	plan_free(&p);
 }
 
+/* Packets of the dispatch rules that jump to each zone's chain in t, into out[]. */
+static void zone_packets_sum(const struct console *c, const struct fw_table *t, uint64_t *out)
+{
+	char target[CHAIN_NAME_MAX + 4], chain[CHAIN_NAME_MAX + 1];
+
+	memset(out, 0, CONFIG_MAX_ZONES * sizeof(*out));
+	for (size_t i = 0; i < t->nrules; i++) {
+		if (!t->rules[i].own)
+			continue;
+		fw_rule_target(t->rules[i].text, target, sizeof(target));
+		for (size_t z = 0; z < c->cfg->nzones && z < CONFIG_MAX_ZONES; z++) {
+			compile_zone_chain(c->cfg->zones[z].name, chain);
+			if (strcmp(target, chain) == 0)
+				out[z] += t->rules[i].packets;
+		}
+	}
+}
+
+/* The IPv6 table, read with the full IPv4 reads only: just the per-zone sums are kept. */
+static void zone_packets_v6(struct console *c)
+{
+	struct fw_table t6 = { 0 };
+	struct error err = { 0 };
+
+	c->have_v6 = c->fw->read(AF_INET6, &t6, &err) == 0;
+	if (!c->have_v6)
+		return;
+	zone_packets_sum(c, &t6, c->zone_packets[1]);
+	fw_table_free(&t6);
+}
+
 /* Seconds since the previous refresh; the refresh time becomes now. */
 static double table_tick(struct console *c)
 {
@@ -234,6 +265,7 @@ static bool table_refresh_counters(struct console *c)
 			? (double)(c->table.rules[i].packets - before[i]) / elapsed : 0;
 	free(before);
 	c->fast_refreshes++;
+	zone_packets_sum(c, &c->table, c->zone_packets[0]);
 	rrows_build(c);
 	return true;
 }
@@ -260,6 +292,8 @@ static void table_read(struct console *c)
 	c->have_table = true;
 	elapsed = table_tick(c);
 	rule_rates(c, c->have_prev ? elapsed : 0);
+	zone_packets_sum(c, &c->table, c->zone_packets[0]);
+	zone_packets_v6(c);
 	rrows_build(c);
 	drift_check(c);
 }

@@ -324,8 +324,14 @@ static void draw_zone(struct console *c, WINDOW *w, int y, attr_t attr, const st
 	snprintf(name, sizeof(name), "zone %s %s", z->name, z->interface);
 	putf(w, y, 0, attr | A_BOLD, "%-20s", name);
 	putf(w, y, 21, attr | mode_attr, "%-8s", mode_names[z->mode]);
-	putf(w, y, 30, attr, "relays %zu devices %zu quarantine %zu protect_gateway %s", z->nrelays,
-	     z->ndevices, z->nquarantine, z->protect_gateway ? "yes" : "no");
+	size_t zi = (size_t)(z - c->cfg->zones);
+	char v4[16], v6[16] = "-";
+
+	human(zi < CONFIG_MAX_ZONES ? c->zone_packets[0][zi] : 0, v4, sizeof(v4));
+	if (c->have_v6 && zi < CONFIG_MAX_ZONES)
+		human(c->zone_packets[1][zi], v6, sizeof(v6));
+	putf(w, y, 30, attr, "relays %zu devices %zu quarantine %zu gateway %s  pkts v4 %s v6 %s",
+	     z->nrelays, z->ndevices, z->nquarantine, z->protect_gateway ? "protected" : "open", v4, v6);
 }
 
 static const char *const zrow_names[] = {

@@ -47,6 +47,19 @@ sleep 1.5
 c1=$(count_of "$(tmux_capture counters)")
 if [ "${c1:-0}" -gt 0 ] 2>/dev/null; then ok "counter on screen rose ($c0 -> $c1)"; else fail "counter on screen rose" "got: ${c1:-missing}"; fi
 
+# Both families side by side per zone: IPv6 mail shows up in the zone's v6 count.
+if tmux_capture zone-counts | grep -Eq 'zone wlan .*pkts v4 [1-9][0-9.kKM]* v6 0'; then
+	ok "the zone row counts the IPv4 attempt, none over IPv6 yet"
+else
+	fail "the zone row counts the IPv4 attempt, none over IPv6 yet" "$(tmux_capture zone-counts | grep 'zone wlan')"
+fi
+check "mail from the WLAN over IPv6 passes in monitor mode" send_mail6 "$NS_WLAN" 2001:db8:113::25
+if tmux_wait 'zone wlan .*pkts v4 [1-9][0-9.kKM]* v6 [1-9]' 15 zone-counts6; then
+	ok "the zone row counts the IPv6 attempt beside the IPv4 one"
+else
+	fail "the zone row counts the IPv6 attempt beside the IPv4 one" "$(tmux_capture zone-counts6 | grep 'zone wlan')"
+fi
+
 if tmux_wait '192\.0\.2\.66 +00:02:2d:11:22:33 +203\.0\.113\.25 +logged' 5 hit; then
 	ok "the hit shows source 192.0.2.66, its MAC and destination"
 else
