@@ -335,11 +335,12 @@ static int mode_log(struct zone_build *zb)
 static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 {
 	struct rule r = zone_outbound(zb);
+	unsigned prefix6 = zb->zone->ban_prefix6 ? zb->zone->ban_prefix6 : COMPILE_BAN_PREFIX6;
 
 	r.recent = cmd;
 	snprintf(r.recent_name, sizeof(r.recent_name), "%s", zb->chain);
 	r.recent_seconds = cmd == RECENT_SET ? 0 : zb->zone->ban_seconds;
-	r.recent_mask_bits = zb->rs->family == AF_INET6 ? COMPILE_BAN_PREFIX6 : 32;
+	r.recent_mask_bits = zb->rs->family == AF_INET6 ? prefix6 : 32;
 	return r;
 }
 

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compile.h"
 #include "config.h"
 #include "config_priv.h"
 #include "sanitize.h"
@@ -637,6 +638,7 @@ enum config_key_id {
 	KEY_ZONE_RELAYS,
 	KEY_ZONE_PROTECT_GATEWAY,
 	KEY_ZONE_BAN_SECONDS,
+	KEY_ZONE_BAN_PREFIX6,
 	KEY_ZONE_DEVICES,
 	KEY_ZONE_QUARANTINE,
 	KEY_COUNT
@@ -686,6 +688,10 @@ const struct config_key config_keys[KEY_COUNT] = {
 				   .print = print_uint,
 				   .offset = offsetof(struct zone, ban_seconds), .min = 1,
 				   .max = 86400, .help = "rateban window, 1..86400 (default 60)" },
+	[KEY_ZONE_BAN_PREFIX6] = { .name = "ban_prefix6", .zone = true, .set = set_uint,
+				   .print = print_uint,
+				   .offset = offsetof(struct zone, ban_prefix6), .min = 1,
+				   .max = 128, .help = "IPv6 rateban bans the host's /N, 1..128 (default 64)" },
 	[KEY_ZONE_DEVICES] = { .name = "devices", .zone = true, .add = devices_add,
 			       .print = print_devices,
 			       .help = "\"MAC IP\" pairs; when set only they may reach the WAN" },
@@ -725,6 +731,7 @@ void config_zone_init(struct zone *z)
 	memset(z, 0, sizeof(*z));
 	z->mode = MODE_MONITOR;
 	z->ban_seconds = 60;
+	z->ban_prefix6 = COMPILE_BAN_PREFIX6;
 }
 
 struct config *config_new_default(void)

@@ -383,6 +383,26 @@ static void test_refused(void)
 	ruleset_free(&rs);
 }
 
+/* ban_prefix6: the IPv6 rateban mask follows the zone's key; IPv4 always bans the host. */
+static void test_ban_prefix6(void)
+{
+	struct config c = base_config();
+	struct zone *z = add_zone(&c, "wlan", "eth2", MODE_RATEBAN);
+	char *v6, *v4;
+
+	z->ban_prefix6 = 56;
+	v6 = compile_text(&c, AF_INET6);
+	v4 = compile_text(&c, AF_INET);
+	ok(v6 && strstr(v6, "--mask ffff:ffff:ffff:ff00:: --rsource") != NULL, "ban_prefix6 = 56 bans the /56");
+	ok(v4 && strstr(v4, "--mask 255.255.255.255 --rsource") != NULL, "IPv4 still bans the host");
+	free(v6);
+	free(v4);
+	z->ban_prefix6 = 0;
+	v6 = compile_text(&c, AF_INET6);
+	ok(v6 && strstr(v6, "--mask ffff:ffff:ffff:ffff:: --rsource") != NULL, "unset: the /64");
+	free(v6);
+}
+
 static void test_zone_chain(void)
 {
 	char buf[CHAIN_NAME_MAX + 1];
@@ -403,6 +423,7 @@ int main(void)
 	test_nflog();
 	test_ipv6_rateban_devices();
 	test_refused();
+	test_ban_prefix6();
 	test_zone_chain();
 	return tap_done();
 }

@@ -777,5 +777,20 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);
+	{
+		struct config *bp = good("ban_prefix6", GEN "[zone w]\ninterface = eth2\nban_prefix6 = 56\n");
+
+		if (bp) {
+			is_int(bp->zones[0].ban_prefix6, 56, "ban_prefix6 = 56 is read");
+			config_free(bp);
+		}
+		bp = good("ban_prefix6 default", GEN "[zone w]\ninterface = eth2\n");
+		if (bp) {
+			is_int(bp->zones[0].ban_prefix6, 64, "ban_prefix6 defaults to 64");
+			config_free(bp);
+		}
+		bad("ban_prefix6 0", GEN "[zone w]\ninterface = eth2\nban_prefix6 = 0\n", 5, "ban_prefix6");
+		bad("ban_prefix6 129", GEN "[zone w]\ninterface = eth2\nban_prefix6 = 129\n", 5, "ban_prefix6");
+	}
 	return tap_done();
 }
