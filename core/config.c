@@ -285,7 +285,7 @@ static int relays_add(struct config *cfg, struct zone *z, const char *item, unsi
 {
 	struct relay **list = z ? &z->relays : &cfg->relays;
 	size_t *n = z ? &z->nrelays : &cfg->nrelays;
-	struct relay r, *slot;
+	struct relay r = { 0 }, *slot;
 	char at[32];
 
 	if (relay_parse(item, &r, err) < 0)
@@ -1518,7 +1518,7 @@ int config_relay_remove(struct config *cfg, struct zone *z, const char *text, st
 {
 	struct relay **list = z ? &z->relays : &cfg->relays;
 	size_t *n = z ? &z->nrelays : &cfg->nrelays;
-	struct relay r;
+	struct relay r = { 0 };
 	char owner[32];
 
 	if (relay_parse(text, &r, err) < 0)

@@ -173,7 +173,7 @@ static int fw_file_splice(struct fw_table *t, const struct ruleset *rs, const st
 		const struct fw_chain *ch = fw_table_chain(t, p->rebuild[i]);
 		long c = ch ? ch - t->chains : fw_table_add_chain(t, p->rebuild[i], "-", 0, 0, true);
 
-		if (c < 0)
+		if (c < 0 || !t->chains)
 			return error_set(err, "cannot create chain %s in the fake table", p->rebuild[i]);
 		while (t->chains[c].count)
 			fw_table_delete_rule(t, (size_t)c, 0);

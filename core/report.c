@@ -478,7 +478,7 @@ static bool day_bound(const struct report *r, int fd, off_t base, time_t t, stru
 
 	while (hi_off - lo->at > SEEK_GRAIN) {
 		off_t mid = lo->at + (hi_off - lo->at) / 2;
-		struct probe p;
+		struct probe p = { 0 };
 
 		switch (probe_at(r, fd, mid, base, &p)) {
 		case PROBE_BAD:
@@ -515,7 +515,7 @@ static bool day_bound(const struct report *r, int fd, off_t base, time_t t, stru
 static bool day_seek(const struct report *r, int fd, off_t base, off_t size, off_t *from,
 		     off_t *to)
 {
-	struct probe first, last, lo, hi;
+	struct probe first = { 0 }, last = { 0 }, lo, hi;
 
 	if (size - base < SEEK_MIN_SIZE || !r->plen ||
 	    (r->opts.file_format != HIT_FORMAT_AUTO && r->opts.file_format != HIT_FORMAT_SYSLOG &&
@@ -750,7 +750,7 @@ int report_finish(struct report *r, struct error *err)
 
 	if (n && !top)
 		return error_set(err, "report: out of memory for the summary of %zu sources", n);
-	n = hit_stats_top(r->stats, top, n);
+	n = top ? hit_stats_top(r->stats, top, n) : 0;
 	switch (r->opts.format) {
 	case REPORT_TEXT:
 		fprintf(r->out, " \nSources by attempts (%llu hits from %zu hosts)\n",
