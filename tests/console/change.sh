@@ -10,13 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
 . tests/lib/tmux.sh
 console_sandbox
-write_config "$CONF" "[zone lan]
-interface = eth1
-mode = monitor
-
-[zone wlan]
-interface = eth2
-mode = monitor"
+write_zones_config "$CONF" monitor monitor
 sed -i 's/^log_target = log/log_target = nflog/; s/^confirm = 0/confirm = 4/' "$CONF"
 check "config applies" sg -c "$CONF" apply
 # The filter table without any counters (chain policies count traffic too).

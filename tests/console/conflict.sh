@@ -9,13 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
 . tests/lib/tmux.sh
 console_sandbox
-write_config "$CONF" "[zone lan]
-interface = eth1
-mode = monitor
-
-[zone wlan]
-interface = eth2
-mode = monitor"
+write_zones_config "$CONF" monitor monitor
 check "config applies" sg -c "$CONF" apply
 OTHER="$NS_DIR/other.conf"
 sed 's/^mode = monitor$/mode = block/' "$CONF" >"$OTHER"	# the other admin blocks both zones

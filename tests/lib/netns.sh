@@ -223,3 +223,15 @@ CONF
 	[ $# -gt 1 ] && printf '%s\n' "$2" >>"$1"
 	chmod 600 "$1"
 }
+
+# The usual two zones: lan on eth1, wlan on eth2; extra lines go into [zone wlan].
+write_zones_config() { # write_zones_config FILE LAN_MODE WLAN_MODE [extra wlan lines]
+	write_config "$1" "[zone lan]
+interface = eth1
+mode = $2
+
+[zone wlan]
+interface = eth2
+mode = $3
+${4:-}"
+}

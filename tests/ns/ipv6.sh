@@ -21,14 +21,7 @@ wlan ip addr add "$WLAN6C/64" dev eth0 nodad
 wan ip -6 route add 2001:db8:3::/64 via 2001:db8:100::1
 
 use_mode() { # use_mode MODE [extra zone lines]
-	write_config "$CONF" "[zone lan]
-interface = eth1
-mode = allow
-
-[zone wlan]
-interface = eth2
-mode = $1
-ban_seconds = 30
+	write_zones_config "$CONF" allow "$1" "ban_seconds = 30
 ${2:-}"
 	sed -i "s/^relays = .*/relays = 203.0.113.10, $RELAY6/" "$CONF"
 	if out=$(sg -c "$CONF" apply 2>&1); then ok "apply mode $1"; else fail "apply mode $1" "$out"; fi

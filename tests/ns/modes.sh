@@ -23,14 +23,7 @@ counter() {
 }
 
 use_mode() { # use_mode MODE [extra zone lines]
-	write_config "$CONF" "[zone lan]
-interface = eth1
-mode = allow
-
-[zone wlan]
-interface = eth2
-mode = $1
-ban_seconds = 30
+	write_zones_config "$CONF" allow "$1" "ban_seconds = 30
 ${2:-}"
 	if out=$(sg -c "$CONF" apply 2>&1); then
 		ok "apply mode $1"

@@ -13,14 +13,7 @@ CONF="$NS_DIR/smtpguard.conf"
 SMTPGUARD_RUN_DIR="$NS_DIR/run"
 export SMTPGUARD_RUN_DIR
 
-write_config "$CONF" "[zone lan]
-interface = eth1
-mode = block
-
-[zone wlan]
-interface = eth2
-mode = rateban
-protect_gateway = yes
+write_zones_config "$CONF" block rateban "protect_gateway = yes
 quarantine = 192.0.2.70"
 
 # The IPv4 and IPv6 filter tables without counters, IPv6 lines marked "6 ":

@@ -14,14 +14,7 @@ N=${RACE_WRITERS:-3}
 M=${RACE_ROUNDS:-20}
 K=${CRASH_ROUNDS:-30}
 
-write_config "$CONF" "[zone lan]
-interface = eth1
-mode = block
-
-[zone wlan]
-interface = eth2
-mode = rateban
-protect_gateway = yes"
+write_zones_config "$CONF" block rateban "protect_gateway = yes"
 
 # --- race: each writer appends rules to its own chain, deletes every other one
 for w in $(seq 1 "$N"); do gw iptables-legacy -w -N "RACE-$w"; done
