@@ -177,8 +177,10 @@ ns_start_servers() {
 send_mail() { # send_mail FROM_NS SERVER [extra swaks args]
 	from=$1 server=$2
 	shift 2
+	# --helo: swaks would otherwise look up this host's name, which a namespace
+	# without DNS answers only after a timeout on machines without it in /etc/hosts
 	ns_exec "$from" swaks --server "$server" --to postmaster@example.test --from zombie@example.test \
-		--timeout 3 --hide-all "$@" >/dev/null 2>&1
+		--helo client.example.test --timeout 3 --hide-all "$@" >/dev/null 2>&1
 }
 
 # The same over IPv6: SERVER is an IPv6 address (the connection is IPv6 only).
