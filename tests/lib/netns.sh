@@ -44,6 +44,7 @@ ns_cleanup() {
 			ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 			ip netns del "$ns" 2>/dev/null
 		fi
+		rm -rf "/etc/netns/$ns"
 	done
 	[ -n "${NS_KEEP_DIR:-}" ] || rm -rf "$NS_DIR"
 }
@@ -92,7 +93,7 @@ ns_reap_stale() {
 		kill -0 "$pid" 2>/dev/null && continue
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
-		rm -rf "${TMPDIR:-/tmp}/sgt$pid"
+		rm -rf "${TMPDIR:-/tmp}/sgt$pid" "/etc/netns/$ns"
 	done
 }
 
@@ -105,6 +106,10 @@ ns_setup() {
 	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
 		ip netns add "$ns" || return 1
 		ip -n "$ns" link set lo up
+		# swaks resolves this machine's name; without it in /etc/hosts that waits on a
+		# DNS server a namespace cannot reach.  ip netns exec mounts this file over /etc/hosts.
+		mkdir -p "/etc/netns/$ns"
+		{ cat /etc/hosts; echo "127.0.1.1 $(hostname)"; } >"/etc/netns/$ns/hosts"
 	done
 	ns_veth eth0 "$NS_WAN" && ns_veth eth1 "$NS_LAN" && ns_veth eth2 "$NS_WLAN" || return 1
 	ip -n "$NS_LAN" link set eth0 address 00:06:25:aa:bb:01
@@ -177,8 +182,6 @@ ns_start_servers() {
 send_mail() { # send_mail FROM_NS SERVER [extra swaks args]
 	from=$1 server=$2
 	shift 2
-	# --helo: swaks would otherwise look up this host's name, which a namespace
-	# without DNS answers only after a timeout on machines without it in /etc/hosts
 	ns_exec "$from" swaks --server "$server" --to postmaster@example.test --from zombie@example.test \
 		--helo client.example.test --timeout 3 --hide-all "$@" >/dev/null 2>&1
 }
