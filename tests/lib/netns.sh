@@ -106,6 +106,10 @@ ns_setup() {
 	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
 		ip netns add "$ns" || return 1
 		ip -n "$ns" link set lo up
+		# No duplicate address detection: every address here is unique by construction, and
+		# while a link-local address is tentative the kernel sends no neighbour solicitation
+		# for forwarded packets, so the first IPv6 packets through the gateway were lost.
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
 		# swaks resolves this machine's name; without it in /etc/hosts that waits on a
 		# DNS server a namespace cannot reach.  ip netns exec mounts this file over /etc/hosts.
 		mkdir -p "/etc/netns/$ns"
@@ -150,6 +154,29 @@ ns_setup() {
 	# The namespace's legacy filter tables exist from the first iptables call.
 	gw iptables-legacy -w -L -n >/dev/null
 	gw ip6tables-legacy -w -L -n >/dev/null
+	ns_wait_ipv6_ready
+}
+
+# Until no address of any namespace is tentative (bounded: 10 s); 0 when none is.
+ns_wait_ipv6_ready() {
+	n=0
+	for ns in "$NS_GW" "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
+		while [ -n "$(ip -n "$ns" -6 addr show tentative)" ]; do
+			n=$((n + 1))
+			[ $n -gt 100 ] && { echo "netns.sh: IPv6 addresses in $ns still tentative after 10 s" >&2; return 1; }
+			sleep 0.1
+		done
+	done
+}
+
+# Until FROM_NS completes a TCP connection to ADDR:PORT (bounded: 10 s); 0 when it did.
+ns_wait_connect() { # ns_wait_connect FROM_NS TCP4|TCP6 ADDR PORT
+	n=0
+	until ns_exec "$1" socat -T1 /dev/null "$2:$3:$4,connect-timeout=1" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt 50 ] && { echo "netns.sh: $1 cannot reach $3 port $4 after 10 s" >&2; return 1; }
+		sleep 0.2
+	done
 }
 
 # SMTP listeners on the mail server and the relay (IPv4 and IPv6), and a web server on port 80.
@@ -167,14 +194,17 @@ ns_start_servers() {
 			>/dev/null 2>&1 &
 		echo $! >"$NS_DIR/http-$(printf %s "$a" | tr -d '[]').pid"
 	done
+	# Ready when each listener answers from the WAN itself, then from both clients through the
+	# gateway (both families): the routes and neighbours are usable, not only the sockets open.
 	for a in 203.0.113.25 203.0.113.10 "[$MX6]" "[$RELAY6]"; do
 		case $a in \[*) tcp=TCP6 ;; *) tcp=TCP4 ;; esac
-		n=0
-		until wan socat -T1 /dev/null "$tcp:$a:25,connect-timeout=1" 2>/dev/null; do
-			n=$((n + 1))
-			[ $n -gt 50 ] && { echo "netns.sh: SMTP sink on $a did not start" >&2; return 1; }
-			sleep 0.1
+		for from in "$NS_WAN" "$NS_LAN" "$NS_WLAN"; do
+			ns_wait_connect "$from" "$tcp" "$a" 25 || return 1
 		done
+	done
+	for a in 203.0.113.25 "[$MX6]"; do
+		case $a in \[*) tcp=TCP6 ;; *) tcp=TCP4 ;; esac
+		ns_wait_connect "$NS_WAN" "$tcp" "$a" 80 || return 1
 	done
 }
 

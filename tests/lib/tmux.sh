@@ -73,6 +73,25 @@ tmux_wait() { # tmux_wait REGEX [SECONDS] [NAME]
 	return 1
 }
 
+# Wait until one screen matches every extended regex at once (a layout fully drawn).
+tmux_wait_all() { # tmux_wait_all SECONDS NAME REGEX...
+	limit=$(($1 * 5)) name=$2
+	shift 2
+	n=0
+	while [ $n -lt $limit ]; do
+		screen=$(tmux_cmd capture-pane -p -t sg 2>/dev/null)
+		missing=0
+		for re in "$@"; do
+			printf '%s\n' "$screen" | grep -Eq -- "$re" || { missing=1; break; }
+		done
+		[ $missing = 0 ] && { tmux_capture "$name" >/dev/null; return 0; }
+		n=$((n + 1))
+		sleep 0.2
+	done
+	tmux_capture "$name" >/dev/null
+	return 1
+}
+
 # Whether the command has ended: prints its exit status (128+N for signal N).
 tmux_dead() {
 	cat "$TMUX_PRIV/status" 2>/dev/null
