@@ -35,7 +35,8 @@ if tmux_wait 'applied' 5 applied; then ok "a second y applies the new plan"; els
 if gw_save | grep -Fxq -- "$wlan_log"; then ok "the console's change is in the kernel now"; else
 	fail "the console's change is in the kernel now" "$(gw_save)"; fi
 tmux_keys q
-sleep 0.5
-tmux_dead || tmux_keys q
+if tmux_wait 'q again quits' 5 unsaved; then ok "q first says the change is not saved"; else
+	fail "q first says the change is not saved"; fi
+tmux_keys q
 if tmux_wait_dead 5; then ok "q (twice: the change is unsaved) quits"; else fail "q (twice: the change is unsaved) quits"; fi
 done_testing

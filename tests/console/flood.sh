@@ -21,7 +21,8 @@ if tmux_wait 'zone wlan' 10 start; then ok "console starts"; else fail "console 
 wlan bash -c 'end=$((SECONDS + 8)); while [ $SECONDS -lt $end ]; do
 	: 3<>/dev/tcp/198.51.100.2/25; done' 2>/dev/null &
 echo $! >"$NS_DIR/flood.pid"
-sleep 2
+# The flood is under way once the console has counted a hundred hits (bounded: 10 s).
+tmux_wait '[0-9]{3,} from NFLOG group 25' 10 flooding >/dev/null
 
 start=$(date +%s%N)
 tmux_keys '?'
@@ -33,7 +34,8 @@ else
 fi
 tmux_keys Escape
 wait "$(cat "$NS_DIR/flood.pid")" 2>/dev/null
-sleep 1.5
+# The last hits are drawn within the console's refresh (bounded: 10 s).
+tmux_wait '[0-9]{4,} from NFLOG group 25' 10 counted >/dev/null
 total=$(tmux_capture after | sed -n 's/.* \([0-9][0-9]*\) from NFLOG group 25.*/\1/p' | head -1)
 if [ "${total:-0}" -ge 1000 ] 2>/dev/null; then ok "the flood's hits are counted ($total)"; else fail "the flood's hits are counted" "got: ${total:-none}"; fi
 if tmux_capture talker | grep -Eq '192\.0\.2\.66 +wlan +[0-9.]+K? +top talker'; then ok "the flooding host is the top talker"; else fail "the flooding host is the top talker"; fi

@@ -169,6 +169,23 @@ ns_wait_ipv6_ready() {
 	done
 }
 
+# Until the command succeeds, at most SECONDS (polled every 0.1 s); 0 when it did.
+wait_until() { # wait_until SECONDS command...
+	limit=$(($1 * 10))
+	shift
+	n=0
+	until "$@"; do
+		n=$((n + 1))
+		[ $n -ge $limit ] && return 1
+		sleep 0.1
+	done
+}
+
+# Until a lock is held on FILE by someone else (a test's lock holder has taken it; 5 s).
+wait_locked() { # wait_locked FILE
+	wait_until 5 sh -c '! flock -n "$1" true' sh "$1"
+}
+
 # Until FROM_NS completes a TCP connection to ADDR:PORT (bounded: 10 s); 0 when it did.
 ns_wait_connect() { # ns_wait_connect FROM_NS TCP4|TCP6 ADDR PORT
 	n=0

@@ -173,7 +173,7 @@ gw iptables-legacy -w -D FOREIGN -j SMTPGUARD-lan
 perl -e 'use Fcntl ":flock"; open(my $f, ">>", $ARGV[0]) or die; flock($f, LOCK_EX); sleep 5' \
 	"$XTABLES_LOCKFILE" &
 holder=$!
-sleep 0.3
+wait_locked "$XTABLES_LOCKFILE"
 out=$(SMTPGUARD_LOCK_WAIT=1 drv remove 2>&1)
 rc=$?
 kill "$holder" 2>/dev/null

@@ -99,7 +99,7 @@ if send_mail "$NS_WLAN" 203.0.113.25; then fail "log mode drops the mail"; else 
 # a second listener on the same group is told who holds it
 follow_bg busy
 busy=$(cat "$NS_DIR/busy.pid")
-sleep 1
+wait_until 5 sh -c '! kill -0 "$1" 2>/dev/null' sh "$busy"
 if kill -0 "$busy" 2>/dev/null; then
 	follow_stop busy
 	fail "a second listener on a held group exits"
@@ -117,7 +117,7 @@ follow_stop nflog2
 
 follow_start json --json || fail "hits --follow --json starts" "$(cat "$NS_DIR/json.err")"
 attempt
-sleep 0.5
+wait_until 5 grep -q '"src":"192.0.2.66"' "$NS_DIR/json.out"
 follow_stop json
 if grep -q '"zone":"wlan","action":"dropped","source":"nflog","in":"eth2","out":"eth0","mac":"00:02:2d:11:22:33","src":"192.0.2.66","dst":"203.0.113.25","proto":"TCP"' "$NS_DIR/json.out"; then
 	ok "--json: one object per hit"; else fail "--json: one object per hit" "$(head -3 "$NS_DIR/json.out")"; fi
@@ -146,7 +146,10 @@ mode = log"
 	esac
 	# user space can write to /dev/kmsg, but never as the kernel
 	printf '<4>%s IN=eth2 OUT=eth0 SRC=192.0.2.99 DST=203.0.113.25 PROTO=TCP SPT=1 DPT=25\n' "$PREFIX" >/dev/kmsg
-	sleep 0.5
+	# A real hit after it: once that is shown, the forged line (earlier in /dev/kmsg) was read.
+	ms=$(latency "$NS_DIR/kmsg.out" "SRC=192.0.2.66 ")
+	if [ "$ms" != timeout ]; then ok "a real hit after the forged line is shown"; else
+		fail "a real hit after the forged line is shown" "none within 3 s"; fi
 	follow_stop kmsg
 	if grep -q "SRC=192.0.2.99" "$NS_DIR/kmsg.out"; then fail "a line forged into /dev/kmsg is not a hit"; else
 		ok "a line forged into /dev/kmsg is not a hit"; fi

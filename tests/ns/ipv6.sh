@@ -96,7 +96,7 @@ echo $! >"$NS_DIR/hits.pid"
 n=0
 until grep -q following "$NS_DIR/hits.err" 2>/dev/null || [ $n -gt 50 ]; do n=$((n + 1)); sleep 0.1; done
 refused6 "$MX6" "log: IPv6 mail to a foreign server is dropped"
-sleep 0.5
+wait_until 5 grep -q "SRC=$WLAN6 " "$NS_DIR/hits.out"
 kill "$(cat "$NS_DIR/hits.pid")" 2>/dev/null
 wait "$(cat "$NS_DIR/hits.pid")" 2>/dev/null
 rm -f "$NS_DIR/hits.pid"
@@ -144,7 +144,7 @@ else
 fi
 gw socat TCP6-LISTEN:25,bind=[2001:db8:2::1],reuseaddr,fork EXEC:"sh $(pwd)/tests/lib/smtp-sink.sh" >/dev/null 2>&1 &
 echo $! >"$NS_DIR/gwsmtp.pid"
-sleep 0.3
+ns_wait_connect "$NS_GW" TCP6 "[2001:db8:2::1]" 25
 use_mode allow "protect_gateway = yes"
 if send_mail6 "$NS_WLAN" 2001:db8:2::1; then fail "protect_gateway: the gateway's own port 25 is closed over IPv6"; else
 	ok "protect_gateway: the gateway's own port 25 is closed over IPv6"; fi

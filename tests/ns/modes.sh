@@ -107,7 +107,7 @@ delivers "$NS_LAN" 203.0.113.25 "rateban: another zone is not banned"
 # --- protect_gateway
 gw socat TCP4-LISTEN:25,bind=192.0.2.65,reuseaddr,fork "EXEC:sh $(pwd)/tests/lib/smtp-sink.sh" >/dev/null 2>&1 &
 echo $! >"$NS_DIR/gwsmtp.pid"
-sleep 0.3
+ns_wait_connect "$NS_GW" TCP4 192.0.2.65 25
 use_mode allow "protect_gateway = yes"
 refused "$NS_WLAN" 192.0.2.65 "protect_gateway: WLAN cannot reach the gateway's port 25"
 case $(gw iptables-legacy -S INPUT | sed -n 2p) in

@@ -80,7 +80,7 @@ is "$(gw_save)" "$new" "crash: and gives the new table"
 # --- lock: apply waits for a held lock, then succeeds; fails clearly past the bound
 sg -c "$CONF" remove >/dev/null 2>&1
 ( flock -x 9; sleep 2 ) 9>"$XTABLES_LOCKFILE" &
-sleep 0.3
+wait_locked "$XTABLES_LOCKFILE"
 start=$(date +%s)
 if sg -c "$CONF" apply >/dev/null 2>&1; then ok "lock: apply waited for the lock and succeeded"; else
 	fail "lock: apply waited for the lock and succeeded"; fi
@@ -90,7 +90,7 @@ wait
 sg -c "$CONF" remove >/dev/null 2>&1
 before=$(gw_save)
 ( flock -x 9; sleep 4 ) 9>"$XTABLES_LOCKFILE" &
-sleep 0.3
+wait_locked "$XTABLES_LOCKFILE"
 err=$(gw env SMTPGUARD_LOCK_WAIT=1 "$SMTPGUARD" -c "$CONF" apply 2>&1 >/dev/null)
 rc=$?
 is "$rc" 1 "lock: apply gives up after the bound with exit 1"
