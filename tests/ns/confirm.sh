@@ -43,7 +43,7 @@ gw iptables-legacy -w -D FORWARD -p udp --dport 123 -j ACCEPT
 sg -c "$CONF" apply --confirm 3 </dev/null >/dev/null 2>&1
 out=$(sg confirm 2>&1)
 is "$?" 0 "smtpguard confirm succeeds"
-sleep 4
+sleep 4	# past the 3 s deadline: a watchdog that still ran would have rolled back by now
 case $(gw_save) in *SMTPGUARD-wlan*) ok "confirmed: the change stays after the deadline" ;;
 *) fail "confirmed: the change stays after the deadline" "$out" ;; esac
 out=$(sg confirm 2>&1)
@@ -82,7 +82,8 @@ for delay in 0 0.005 0.01 0.02 0.04 0.08 0.15 0.3 0.6; do
 		"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 2"
 	sleep "$delay"
 	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
-	sleep 0.2
+	# smtpguard has gone (bounded: 5 s), then any change it left pending is rolled back (6 s)
+	wait_until 5 sh -c '! pgrep -f "$1" >/dev/null' sh "$SMTPGUARD -c $CONF apply --confirm 2"
 	wait_gone 6
 	[ "$(gw_save)" = "$before" ] || hup_mixed=$((hup_mixed + 1))
 	sg -c "$CONF" remove >/dev/null 2>&1
@@ -98,7 +99,7 @@ until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50
 tmux -L "$TMUX_SOCKET" send-keys yes Enter
 n=0
 until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Confirmed' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
-sleep 5.5
+sleep 5.5	# past the 5 s deadline: a watchdog that still ran would have rolled back by now
 case $(gw_save) in *SMTPGUARD-wlan*) ok "typing yes keeps the change" ;;
 *) fail "typing yes keeps the change" "$(tmux -L "$TMUX_SOCKET" capture-pane -p 2>&1)" ;; esac
 tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
