@@ -24,7 +24,7 @@
 struct fw_rule {
 	char *text;		/* iptables-save form "-A CHAIN ..." (owned) */
 	uint64_t packets, bytes;
-	bool own;		/* in an own chain, or a jump to one */
+	bool own;		/* in an own chain, or one of smtpguard's jumps to one */
 };
 
 struct fw_chain {
