@@ -244,9 +244,14 @@ int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
-const struct fw_ops *fw_backend(void)
+const char *fw_fake_table(void)
 {
 	const char *fake = getenv("SMTPGUARD_FAKE_TABLE");
 
-	return fake && *fake ? &fw_file_ops : &fw_iptc_ops;
+	return fake && *fake ? fake : NULL;
+}
+
+const struct fw_ops *fw_backend(void)
+{
+	return fw_fake_table() ? &fw_file_ops : &fw_iptc_ops;
 }

@@ -41,6 +41,15 @@ int cli_fail(int code, const char *fmt, ...)
 	return code;
 }
 
+void cli_fake_warn(void)
+{
+	const char *fake = fw_fake_table();
+
+	if (fake)
+		cli_fail(EXIT_OK, "SMTPGUARD_FAKE_TABLE is set: using the file %s instead of the "
+				  "kernel's firewall; unset it for a real run", fake);
+}
+
 struct config *cli_load_config(struct cli *cli, bool resolve, int *code)
 {
 	struct error err = { 0 };

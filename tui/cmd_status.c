@@ -125,7 +125,14 @@ static void status_print_rules(const struct fw_table *t, size_t family)
 
 static void status_print_text(const struct status *st, const char *backend)
 {
+	const char *fake = fw_fake_table();
+
 	printf("Backend     %s:", backend);
+	if (fake) {
+		printf(" SMTPGUARD_FAKE_TABLE=");
+		status_puts_safe(fake, 0);
+		printf(", not the kernel's firewall:");
+	}
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		printf("%s %s filter table %zu rules (%zu of them smtpguard's)", i ? "," : "",
 		       dualstack_label(dualstack_families[i]), st->table[i].nrules,
@@ -235,6 +242,11 @@ static void status_print_json(const struct status *st, const char *backend)
 	printf("{");
 	json_write_key(stdout, "backend");
 	status_json_string(backend);
+	printf(",\"fake_table\":");
+	if (fw_fake_table())
+		status_json_string(fw_fake_table());
+	else
+		printf("null");
 	status_print_facts_json(&st->facts);
 	if (st->planned && st->cfg) {
 		printf(",");
