@@ -489,6 +489,27 @@ static int compile_jumps(const struct config *cfg, struct ruleset *rs, bool forw
 	return 0;
 }
 
+bool compile_is_own_jump(const struct rule *r)
+{
+	static const struct {
+		const char *chain, *jump;
+	} forms[] = {
+		{ "FORWARD", CHAIN_FWD },
+		{ "INPUT", CHAIN_IN },
+	};
+
+	if (r->target != TARGET_JUMP || r->in[0] || r->out[0] || r->has_src || r->has_dst ||
+	    r->has_mac || r->ctstate || r->recent != RECENT_NONE || r->has_limit || r->ports_neg)
+		return false;
+	if (r->proto == 0 ? r->ports_match != PORTS_NONE
+			  : r->proto != IPPROTO_TCP || r->ports_match == PORTS_NONE)
+		return false;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(*forms); i++)
+		if (strcmp(r->chain, forms[i].chain) == 0 && strcmp(r->jump, forms[i].jump) == 0)
+			return true;
+	return false;
+}
+
 static int compile_dispatch(const struct config *cfg, struct ruleset *rs, struct error *err)
 {
 	for (size_t i = 0; i < cfg->nzones; i++) {

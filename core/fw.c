@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile.h"
 #include "fw.h"
+#include "ruleparse.h"
 
 void fw_table_free(struct fw_table *t)
 {
@@ -165,6 +167,19 @@ void fw_rule_target(const char *text, char *buf, size_t size)
 	}
 }
 
+/*
+ * Whether a rule of a built-in chain that jumps to target is smtpguard's:
+ * only the forms it writes are (compile_is_own_jump); an administrator's
+ * "-A INPUT -j SMTPGUARD-FWD" is theirs.
+ */
+static bool fw_rule_is_own_jump(const struct fw_table *t, const char *text, const char *target)
+{
+	struct rule r;
+
+	return chain_is_own(target) && rule_parse_save(text, t->family, &r, NULL) == 0 &&
+	       compile_is_own_jump(&r);
+}
+
 /* FNV-1a, 64 bits. */
 static uint64_t fw_hash(uint64_t h, const char *s)
 {
@@ -190,7 +205,8 @@ void fw_table_finish(struct fw_table *t)
 			struct fw_rule *r = &t->rules[i];
 
 			fw_rule_target(r->text, target, sizeof(target));
-			r->own = own_chain || chain_is_own(target);
+			r->own = own_chain || (fw_chain_builtin(ch) &&
+					       fw_rule_is_own_jump(t, r->text, target));
 			h = fw_hash(h, r->text);
 			if (r->own) {
 				snprintf(position, sizeof(position), "%zu", i - ch->first);
@@ -228,9 +244,14 @@ int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
-const struct fw_ops *fw_backend(void)
+const char *fw_fake_table(void)
 {
 	const char *fake = getenv("SMTPGUARD_FAKE_TABLE");
 
-	return fake && *fake ? &fw_file_ops : &fw_iptc_ops;
+	return fake && *fake ? fake : NULL;
+}
+
+const struct fw_ops *fw_backend(void)
+{
+	return fw_fake_table() ? &fw_file_ops : &fw_iptc_ops;
 }

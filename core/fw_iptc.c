@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <libiptc/libip6tc.h>
 #include <libiptc/libiptc.h>
@@ -97,11 +98,39 @@ fw_iptc_xtables_exit(enum xtables_exittype status, const char *msg, ...)
 	exit(EXIT_RUNTIME);
 }
 
+/* The family libxtables looks extensions up for (fw_iptc_xtables_init). */
+static const struct fw_iptc_family *fw_iptc_xtables_family;
+
+/*
+ * Whether the kernel knows revision rev of an extension: libxtables asks
+ * before it registers an extension's library.  xtables_compatible_revision
+ * answers the same but writes "Warning: Extension owner revision 0 not
+ * supported, missing kernel module?" to stderr: once one family's lookup
+ * has registered owner revision 1 (the only one the kernel has), the other
+ * family's lookup asks again for its own revision 0.  As the library does,
+ * revision 0 counts as known when the kernel cannot say; smtpguard only
+ * prints entries the kernel already holds, so there is nothing to report.
+ */
+static int fw_iptc_compat_rev(const char *name, uint8_t revision, int opt)
+{
+	const struct fw_iptc_family *f = fw_iptc_xtables_family;
+	struct xt_get_revision rev = { .revision = revision };
+	socklen_t len = sizeof(rev);
+	int fd = socket(f->family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW), known;
+
+	if (fd < 0)
+		return revision == 0;
+	snprintf(rev.name, sizeof(rev.name), "%s", name);
+	known = getsockopt(fd, f->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6, opt, &rev, &len) >= 0;
+	close(fd);
+	return known || revision == 0;
+}
+
 static struct xtables_globals fw_iptc_globals = {
 	.program_name = "smtpguard",
 	.program_version = SMTPGUARD_VERSION,
 	.exit_err = fw_iptc_xtables_exit,
-	.compat_rev = xtables_compatible_revision,
+	.compat_rev = fw_iptc_compat_rev,
 };
 
 /* libxtables for f's family: extensions of both families stay registered, lookups follow nfproto. */
@@ -109,6 +138,7 @@ static int fw_iptc_xtables_init(const struct fw_iptc_family *f, struct error *er
 {
 	static bool ready;
 
+	fw_iptc_xtables_family = f;
 	if (!ready && xtables_init_all(&fw_iptc_globals, f->nfproto) < 0)
 		return error_set(err, "cannot initialise libxtables; reinstall the libxtables12 "
 				      "package (or check XTABLES_LIBDIR)");

@@ -8,6 +8,7 @@
  * differ: the common head and tail are left out.
  */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "plan.h"
@@ -203,6 +204,42 @@ static bool plan_jump_chain_seen(const struct fw_table *cur, const struct rulese
 	return false;
 }
 
+/* A rule that is not smtpguard's but jumps (or goes) to chain name, or NULL. */
+static const struct fw_rule *plan_foreign_jump(const struct fw_table *t, const char *name)
+{
+	char target[CHAIN_NAME_MAX + 4];
+
+	for (size_t i = 0; i < t->nrules; i++) {
+		if (t->rules[i].own)
+			continue;
+		fw_rule_target(t->rules[i].text, target, sizeof(target));
+		if (strcmp(target, name) == 0)
+			return &t->rules[i];
+	}
+	return NULL;
+}
+
+/* Dropping own chain ch: refused while a rule of someone else still jumps to it. */
+static int plan_drop(struct plan *p, const struct fw_table *cur, const struct fw_chain *ch,
+		     struct error *err)
+{
+	const struct fw_rule *foreign = plan_foreign_jump(cur, ch->name);
+
+	if (foreign)
+		return error_set(err, "the %s rule '%.200s' is not smtpguard's but jumps to its chain "
+				      "%s, which this change deletes; delete that rule or point it "
+				      "elsewhere, then try again; the %s firewall was left unchanged",
+				 cur->family == AF_INET6 ? "IPv6" : "IPv4", foreign->text, ch->name,
+				 cur->family == AF_INET6 ? "IPv6" : "IPv4");
+	for (size_t i = ch->first; i < ch->first + ch->count; i++)
+		if (plan_add_line(p, '-', cur->rules[i].text, err) < 0)
+			return -1;
+	if (plan_add_line(p, 'X', ch->name, err) < 0 ||
+	    plan_add_name(&p->drop, &p->ndrop, ch->name, err) < 0)
+		return -1;
+	return 0;
+}
+
 int plan_compute(const struct fw_table *current, const struct ruleset *desired, struct plan *out,
 		 struct error *err)
 {
@@ -233,13 +270,8 @@ int plan_compute(const struct fw_table *current, const struct ruleset *desired, 
 	for (size_t c = 0; c < current->nchains; c++) {
 		const struct fw_chain *ch = &current->chains[c];
 
-		if (!chain_is_own(ch->name) || plan_ruleset_has_chain(desired, ch->name))
-			continue;
-		for (size_t i = ch->first; i < ch->first + ch->count; i++)
-			if (plan_add_line(out, '-', current->rules[i].text, err) < 0)
-				return -1;
-		if (plan_add_line(out, 'X', ch->name, err) < 0 ||
-		    plan_add_name(&out->drop, &out->ndrop, ch->name, err) < 0)
+		if (chain_is_own(ch->name) && !plan_ruleset_has_chain(desired, ch->name) &&
+		    plan_drop(out, current, ch, err) < 0)
 			return -1;
 	}
 	return 0;

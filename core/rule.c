@@ -323,8 +323,23 @@ void ruleset_free(struct ruleset *rs)
 
 bool chain_is_own(const char *name)
 {
-	return strncmp(name, CHAIN_PREFIX, strlen(CHAIN_PREFIX)) == 0 &&
-	       name[strlen(CHAIN_PREFIX)] != '\0';
+	static const char mac[] = "-MAC";
+	const char *rest = name + strlen(CHAIN_PREFIX);
+	char zone[ZONE_NAME_MAX + 1];
+	size_t len;
+
+	if (strncmp(name, CHAIN_PREFIX, strlen(CHAIN_PREFIX)) != 0)
+		return false;
+	if (strcmp(rest, "FWD") == 0 || strcmp(rest, "IN") == 0)
+		return true;
+	len = strlen(rest);
+	if (len > strlen(mac) && strcmp(rest + len - strlen(mac), mac) == 0)
+		len -= strlen(mac);	/* SMTPGUARD-<zone>-MAC */
+	if (len == 0 || len > ZONE_NAME_MAX)
+		return false;
+	memcpy(zone, rest, len);
+	zone[len] = '\0';
+	return zonename_check(zone, NULL) == 0;
 }
 
 static bool chain_is_builtin(const char *name)

@@ -22,4 +22,13 @@ int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, st
 /* Name of a zone's chain / rate-ban list: "SMTPGUARD-<zone>". */
 void compile_zone_chain(const char *zone, char buf[CHAIN_NAME_MAX + 1]);
 
+/*
+ * True when r has the form of a jump compile_ruleset puts in a built-in
+ * chain: FORWARD to SMTPGUARD-FWD or INPUT to SMTPGUARD-IN, matching
+ * nothing or only TCP ports.  Any other rule that jumps into an own chain
+ * (an interface, an address, another built-in chain, a user chain) is
+ * someone else's.
+ */
+bool compile_is_own_jump(const struct rule *r);
+
 #endif

@@ -24,7 +24,7 @@
 struct fw_rule {
 	char *text;		/* iptables-save form "-A CHAIN ..." (owned) */
 	uint64_t packets, bytes;
-	bool own;		/* in an own chain, or a jump to one */
+	bool own;		/* in an own chain, or one of smtpguard's jumps to one */
 };
 
 struct fw_chain {
@@ -92,6 +92,12 @@ struct fw_ops {
  * (SMTPGUARD_FAKE_TABLE=PATH, for rootless tests), else libiptc.
  */
 const struct fw_ops *fw_backend(void);
+/*
+ * The fake's file when SMTPGUARD_FAKE_TABLE selects it, else NULL.  Every
+ * command says so on stderr and status shows it: a leftover variable must
+ * never make a real run silently change a file instead of the kernel.
+ */
+const char *fw_fake_table(void);
 
 extern const struct fw_ops fw_iptc_ops;
 extern const struct fw_ops fw_file_ops;

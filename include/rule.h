@@ -114,7 +114,12 @@ void ruleset_free(struct ruleset *rs);
 int ruleset_add_chain(struct ruleset *rs, const char *name);
 struct rule *ruleset_add_rule(struct ruleset *rs, const struct rule *r);
 
-/* True when name is a chain smtpguard owns ("SMTPGUARD-..."). */
+/*
+ * True when name is a chain smtpguard creates: SMTPGUARD-FWD, SMTPGUARD-IN,
+ * SMTPGUARD-<zone> and SMTPGUARD-<zone>-MAC (zone names are lower case).
+ * Other names under the prefix (an administrator's SMTPGUARD-LOCAL) are
+ * not its own: never changed, never deleted.
+ */
 bool chain_is_own(const char *name);
 
 /*

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -12,6 +13,7 @@
 #include "compile.h"
 #include "dualstack.h"
 #include "fw.h"
+#include "route.h"
 #include "sanitize.h"
 
 /* "smtpguard: TEXT" on stderr, TEXT through sanitize_text(): it may quote what the user typed. */
@@ -39,6 +41,37 @@ int cli_fail(int code, const char *fmt, ...)
 	va_end(ap);
 	cli_print_error(text);
 	return code;
+}
+
+void cli_uplink_warn(const struct config *cfg)
+{
+	struct route_uplink *up;
+	struct error err = { 0 };
+	char dst[ADDR_TEXT_MAX];
+	size_t n;
+
+	if (route_unguarded(cfg, &up, &n, &err) < 0) {
+		cli_fail(EXIT_OK, "warning: %s; cannot tell whether traffic leaves other than through wan",
+			 err.text);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		addr_format(&up[i].dst, dst, sizeof(dst));
+		cli_fail(EXIT_OK, "warning: %s leaves through %s (route to %s), which is not in wan: "
+				  "smtpguard does not filter it; add %s to wan in %s",
+			 dualstack_label(up[i].family), up[i].iface,
+			 up[i].dst.prefix ? dst : "default", up[i].iface, cfg->path);
+	}
+	free(up);
+}
+
+void cli_fake_warn(void)
+{
+	const char *fake = fw_fake_table();
+
+	if (fake)
+		cli_fail(EXIT_OK, "SMTPGUARD_FAKE_TABLE is set: using the file %s instead of the "
+				  "kernel's firewall; unset it for a real run", fake);
 }
 
 struct config *cli_load_config(struct cli *cli, bool resolve, int *code)

@@ -64,6 +64,12 @@ int cli_compile_all(struct cli *cli, struct config **cfg, struct ruleset rs[2], 
 struct backend_facts;
 void cli_backend_warn(const struct backend_facts *facts);
 
+/* One stderr warning per uplink that is not in wan (include/route.h). */
+void cli_uplink_warn(const struct config *cfg);
+
+/* One stderr line when SMTPGUARD_FAKE_TABLE puts a file in place of the kernel (every command). */
+void cli_fake_warn(void);
+
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_confirm(struct cli *cli, int argc, char **argv);

@@ -176,6 +176,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	/* Warnings only once the firewall was reached: a "need root" error stays one line. */
 	if (code == EXIT_OK || code == EXIT_DRIFT) {
 		apply_warn_interfaces(cfg);
+		cli_uplink_warn(cfg);
 		cli_backend_warn(NULL);
 	}
 	dualstack_plans_free(plan);

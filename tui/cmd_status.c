@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -19,6 +20,7 @@
 #include "iface.h"
 #include "json.h"
 #include "plan.h"
+#include "route.h"
 #include "sanitize.h"
 
 struct status {
@@ -29,6 +31,8 @@ struct status {
 	struct plan plan[DUALSTACK_N];
 	bool planned;			/* plan holds the config vs the kernel */
 	struct backend_facts facts;
+	struct route_uplink *uplinks;	/* not in wan (with a config) */
+	size_t nuplinks;
 };
 
 /* How each family's rules are marked in the text form: own rules of IPv6 as "*6". */
@@ -125,7 +129,14 @@ static void status_print_rules(const struct fw_table *t, size_t family)
 
 static void status_print_text(const struct status *st, const char *backend)
 {
+	const char *fake = fw_fake_table();
+
 	printf("Backend     %s:", backend);
+	if (fake) {
+		printf(" SMTPGUARD_FAKE_TABLE=");
+		status_puts_safe(fake, 0);
+		printf(", not the kernel's firewall:");
+	}
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		printf("%s %s filter table %zu rules (%zu of them smtpguard's)", i ? "," : "",
 		       dualstack_label(dualstack_families[i]), st->table[i].nrules,
@@ -150,6 +161,14 @@ static void status_print_text(const struct status *st, const char *backend)
 		}
 	}
 
+	if (st->cfg) {
+		printf("Uplinks     ");
+		for (size_t i = 0; i < st->nuplinks; i++)
+			printf("%s%s (%s)", i ? ", " : "", st->uplinks[i].iface,
+			       dualstack_label(st->uplinks[i].family));
+		printf(st->nuplinks ? ": not in wan, not filtered; add them to wan\n"
+				    : "every route out leaves through wan\n");
+	}
 	printf("\nInterfaces\n  %-15s %-12s %-5s %-34s %12s %12s\n", "NAME", "ROLE", "LINK",
 	       "ADDRESSES", "RX PACKETS", "TX PACKETS");
 	for (size_t i = 0; i < st->nifaces; i++) {
@@ -235,12 +254,26 @@ static void status_print_json(const struct status *st, const char *backend)
 	printf("{");
 	json_write_key(stdout, "backend");
 	status_json_string(backend);
+	printf(",\"fake_table\":");
+	if (fw_fake_table())
+		status_json_string(fw_fake_table());
+	else
+		printf("null");
 	status_print_facts_json(&st->facts);
 	if (st->planned && st->cfg) {
 		printf(",");
 		json_write_key(stdout, "config");
 		status_json_string(st->cfg->path);
 		printf(",\"in_step\":%s", dualstack_plans_empty(st->plan) ? "true" : "false");
+	}
+	if (st->cfg) {
+		printf(",\"unguarded_uplinks\":[");
+		for (size_t i = 0; i < st->nuplinks; i++) {
+			printf("%s{\"interface\":", i ? "," : "");
+			status_json_string(st->uplinks[i].iface);
+			printf(",\"family\":\"%s\"}", st->uplinks[i].family == AF_INET6 ? "ipv6" : "ipv4");
+		}
+		printf("]");
 	}
 	printf(",\"interfaces\":[");
 	for (size_t i = 0; i < st->nifaces; i++) {
@@ -312,6 +345,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	st.cfg = cli_load_config(cli, true, &config_code);
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		plan_init(&st.plan[i]);
+	if (st.cfg && route_unguarded(st.cfg, &st.uplinks, &st.nuplinks, &err) < 0)
+		code = cli_error(&err);
 	if (st.cfg) {
 		if (dualstack_compile(st.cfg, rs, &err) < 0) {
 			config_code = cli_error(&err);
@@ -332,6 +367,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	dualstack_plans_free(st.plan);
 	config_free(st.cfg);
 	iface_list_free(st.ifaces);
+	free(st.uplinks);
 	dualstack_tables_free(st.table);
 	if (fflush(stdout) != 0)
 		code = cli_fail(EXIT_RUNTIME, "status: cannot write to standard output");

@@ -675,7 +675,8 @@ static void draw_status(struct console *c)
 		put(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
 		    "kernel differs from config: a applies ");
 	x = getcurx(w) > x ? getcurx(w) + 1 : x;
-	snprintf(line, sizeof(line), "%s  rules %zu (own %zu)  applied %s%s", c->fw->name,
+	snprintf(line, sizeof(line), "%s%s  rules %zu (own %zu)  applied %s%s", c->fw->name,
+		 fw_fake_table() ? " (SMTPGUARD_FAKE_TABLE, not the kernel)" : "",
 		 c->have_table ? c->table.nrules : 0, own, when, c->unsaved ? "  unsaved" : "");
 	put(w, 0, x, A_REVERSE, line);
 }

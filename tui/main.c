@@ -138,6 +138,7 @@ int main(int argc, char **argv)
 		cmd = &commands[0];
 	rest[0] = (char *)cmd->name;
 	rest[nrest] = NULL;
+	cli_fake_warn();
 	code = cmd->run(&cli, nrest, rest);
 out:
 	free(rest);
