@@ -28,6 +28,7 @@
 #include "logsource.h"
 #include "iface.h"
 #include "plan.h"
+#include "route.h"
 #include "rule.h"
 
 enum area { AREA_ZONES, AREA_RULES, AREA_HITS, AREA_OFFENDERS, AREA_COUNT };
@@ -111,6 +112,8 @@ struct console {
 	double *rule_rate;		/* pkts/s per table rule */
 	struct iface *ifaces, *prev_ifaces;
 	size_t nifaces, nprev_ifaces;
+	struct route_uplink *uplinks;	/* routes out that bypass wan (owned) */
+	size_t nuplinks;
 	struct timespec last_read, prev_read;
 	struct fw_counters *counters;	/* the cheap counter refresh (owned; NULL until first used) */
 	/* Packets sent into each zone's chain, per family (IPv4 every tick, IPv6 on full reads). */

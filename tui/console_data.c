@@ -311,6 +311,11 @@ static void ifaces_read(struct console *c)
 	c->nprev_ifaces = c->nifaces;
 	c->ifaces = list;
 	c->nifaces = n;
+	free(c->uplinks);
+	c->uplinks = NULL;
+	c->nuplinks = 0;
+	if (c->cfg && route_unguarded(c->cfg, &c->uplinks, &c->nuplinks, &err) < 0)
+		c->nuplinks = 0;
 }
 
 static void offenders_read(struct console *c)
@@ -458,6 +463,7 @@ void console_data_free(struct console *c)
 		ruleset_free(&c->rs);
 	iface_list_free(c->ifaces);
 	iface_list_free(c->prev_ifaces);
+	free(c->uplinks);
 	free(c->rule_rate);
 	free(c->rrows);
 	free(c->zrows);

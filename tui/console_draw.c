@@ -674,6 +674,10 @@ static void draw_status(struct console *c)
 	else if (c->drift)
 		put(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
 		    "kernel differs from config: a applies ");
+	else if (c->nuplinks)
+		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
+		     "unguarded uplink %s (IPv%c): add it to wan ", c->uplinks[0].iface,
+		     c->uplinks[0].family == AF_INET6 ? '6' : '4');
 	x = getcurx(w) > x ? getcurx(w) + 1 : x;
 	snprintf(line, sizeof(line), "%s%s  rules %zu (own %zu)  applied %s%s", c->fw->name,
 		 fw_fake_table() ? " (SMTPGUARD_FAKE_TABLE, not the kernel)" : "",

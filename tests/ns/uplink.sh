@@ -2,11 +2,15 @@
 # uplink.sh - an uplink outside wan is named: with a tunnel-like interface
 # carrying an IPv6 route the config does not guard, apply warns
 # on stderr (interface, family, what to do), status and status --json
-# list it; without the route, and on the plain topology, nothing is said.
+# list it and the console's status line shows it; without the route, and on
+# the plain topology, nothing is said.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/tmux.sh
 ns_require_root
 ns_setup || { fail "topology"; done_testing; exit 1; }
+trap 'tmux_cleanup; ns_cleanup' EXIT
+mkdir -p -m 700 "$SMTPGUARD_RUN_DIR"
 CONF="$NS_DIR/smtpguard.conf"
 write_zones_config "$CONF" allow block
 warning="smtpguard: warning: IPv6 leaves through tun6 (route to 2001:db8:200::/48), which is not in wan: smtpguard does not filter it; add tun6 to wan in $CONF"
@@ -44,6 +48,16 @@ case $(sg -c "$CONF" status --json 2>/dev/null) in
 *'"unguarded_uplinks":[{"interface":"tun6","family":"ipv6"}]'*) ok "status --json: unguarded_uplinks lists tun6, ipv6" ;;
 *) fail "status --json: unguarded_uplinks lists tun6, ipv6" ;;
 esac
+
+# The console's status line says so too (bounded: 10 s for the first screen).
+tmux_start 100 30 "ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts"
+if tmux_wait 'unguarded uplink tun6 \(IPv6\): add it to wan' 10 console; then
+	ok "console: the status line names the unguarded uplink"
+else
+	fail "console: the status line names the unguarded uplink"
+fi
+tmux_keys q
+tmux_wait_dead 10 || fail "console quits"
 
 # A second default route through it counts too, and listing it in wan ends the warning.
 gw ip -6 route del 2001:db8:200::/48 dev tun6
