@@ -315,8 +315,9 @@ static int wan_add(struct config *cfg, struct zone *z, const char *item, unsigne
 	if (ifname_check(item, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cfg->nwan; i++)
-		if (strcmp(cfg->wan[i], item) == 0)
-			return error_set(err, "%s is listed twice; keep one", item);
+		if (ifname_overlap(cfg->wan[i], item))
+			return error_set(err, "%s is listed twice (as %s); keep one", item,
+					 cfg->wan[i]);
 	if (cfg->nwan == CONFIG_MAX_WAN)
 		return error_set(err, "more than %d WAN interfaces; list at most %d",
 				 CONFIG_MAX_WAN, CONFIG_MAX_WAN);
@@ -1406,11 +1407,11 @@ int config_validate(const struct config *cfg, struct error *err)
 		if (ifname_check(z->interface, &e) < 0)
 			return zone_error(cfg, z, err, "interface: %s", e.text);
 		for (size_t w = 0; w < cfg->nwan; w++)
-			if (strcmp(cfg->wan[w], z->interface) == 0)
+			if (ifname_overlap(cfg->wan[w], z->interface))
 				return zone_error(cfg, z, err,
 						  "interface %s is a WAN interface (wan = %s); "
 						  "give the zone the interface its clients are on",
-						  z->interface, z->interface);
+						  z->interface, cfg->wan[w]);
 		for (size_t j = 0; j < i; j++) {
 			const struct zone *o = &cfg->zones[j];
 			char at[32];
@@ -1419,11 +1420,13 @@ int config_validate(const struct config *cfg, struct error *err)
 				return zone_error(cfg, z, err, "defined twice%s; merge the two "
 							       "or rename one",
 						  line_note(o->line, at));
-			if (strcmp(o->interface, z->interface) == 0)
+			if (ifname_overlap(o->interface, z->interface))
 				return zone_error(cfg, z, err,
 						  "interface %s is already the interface of zone "
-						  "%s%s; give each zone its own interface",
-						  z->interface, o->name, line_note(o->line, at));
+						  "%s%s (interface = %s); give each zone its own "
+						  "interface",
+						  z->interface, o->name, line_note(o->line, at),
+						  o->interface);
 		}
 	}
 	return 0;
@@ -1440,7 +1443,7 @@ struct zone *config_zone(struct config *cfg, const char *name)
 struct zone *config_zone_by_interface(struct config *cfg, const char *ifname)
 {
 	for (size_t i = 0; i < cfg->nzones; i++)
-		if (strcmp(cfg->zones[i].interface, ifname) == 0)
+		if (ifname_match(cfg->zones[i].interface, ifname))
 			return &cfg->zones[i];
 	return NULL;
 }
@@ -1456,17 +1459,19 @@ struct zone *config_zone_add(struct config *cfg, const char *name, const char *i
 		error_set(err, "zone %s already exists; choose another name", name);
 		return usage_error(err), NULL;
 	}
-	if ((z = config_zone_by_interface(cfg, ifname))) {
-		error_set(err, "%s is already the interface of zone %s; give each zone its own "
-			       "interface",
-			  ifname, z->name);
-		return usage_error(err), NULL;
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (ifname_overlap(cfg->zones[i].interface, ifname)) {
+			error_set(err, "%s is already the interface of zone %s (%s); give each zone "
+				       "its own interface",
+				  ifname, cfg->zones[i].name, cfg->zones[i].interface);
+			return usage_error(err), NULL;
+		}
 	}
 	for (size_t w = 0; w < cfg->nwan; w++) {
-		if (strcmp(cfg->wan[w], ifname) == 0) {
-			error_set(err, "%s is a WAN interface; give the zone the interface its "
-				       "clients are on",
-				  ifname);
+		if (ifname_overlap(cfg->wan[w], ifname)) {
+			error_set(err, "%s is a WAN interface (wan = %s); give the zone the interface "
+				       "its clients are on",
+				  ifname, cfg->wan[w]);
 			return usage_error(err), NULL;
 		}
 	}

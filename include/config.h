@@ -145,6 +145,7 @@ int config_save(const struct config *cfg, const char *path, struct error *err);
 
 /* Lookup and edits used by the console; each validates and returns -1 with err on bad input. */
 struct zone *config_zone(struct config *cfg, const char *name);
+/* The zone whose interface (a name or a "wg+" wildcard) the interface ifname is, or NULL. */
 struct zone *config_zone_by_interface(struct config *cfg, const char *ifname);
 int config_relay_add(struct config *cfg, struct zone *z, const char *text, struct error *err);	/* z NULL: [general] */
 int config_relay_remove(struct config *cfg, struct zone *z, const char *text, struct error *err);

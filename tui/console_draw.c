@@ -274,7 +274,7 @@ static const char *iface_role(const struct console *c, const char *name, char *b
 	const struct zone *z;
 
 	for (size_t i = 0; i < c->cfg->nwan; i++)
-		if (strcmp(c->cfg->wan[i], name) == 0)
+		if (ifname_match(c->cfg->wan[i], name))
 			return "wan";
 	z = config_zone_by_interface(c->cfg, name);
 	if (!z)

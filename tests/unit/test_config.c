@@ -757,6 +757,37 @@ static void test_save(void)
 	config_free(cfg);
 }
 
+/* iptables' "ppp+" wildcard: only as the last character, and never overlapping another role. */
+static void test_wildcards(void)
+{
+	struct config *cfg = good("wan = ppp+ and interface = wg+",
+				  "[general]\nwan = ppp+\n[zone wg]\ninterface = wg+\n");
+	struct error err = { 0 };
+
+	if (cfg) {
+		ok(config_zone_by_interface(cfg, "wg0") == &cfg->zones[0], "wg0 is in zone wg");
+		ok(config_zone_by_interface(cfg, "wlan0") == NULL, "wlan0 is in no zone");
+		ok(config_zone_add(cfg, "w2", "wg1", &err) == NULL &&
+			   strstr(err.text, "already the interface of zone wg"),
+		   "the console cannot add a zone on wg1 (wg+ has it): %s", err.text);
+		ok(config_zone_add(cfg, "p", "ppp0", &err) == NULL &&
+			   strstr(err.text, "is a WAN interface (wan = ppp+)"),
+		   "the console cannot add a zone on ppp0 (wan = ppp+): %s", err.text);
+		config_free(cfg);
+	}
+	bad("'+' inside a name", GEN "[zone lan]\ninterface = et+h1\n", 4,
+	    "'+' may only end an interface name");
+	bad("a lone '+'", "[general]\nwan = +\n", 2, "'+' may only end an interface name");
+	bad("'++'", "[general]\nwan = ppp++\n", 2, "'+' may only end an interface name");
+	bad("zone covered by a WAN wildcard", "[general]\nwan = eth+\n[zone lan]\ninterface = eth1\n",
+	    3, "zone lan: interface eth1 is a WAN interface (wan = eth+)");
+	bad("zones overlapping through a wildcard",
+	    GEN "[zone a]\ninterface = wg+\n[zone b]\ninterface = wg0\n", 5,
+	    "interface wg0 is already the interface of zone a (line 3) (interface = wg+)");
+	bad("WAN listed twice through a wildcard", "[general]\nwan = ppp+, ppp0\n", 2,
+	    "ppp0 is listed twice (as ppp+)");
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -774,6 +805,7 @@ int main(void)
 	test_edits();
 	test_resolve();
 	test_save();
+	test_wildcards();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);
