@@ -411,29 +411,73 @@ static int devices_add(struct config *cfg, struct zone *z, const char *item, uns
 	return 0;
 }
 
+void config_quarantine_format(const struct quarantine *q, char *buf, size_t size)
+{
+	char mac[18];
+
+	if (q->is_mac) {
+		mac_format(q->mac, mac);
+		snprintf(buf, size, "%s", mac);
+	} else {
+		addr_format(&q->addr, buf, size);
+	}
+}
+
+/*
+ * Six groups split by five ':' (no "::") or five '-' can only be a MAC: an
+ * IPv6 address without "::" has seven ':'.  Anything else is an address.
+ */
+static int quarantine_parse(const char *item, struct quarantine *q, struct error *err)
+{
+	size_t colons = 0, dashes = 0;
+	struct error why = { 0 };
+
+	memset(q, 0, sizeof(*q));
+	for (const char *p = item; *p; p++) {
+		colons += *p == ':';
+		dashes += *p == '-';
+	}
+	if ((colons == 5 && !strstr(item, "::")) || dashes == 5) {
+		q->is_mac = true;
+		return mac_parse(item, q->mac, err);
+	}
+	if (addr_parse(item, &q->addr, &why) < 0)
+		return error_set(err, "%s (a quarantined host is an address, a prefix or a MAC like "
+				      "00:02:2d:11:22:33)", why.text);
+	return 0;
+}
+
+static bool quarantine_equal(const struct quarantine *a, const struct quarantine *b)
+{
+	if (a->is_mac || b->is_mac)
+		return a->is_mac == b->is_mac && memcmp(a->mac, b->mac, sizeof(a->mac)) == 0;
+	return addr_equal(&a->addr, &b->addr);
+}
+
 static int quarantine_add(struct config *cfg, struct zone *z, const char *item, unsigned line,
 			  struct error *err)
 {
-	struct addr a, *slot;
+	struct quarantine q, *slot;
 	char text[ADDR_TEXT_MAX], other[ADDR_TEXT_MAX];
 
-	if (addr_parse(item, &a, err) < 0)
+	if (quarantine_parse(item, &q, err) < 0)
 		return -1;
-	addr_format(&a, text, sizeof(text));
+	config_quarantine_format(&q, text, sizeof(text));
 	for (size_t i = 0; i < z->nquarantine; i++) {
-		const struct addr *e = &z->quarantine[i];
+		const struct quarantine *e = &z->quarantine[i];
 
-		if (addr_contains(e, &a) || addr_contains(&a, e)) {
-			addr_format(e, other, sizeof(other));
-			if (addr_equal(e, &a))
-				return error_set(err, "%s is listed twice; keep one", text);
+		if (quarantine_equal(e, &q))
+			return error_set(err, "%s is listed twice; keep one", text);
+		if (!e->is_mac && !q.is_mac &&
+		    (addr_contains(&e->addr, &q.addr) || addr_contains(&q.addr, &e->addr))) {
+			config_quarantine_format(e, other, sizeof(other));
 			return error_set(err, "%s overlaps %s; keep the wider one", text, other);
 		}
 	}
 	slot = array_grow(&z->quarantine, &z->nquarantine, sizeof(*slot));
 	if (!slot)
 		return out_of_memory(err);
-	*slot = a;
+	*slot = q;
 	return 0;
 }
 
@@ -618,7 +662,7 @@ static void print_quarantine(const struct config_key *k, const struct config *cf
 	char text[ADDR_TEXT_MAX];
 
 	for (size_t i = 0; i < z->nquarantine; i++) {
-		addr_format(&z->quarantine[i], text, sizeof(text));
+		config_quarantine_format(&z->quarantine[i], text, sizeof(text));
 		fprintf(out, "%s%s", i ? ", " : "", text);
 	}
 }
@@ -1574,13 +1618,13 @@ int config_quarantine_add(struct zone *z, const char *text, struct error *err)
 
 int config_quarantine_remove(struct zone *z, const char *text, struct error *err)
 {
-	struct addr a;
+	struct quarantine q;
 	char owner[32];
 
-	if (addr_parse(text, &a, err) < 0)
+	if (quarantine_parse(text, &q, err) < 0)
 		return usage_error(err);
 	for (size_t i = 0; i < z->nquarantine; i++) {
-		if (addr_equal(&z->quarantine[i], &a)) {
+		if (quarantine_equal(&z->quarantine[i], &q)) {
 			memmove(&z->quarantine[i], &z->quarantine[i + 1],
 				(z->nquarantine - i - 1) * sizeof(*z->quarantine));
 			z->nquarantine--;

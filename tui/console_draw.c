@@ -688,7 +688,7 @@ static const struct input_info {
 			  .fine = "ok: Enter shows the plan, Esc cancels" },
 	[INPUT_DEVICE] = { .prompt = "Add device (MAC IP)",
 			   .fine = "ok: Enter shows the plan, Esc cancels" },
-	[INPUT_QUARANTINE] = { .prompt = "Quarantine host (IP or CIDR)",
+	[INPUT_QUARANTINE] = { .prompt = "Quarantine host (IP, CIDR or MAC)",
 			       .fine = "ok: Enter shows the plan, Esc cancels" },
 	[INPUT_EXPORT_FORMAT] = { .prompt = "Export format (restore or sh)",
 				  .fine = "ok: Enter asks for the file, Esc cancels" },

@@ -318,8 +318,9 @@ static void test_accepted(void)
 		ok(l && l->mode == MODE_BLOCK && strcmp(l->interface, "eth1") == 0,
 		   "example: zone lan on eth1, block");
 		ok(w && w->mode == MODE_RATEBAN && strcmp(w->interface, "eth2") == 0 &&
-			   w->protect_gateway && w->ndevices == 2 && w->nquarantine == 2,
-		   "example: zone wlan on eth2, rateban, devices, quarantine");
+			   w->protect_gateway && w->ndevices == 2 && w->nquarantine == 3 &&
+			   w->quarantine[2].is_mac,
+		   "example: zone wlan on eth2, rateban, devices, quarantine (two addresses, a MAC)");
 	}
 	config_free(cfg);
 }
@@ -788,6 +789,35 @@ static void test_wildcards(void)
 	    "ppp0 is listed twice (as ppp+)");
 }
 
+/* quarantine takes MACs beside addresses, in the file and in the console's edits. */
+static void test_quarantine_mac(void)
+{
+	struct config *cfg = good("quarantine by MAC", GEN "[zone w]\ninterface = eth2\n"
+					 "quarantine = 192.0.2.70, 00:02:2D:11:22:33, 2001:db8::70\n");
+	struct error err = { 0 };
+	char text[ADDR_TEXT_MAX];
+
+	if (cfg) {
+		struct zone *z = &cfg->zones[0];
+
+		ok(z->nquarantine == 3 && z->quarantine[1].is_mac && !z->quarantine[0].is_mac &&
+			   !z->quarantine[2].is_mac, "two addresses and a MAC");
+		config_quarantine_format(&z->quarantine[1], text, sizeof(text));
+		is_str(text, "00:02:2d:11:22:33", "the MAC is written lower case, ':' separated");
+		ok(config_quarantine_add(z, "00-02-2d-11-22-33", &err) == -1 &&
+			   strstr(err.text, "listed twice"), "the same MAC again is refused: %s", err.text);
+		ok(config_quarantine_add(z, "00:06:25:aa:bb:cc", &err) == 0 && z->nquarantine == 4,
+		   "the console adds a MAC");
+		ok(config_quarantine_remove(z, "00:02:2d:11:22:33", &err) == 0 && z->nquarantine == 3,
+		   "the console removes a MAC");
+		config_free(cfg);
+	}
+	bad("quarantine MAC with a bad digit", GEN "[zone w]\ninterface = eth2\n"
+		"quarantine = 00:02:2d:11:22:3g\n", 5, "is not a MAC address");
+	bad("quarantine neither address nor MAC", GEN "[zone w]\ninterface = eth2\n"
+		"quarantine = zombie\n", 5, "a quarantined host is an address, a prefix or a MAC");
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -806,6 +836,7 @@ int main(void)
 	test_resolve();
 	test_save();
 	test_wildcards();
+	test_quarantine_mac();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);
