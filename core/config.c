@@ -214,6 +214,51 @@ static bool hostname_valid(const char *s)
 	return alpha;
 }
 
+/*
+ * The widest prefix a relay or a quarantined host may be, per family.
+ * Relays: an IPv4 /8 and an IPv6 /32 (a regional registry's usual
+ * allocation to one ISP) are as wide as one provider's mail relays can
+ * be.  Quarantine: an IPv4 /16 and an IPv6 /48 (one site) are already
+ * far more than a client zone's hosts; wider would cut off networks,
+ * not hosts.
+ */
+enum prefix_list { PREFIX_RELAYS, PREFIX_QUARANTINE };
+
+static const struct {
+	unsigned min4, min6;
+	const char *all;	/* for a /0 */
+	const char *wide;	/* for any other prefix wider than the limit */
+	const char *hint;
+} prefix_limits[] = {
+	[PREFIX_RELAYS] = {
+		.min4 = 8, .min6 = 32,
+		.all = "would let every host reach port 25 of the whole internet",
+		.wide = "would open port 25 to a large part of the internet",
+		.hint = "list your ISP's relays instead",
+	},
+	[PREFIX_QUARANTINE] = {
+		.min4 = 16, .min6 = 48,
+		.all = "would cut every host off",
+		.wide = "is a network, not a host",
+		.hint = "list the hosts (an IPv6 host by its /64) or their MACs instead",
+	},
+};
+
+/* a (as text) is refused when it is wider than list's limit for its family. */
+static int prefix_check(enum prefix_list list, const struct addr *a, const char *text,
+			struct error *err)
+{
+	unsigned min = a->family == AF_INET ? prefix_limits[list].min4 : prefix_limits[list].min6;
+
+	if (a->prefix == 0)
+		return error_set(err, "%s %s; %s", text, prefix_limits[list].all,
+				 prefix_limits[list].hint);
+	if (a->prefix < min)
+		return error_set(err, "%s is wider than a /%u and %s; %s", text, min,
+				 prefix_limits[list].wide, prefix_limits[list].hint);
+	return 0;
+}
+
 /* A relay as written: an address or network (not too wide), or a host name. */
 static int relay_parse(const char *text, struct relay *out, struct error *err)
 {
@@ -235,14 +280,8 @@ static int relay_parse(const char *text, struct relay *out, struct error *err)
 	if (addr_parse(text, &r.addr, err) < 0)
 		return -1;
 	addr_format(&r.addr, r.text, sizeof(r.text));
-	if (r.addr.prefix == 0)
-		return error_set(err, "%s would let every host reach port 25 of the whole "
-				      "internet; list your ISP's relays instead",
-				 r.text);
-	if (r.addr.prefix < (r.addr.family == AF_INET ? 8u : 16u))
-		return error_set(err, "%s is wider than a /%u and would open port 25 to a large "
-				      "part of the internet; list your ISP's relays instead",
-				 r.text, r.addr.family == AF_INET ? 8 : 16);
+	if (prefix_check(PREFIX_RELAYS, &r.addr, r.text, err) < 0)
+		return -1;
 	*out = r;
 	return 0;
 }
@@ -431,6 +470,7 @@ static int quarantine_parse(const char *item, struct quarantine *q, struct error
 {
 	size_t colons = 0, dashes = 0;
 	struct error why = { 0 };
+	char text[ADDR_TEXT_MAX];
 
 	memset(q, 0, sizeof(*q));
 	for (const char *p = item; *p; p++) {
@@ -444,7 +484,8 @@ static int quarantine_parse(const char *item, struct quarantine *q, struct error
 	if (addr_parse(item, &q->addr, &why) < 0)
 		return error_set(err, "%s (a quarantined host is an address, a prefix or a MAC like "
 				      "00:02:2d:11:22:33)", why.text);
-	return 0;
+	addr_format(&q->addr, text, sizeof(text));
+	return prefix_check(PREFIX_QUARANTINE, &q->addr, text, err);
 }
 
 static bool quarantine_equal(const struct quarantine *a, const struct quarantine *b)

@@ -95,7 +95,7 @@ static void test_catalogue(void)
 	bad("relay ::/0", GEN "[zone lan]\ninterface = eth1\nrelays = ::/0\n", 5,
 	    "::/0 would let every host reach port 25");
 	bad("relay wider than /8", GEN "relays = 192.0.0.0/7\n", 3, "wider than a /8");
-	bad("relay wider than /16 (IPv6)", GEN "relays = 2000::/3\n", 3, "wider than a /16");
+	bad("relay wider than /32 (IPv6)", GEN "relays = 2000::/3\n", 3, "wider than a /32");
 	bad("duplicate relay", GEN "relays = 203.0.113.10\nrelays = 203.0.113.10\n", 4,
 	    "relays: 203.0.113.10 is listed twice (line 3); keep one");
 	bad("duplicate relay name", GEN "relays = smtp.example.net, SMTP.example.net\n", 3,
@@ -818,6 +818,39 @@ static void test_quarantine_mac(void)
 		"quarantine = zombie\n", 5, "a quarantined host is an address, a prefix or a MAC");
 }
 
+/* One table of limits: relays no wider than /8 and /32, quarantine than /16 and /48. */
+static void test_prefix_limits(void)
+{
+	struct config *cfg = good("the widest accepted prefixes",
+				  GEN "relays = 10.0.0.0/8, 2001:db8::/32\n[zone w]\ninterface = eth2\n"
+				  "quarantine = 192.168.0.0/16, 2001:db8:1::/48\n");
+	struct error err = { 0 };
+
+	config_free(cfg);
+	bad("relay 2001::/16", GEN "\nrelays = 2001::/16\n", 4,
+	    "relays: 2001::/16 is wider than a /32 and would open port 25 to a large part of the "
+	    "internet; list your ISP's relays instead");
+	bad("quarantine 0.0.0.0/0", GEN "[zone w]\ninterface = eth2\nquarantine = 0.0.0.0/0\n", 5,
+	    "quarantine: 0.0.0.0/0 would cut every host off; list the hosts");
+	bad("quarantine ::/0", GEN "[zone w]\ninterface = eth2\nquarantine = ::/0\n", 5,
+	    "quarantine: ::/0 would cut every host off");
+	bad("quarantine wider than /16", GEN "[zone w]\ninterface = eth2\nquarantine = 10.0.0.0/15\n",
+	    5, "quarantine: 10.0.0.0/15 is wider than a /16 and is a network, not a host");
+	bad("quarantine wider than /48", GEN "[zone w]\ninterface = eth2\n"
+		"quarantine = 2001:db8::/47\n", 5, "2001:db8::/47 is wider than a /48");
+	cfg = good("a zone", GEN "[zone w]\ninterface = eth2\n");
+	if (cfg) {
+		ok(config_relay_add(cfg, NULL, "2001::/16", &err) == -1 &&
+			   strstr(err.text, "wider than a /32") && err.code == EXIT_USAGE,
+		   "the console's relay edit gives the same answer: %s", err.text);
+		ok(config_quarantine_add(&cfg->zones[0], "::/0", &err) == -1 &&
+			   strstr(err.text, "would cut every host off") && err.code == EXIT_USAGE,
+		   "the console's quarantine edit gives the same answer: %s", err.text);
+		ok(cfg->nrelays == 0 && cfg->zones[0].nquarantine == 0, "nothing was added");
+		config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -837,6 +870,7 @@ int main(void)
 	test_save();
 	test_wildcards();
 	test_quarantine_mac();
+	test_prefix_limits();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);
