@@ -218,10 +218,38 @@ int ifname_check(const char *name, struct error *err)
 		if (c <= ' ' || c >= 0x7f || strchr("/:,\"'", c))
 			goto bad;
 	}
+	/* A lone "+" would match every interface, the LAN's too; inside a name it is a typo. */
+	if (strcspn(name, "+") < len - 1 || strcmp(name, "+") == 0)
+		return error_set(err, "'%s': '+' may only end an interface name, after a prefix, "
+				      "like ppp+ (every interface whose name starts with ppp)", name);
 	return 0;
 bad:
 	return error_set(err, "'%s' is not an interface name; use the name `ip link` shows, "
 			      "like eth1 (no '/', ':', ',', quotes or spaces)", name);
+}
+
+/* The bytes of pattern that must match: all of them and the NUL, or the prefix of a wildcard. */
+static size_t ifname_fixed(const char *pattern, bool *wildcard)
+{
+	size_t len = strlen(pattern);
+
+	*wildcard = len > 0 && pattern[len - 1] == '+';
+	return *wildcard ? len - 1 : len + 1;
+}
+
+bool ifname_match(const char *pattern, const char *name)
+{
+	bool wild;
+
+	return strncmp(pattern, name, ifname_fixed(pattern, &wild)) == 0;
+}
+
+bool ifname_overlap(const char *a, const char *b)
+{
+	bool wa, wb;
+	size_t la = ifname_fixed(a, &wa), lb = ifname_fixed(b, &wb);
+
+	return strncmp(a, b, la < lb ? la : lb) == 0;
 }
 
 int zonename_check(const char *name, struct error *err)

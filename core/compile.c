@@ -8,10 +8,16 @@
  *   FORWARD 1       -p tcp -m multiport --ports P -j SMTPGUARD-FWD
  *                   (no port match when a zone has devices or quarantine)
  *   INPUT 1         -p tcp <dport P> -j SMTPGUARD-IN   (a zone protects the gateway)
- *   SMTPGUARD-FWD   -i ZI -o W -j SMTPGUARD-<zone>, and -i W -o ZI for the
+ *   SMTPGUARD-FWD   first the quarantine of every zone, whatever the other
+ *                   interface (the WAN, another zone, any other LAN):
+ *                     -s Q -i ZI -j DROP and -d Q -o ZI -j DROP per address Q,
+ *                     -i ZI -m mac --mac-source M -j DROP per MAC M (every packet
+ *                     the device sends, whatever its address; so no connection
+ *                     to or from it completes);
+ *                   then -i ZI -o W -j SMTPGUARD-<zone>, and -i W -o ZI for the
  *                   zones whose chain filters the reply direction
  *   SMTPGUARD-IN    -i ZI -p tcp <dport P> -j DROP
- *   SMTPGUARD-<zone>  quarantine, devices (SMTPGUARD-<zone>-MAC), the mode's rules
+ *   SMTPGUARD-<zone>  devices (SMTPGUARD-<zone>-MAC), the mode's rules
  *
  * Nothing is ever ACCEPTed: allowed traffic RETURNs to the admin's own
  * FORWARD rules.  Every rule of a zone chain names ZI as -i (outbound)
@@ -97,12 +103,13 @@ static void rule_jump(struct rule *r, const char *chain)
 	snprintf(r->jump, sizeof(r->jump), "%s", chain);
 }
 
+/* Quarantine entries that make rules in family: its addresses and every MAC. */
 static size_t quarantine_count(const struct zone *z, int family)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < z->nquarantine; i++)
-		n += z->quarantine[i].family == family;
+		n += z->quarantine[i].is_mac || z->quarantine[i].addr.family == family;
 	return n;
 }
 
@@ -115,9 +122,10 @@ static bool zone_unrestricted_jump(const struct zone *z, int family)
 	return z->ndevices > 0 || quarantine_count(z, family) > 0;
 }
 
-static bool zone_needs_forward(const struct zone *z, int family)
+/* SMTPGUARD-<zone> and its dispatch exist for a filtering mode or a device list. */
+static bool zone_needs_chain(const struct zone *z)
 {
-	return z->mode != MODE_ALLOW || zone_unrestricted_jump(z, family);
+	return z->mode != MODE_ALLOW || z->ndevices > 0;
 }
 
 static int mode_monitor(struct zone_build *zb);
@@ -133,15 +141,10 @@ static const struct mode_layout mode_layouts[MODE_COUNT] = {
 	[MODE_RATEBAN] = { .reply = false, .build = mode_rateban },
 };
 
-/*
- * The W -> ZI dispatch exists for the modes that filter replies, and
- * whenever the zone quarantines a host of the family: a quarantined
- * host's forwarded traffic is dropped entirely, which must cover the
- * connections opened to it from the WAN, not only the ones it opens.
- */
-static bool zone_needs_reply(const struct zone *z, int family)
+/* The W -> ZI dispatch exists for the modes that filter replies. */
+static bool zone_needs_reply(const struct zone *z)
 {
-	return mode_layouts[z->mode].reply || quarantine_count(z, family) > 0;
+	return mode_layouts[z->mode].reply;
 }
 
 /* The kernel's limit match holds a period of at least 1 and a burst that refills within a day. */
@@ -375,36 +378,6 @@ static int mode_rateban(struct zone_build *zb)
 	return zone_emit(zb, &r);
 }
 
-/* Quarantined hosts: everything they send or are sent through the WAN is dropped. */
-static int zone_quarantine(struct zone_build *zb)
-{
-	const struct zone *z = zb->zone;
-	bool reply = zone_needs_reply(z, zb->rs->family);
-
-	for (size_t i = 0; i < z->nquarantine; i++) {
-		struct rule r = zone_rule(zb);
-
-		if (z->quarantine[i].family != zb->rs->family)
-			continue;
-		r.has_src = true;
-		r.src = z->quarantine[i];
-		snprintf(r.in, sizeof(r.in), "%s", z->interface);
-		r.target = TARGET_DROP;
-		if (zone_emit(zb, &r) < 0)
-			return -1;
-		if (!reply)
-			continue;
-		r = zone_rule(zb);
-		r.has_dst = true;
-		r.dst = z->quarantine[i];
-		snprintf(r.out, sizeof(r.out), "%s", z->interface);
-		r.target = TARGET_DROP;
-		if (zone_emit(zb, &r) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* The zone chain's jump to SMTPGUARD-<zone>-MAC, which only listed MAC+IP pairs pass. */
 static int zone_devices_jump(struct zone_build *zb, const char *mac_chain)
 {
@@ -451,8 +424,7 @@ static int compile_zone(const struct config *cfg, const struct zone *z, struct r
 
 	compile_zone_chain(z->name, zb.chain);
 	compile_mac_chain(z->name, mac_chain);
-	if (compile_chain(rs, zb.chain, err) < 0 || relays_collect(&zb) < 0 ||
-	    zone_quarantine(&zb) < 0)
+	if (compile_chain(rs, zb.chain, err) < 0 || relays_collect(&zb) < 0)
 		goto out;
 	if (z->ndevices && zone_devices_jump(&zb, mac_chain) < 0)
 		goto out;
@@ -510,13 +482,50 @@ bool compile_is_own_jump(const struct rule *r)
 	return false;
 }
 
+/* One quarantine entry's DROP rules in SMTPGUARD-FWD (see the layout above). */
+static int compile_quarantine_entry(const struct zone *z, const struct quarantine *q,
+				    struct ruleset *rs, struct error *err)
+{
+	struct rule r = rule_new(rs->family, CHAIN_FWD);
+
+	r.target = TARGET_DROP;
+	snprintf(r.in, sizeof(r.in), "%s", z->interface);
+	if (q->is_mac) {
+		r.has_mac = true;
+		memcpy(r.mac, q->mac, sizeof(r.mac));
+		return compile_emit(rs, &r, err);
+	}
+	if (q->addr.family != rs->family)
+		return 0;
+	r.has_src = true;
+	r.src = q->addr;
+	if (compile_emit(rs, &r, err) < 0)
+		return -1;
+	r = rule_new(rs->family, CHAIN_FWD);
+	r.target = TARGET_DROP;
+	snprintf(r.out, sizeof(r.out), "%s", z->interface);
+	r.has_dst = true;
+	r.dst = q->addr;
+	return compile_emit(rs, &r, err);
+}
+
+static int compile_quarantine(const struct config *cfg, struct ruleset *rs, struct error *err)
+{
+	for (size_t i = 0; i < cfg->nzones; i++)
+		for (size_t j = 0; j < cfg->zones[i].nquarantine; j++)
+			if (compile_quarantine_entry(&cfg->zones[i], &cfg->zones[i].quarantine[j], rs,
+						     err) < 0)
+				return -1;
+	return 0;
+}
+
 static int compile_dispatch(const struct config *cfg, struct ruleset *rs, struct error *err)
 {
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zone *z = &cfg->zones[i];
 		char chain[CHAIN_NAME_MAX + 1];
 
-		if (!zone_needs_forward(z, rs->family))
+		if (!zone_needs_chain(z))
 			continue;
 		compile_zone_chain(z->name, chain);
 		for (size_t w = 0; w < cfg->nwan; w++) {
@@ -527,7 +536,7 @@ static int compile_dispatch(const struct config *cfg, struct ruleset *rs, struct
 			rule_jump(&r, chain);
 			if (compile_emit(rs, &r, err) < 0)
 				return -1;
-			if (!zone_needs_reply(z, rs->family))
+			if (!zone_needs_reply(z))
 				continue;
 			snprintf(r.in, sizeof(r.in), "%s", cfg->wan[w]);
 			snprintf(r.out, sizeof(r.out), "%s", z->interface);
@@ -568,7 +577,8 @@ int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, st
 		return -1;
 	rs->family = family;
 	for (size_t i = 0; i < cfg->nzones; i++) {
-		forward |= zone_needs_forward(&cfg->zones[i], family);
+		forward |= zone_needs_chain(&cfg->zones[i]) ||
+			   quarantine_count(&cfg->zones[i], family) > 0;
 		unrestricted |= zone_unrestricted_jump(&cfg->zones[i], family);
 		input |= cfg->zones[i].protect_gateway;
 	}
@@ -576,10 +586,11 @@ int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, st
 	    (input && compile_chain(rs, CHAIN_IN, err) < 0))
 		return -1;
 	if (compile_jumps(cfg, rs, forward, unrestricted, input, err) < 0 ||
-	    compile_dispatch(cfg, rs, err) < 0 || compile_input(cfg, rs, err) < 0)
+	    compile_quarantine(cfg, rs, err) < 0 || compile_dispatch(cfg, rs, err) < 0 ||
+	    compile_input(cfg, rs, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cfg->nzones; i++)
-		if (zone_needs_forward(&cfg->zones[i], family) &&
+		if (zone_needs_chain(&cfg->zones[i]) &&
 		    compile_zone(cfg, &cfg->zones[i], rs, err) < 0)
 			return -1;
 	return 0;

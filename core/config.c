@@ -214,6 +214,51 @@ static bool hostname_valid(const char *s)
 	return alpha;
 }
 
+/*
+ * The widest prefix a relay or a quarantined host may be, per family.
+ * Relays: an IPv4 /8 and an IPv6 /32 (a regional registry's usual
+ * allocation to one ISP) are as wide as one provider's mail relays can
+ * be.  Quarantine: an IPv4 /16 and an IPv6 /48 (one site) are already
+ * far more than a client zone's hosts; wider would cut off networks,
+ * not hosts.
+ */
+enum prefix_list { PREFIX_RELAYS, PREFIX_QUARANTINE };
+
+static const struct {
+	unsigned min4, min6;
+	const char *all;	/* for a /0 */
+	const char *wide;	/* for any other prefix wider than the limit */
+	const char *hint;
+} prefix_limits[] = {
+	[PREFIX_RELAYS] = {
+		.min4 = 8, .min6 = 32,
+		.all = "would let every host reach port 25 of the whole internet",
+		.wide = "would open port 25 to a large part of the internet",
+		.hint = "list your ISP's relays instead",
+	},
+	[PREFIX_QUARANTINE] = {
+		.min4 = 16, .min6 = 48,
+		.all = "would cut every host off",
+		.wide = "is a network, not a host",
+		.hint = "list the hosts (an IPv6 host by its /64) or their MACs instead",
+	},
+};
+
+/* a (as text) is refused when it is wider than list's limit for its family. */
+static int prefix_check(enum prefix_list list, const struct addr *a, const char *text,
+			struct error *err)
+{
+	unsigned min = a->family == AF_INET ? prefix_limits[list].min4 : prefix_limits[list].min6;
+
+	if (a->prefix == 0)
+		return error_set(err, "%s %s; %s", text, prefix_limits[list].all,
+				 prefix_limits[list].hint);
+	if (a->prefix < min)
+		return error_set(err, "%s is wider than a /%u and %s; %s", text, min,
+				 prefix_limits[list].wide, prefix_limits[list].hint);
+	return 0;
+}
+
 /* A relay as written: an address or network (not too wide), or a host name. */
 static int relay_parse(const char *text, struct relay *out, struct error *err)
 {
@@ -235,14 +280,8 @@ static int relay_parse(const char *text, struct relay *out, struct error *err)
 	if (addr_parse(text, &r.addr, err) < 0)
 		return -1;
 	addr_format(&r.addr, r.text, sizeof(r.text));
-	if (r.addr.prefix == 0)
-		return error_set(err, "%s would let every host reach port 25 of the whole "
-				      "internet; list your ISP's relays instead",
-				 r.text);
-	if (r.addr.prefix < (r.addr.family == AF_INET ? 8u : 16u))
-		return error_set(err, "%s is wider than a /%u and would open port 25 to a large "
-				      "part of the internet; list your ISP's relays instead",
-				 r.text, r.addr.family == AF_INET ? 8 : 16);
+	if (prefix_check(PREFIX_RELAYS, &r.addr, r.text, err) < 0)
+		return -1;
 	*out = r;
 	return 0;
 }
@@ -315,8 +354,9 @@ static int wan_add(struct config *cfg, struct zone *z, const char *item, unsigne
 	if (ifname_check(item, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cfg->nwan; i++)
-		if (strcmp(cfg->wan[i], item) == 0)
-			return error_set(err, "%s is listed twice; keep one", item);
+		if (ifname_overlap(cfg->wan[i], item))
+			return error_set(err, "%s is listed twice (as %s); keep one", item,
+					 cfg->wan[i]);
 	if (cfg->nwan == CONFIG_MAX_WAN)
 		return error_set(err, "more than %d WAN interfaces; list at most %d",
 				 CONFIG_MAX_WAN, CONFIG_MAX_WAN);
@@ -410,29 +450,75 @@ static int devices_add(struct config *cfg, struct zone *z, const char *item, uns
 	return 0;
 }
 
+void config_quarantine_format(const struct quarantine *q, char *buf, size_t size)
+{
+	char mac[18];
+
+	if (q->is_mac) {
+		mac_format(q->mac, mac);
+		snprintf(buf, size, "%s", mac);
+	} else {
+		addr_format(&q->addr, buf, size);
+	}
+}
+
+/*
+ * Six groups split by five ':' (no "::") or five '-' can only be a MAC: an
+ * IPv6 address without "::" has seven ':'.  Anything else is an address.
+ */
+static int quarantine_parse(const char *item, struct quarantine *q, struct error *err)
+{
+	size_t colons = 0, dashes = 0;
+	struct error why = { 0 };
+	char text[ADDR_TEXT_MAX];
+
+	memset(q, 0, sizeof(*q));
+	for (const char *p = item; *p; p++) {
+		colons += *p == ':';
+		dashes += *p == '-';
+	}
+	if ((colons == 5 && !strstr(item, "::")) || dashes == 5) {
+		q->is_mac = true;
+		return mac_parse(item, q->mac, err);
+	}
+	if (addr_parse(item, &q->addr, &why) < 0)
+		return error_set(err, "%s (a quarantined host is an address, a prefix or a MAC like "
+				      "00:02:2d:11:22:33)", why.text);
+	addr_format(&q->addr, text, sizeof(text));
+	return prefix_check(PREFIX_QUARANTINE, &q->addr, text, err);
+}
+
+static bool quarantine_equal(const struct quarantine *a, const struct quarantine *b)
+{
+	if (a->is_mac || b->is_mac)
+		return a->is_mac == b->is_mac && memcmp(a->mac, b->mac, sizeof(a->mac)) == 0;
+	return addr_equal(&a->addr, &b->addr);
+}
+
 static int quarantine_add(struct config *cfg, struct zone *z, const char *item, unsigned line,
 			  struct error *err)
 {
-	struct addr a, *slot;
+	struct quarantine q, *slot;
 	char text[ADDR_TEXT_MAX], other[ADDR_TEXT_MAX];
 
-	if (addr_parse(item, &a, err) < 0)
+	if (quarantine_parse(item, &q, err) < 0)
 		return -1;
-	addr_format(&a, text, sizeof(text));
+	config_quarantine_format(&q, text, sizeof(text));
 	for (size_t i = 0; i < z->nquarantine; i++) {
-		const struct addr *e = &z->quarantine[i];
+		const struct quarantine *e = &z->quarantine[i];
 
-		if (addr_contains(e, &a) || addr_contains(&a, e)) {
-			addr_format(e, other, sizeof(other));
-			if (addr_equal(e, &a))
-				return error_set(err, "%s is listed twice; keep one", text);
+		if (quarantine_equal(e, &q))
+			return error_set(err, "%s is listed twice; keep one", text);
+		if (!e->is_mac && !q.is_mac &&
+		    (addr_contains(&e->addr, &q.addr) || addr_contains(&q.addr, &e->addr))) {
+			config_quarantine_format(e, other, sizeof(other));
 			return error_set(err, "%s overlaps %s; keep the wider one", text, other);
 		}
 	}
 	slot = array_grow(&z->quarantine, &z->nquarantine, sizeof(*slot));
 	if (!slot)
 		return out_of_memory(err);
-	*slot = a;
+	*slot = q;
 	return 0;
 }
 
@@ -617,7 +703,7 @@ static void print_quarantine(const struct config_key *k, const struct config *cf
 	char text[ADDR_TEXT_MAX];
 
 	for (size_t i = 0; i < z->nquarantine; i++) {
-		addr_format(&z->quarantine[i], text, sizeof(text));
+		config_quarantine_format(&z->quarantine[i], text, sizeof(text));
 		fprintf(out, "%s%s", i ? ", " : "", text);
 	}
 }
@@ -1406,11 +1492,11 @@ int config_validate(const struct config *cfg, struct error *err)
 		if (ifname_check(z->interface, &e) < 0)
 			return zone_error(cfg, z, err, "interface: %s", e.text);
 		for (size_t w = 0; w < cfg->nwan; w++)
-			if (strcmp(cfg->wan[w], z->interface) == 0)
+			if (ifname_overlap(cfg->wan[w], z->interface))
 				return zone_error(cfg, z, err,
 						  "interface %s is a WAN interface (wan = %s); "
 						  "give the zone the interface its clients are on",
-						  z->interface, z->interface);
+						  z->interface, cfg->wan[w]);
 		for (size_t j = 0; j < i; j++) {
 			const struct zone *o = &cfg->zones[j];
 			char at[32];
@@ -1419,11 +1505,13 @@ int config_validate(const struct config *cfg, struct error *err)
 				return zone_error(cfg, z, err, "defined twice%s; merge the two "
 							       "or rename one",
 						  line_note(o->line, at));
-			if (strcmp(o->interface, z->interface) == 0)
+			if (ifname_overlap(o->interface, z->interface))
 				return zone_error(cfg, z, err,
 						  "interface %s is already the interface of zone "
-						  "%s%s; give each zone its own interface",
-						  z->interface, o->name, line_note(o->line, at));
+						  "%s%s (interface = %s); give each zone its own "
+						  "interface",
+						  z->interface, o->name, line_note(o->line, at),
+						  o->interface);
 		}
 	}
 	return 0;
@@ -1440,7 +1528,7 @@ struct zone *config_zone(struct config *cfg, const char *name)
 struct zone *config_zone_by_interface(struct config *cfg, const char *ifname)
 {
 	for (size_t i = 0; i < cfg->nzones; i++)
-		if (strcmp(cfg->zones[i].interface, ifname) == 0)
+		if (ifname_match(cfg->zones[i].interface, ifname))
 			return &cfg->zones[i];
 	return NULL;
 }
@@ -1456,17 +1544,19 @@ struct zone *config_zone_add(struct config *cfg, const char *name, const char *i
 		error_set(err, "zone %s already exists; choose another name", name);
 		return usage_error(err), NULL;
 	}
-	if ((z = config_zone_by_interface(cfg, ifname))) {
-		error_set(err, "%s is already the interface of zone %s; give each zone its own "
-			       "interface",
-			  ifname, z->name);
-		return usage_error(err), NULL;
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (ifname_overlap(cfg->zones[i].interface, ifname)) {
+			error_set(err, "%s is already the interface of zone %s (%s); give each zone "
+				       "its own interface",
+				  ifname, cfg->zones[i].name, cfg->zones[i].interface);
+			return usage_error(err), NULL;
+		}
 	}
 	for (size_t w = 0; w < cfg->nwan; w++) {
-		if (strcmp(cfg->wan[w], ifname) == 0) {
-			error_set(err, "%s is a WAN interface; give the zone the interface its "
-				       "clients are on",
-				  ifname);
+		if (ifname_overlap(cfg->wan[w], ifname)) {
+			error_set(err, "%s is a WAN interface (wan = %s); give the zone the interface "
+				       "its clients are on",
+				  ifname, cfg->wan[w]);
 			return usage_error(err), NULL;
 		}
 	}
@@ -1569,13 +1659,13 @@ int config_quarantine_add(struct zone *z, const char *text, struct error *err)
 
 int config_quarantine_remove(struct zone *z, const char *text, struct error *err)
 {
-	struct addr a;
+	struct quarantine q;
 	char owner[32];
 
-	if (addr_parse(text, &a, err) < 0)
+	if (quarantine_parse(text, &q, err) < 0)
 		return usage_error(err);
 	for (size_t i = 0; i < z->nquarantine; i++) {
-		if (addr_equal(&z->quarantine[i], &a)) {
+		if (quarantine_equal(&z->quarantine[i], &q)) {
 			memmove(&z->quarantine[i], &z->quarantine[i + 1],
 				(z->nquarantine - i - 1) * sizeof(*z->quarantine));
 			z->nquarantine--;

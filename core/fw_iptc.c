@@ -471,12 +471,19 @@ static void fw_iptc_addr(const struct addr *a, void *addr, void *mask, size_t le
 	memcpy(addr, bytes, len);
 }
 
-/* The mask covers the name and its NUL: an exact name, no wildcard. */
+/*
+ * As iptables' xtables_parse_interface: the mask covers the name and its
+ * NUL (an exact name), or only the prefix of a "ppp+" wildcard, whose '+'
+ * stays in the name unmasked (as iptables leaves it) and is never compared.
+ */
 static void fw_iptc_iface(const char *name, char *ifname, unsigned char *mask)
 {
+	size_t len = strlen(name);
+
 	snprintf(ifname, IFNAMSIZ, "%s", name);
-	if (name[0])
-		memset(mask, 0xff, strlen(ifname) + 1);
+	if (len == 0)
+		return;
+	memset(mask, 0xff, name[len - 1] == '+' ? len - 1 : len + 1);
 }
 
 static void fw_ip4_build_ip(const struct rule *r, void *entry)

@@ -219,7 +219,7 @@ void hit_set_zone(struct hit *h, const struct config *cfg)
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zone *z = &cfg->zones[i];
 
-		if (strcmp(z->interface, h->in) == 0) {
+		if (ifname_match(z->interface, h->in)) {
 			memcpy(h->zone, z->name, sizeof(h->zone));
 			h->action = mode_actions[z->mode];
 			return;

@@ -144,5 +144,15 @@ const struct iface *iface_find(const struct iface *list, size_t count, const cha
 
 bool iface_exists(const char *name)
 {
-	return if_nametoindex(name) != 0;
+	struct if_nameindex *all, *it;
+	bool found = false;
+
+	if (!strchr(name, '+'))
+		return if_nametoindex(name) != 0;
+	if (!(all = if_nameindex()))
+		return true;	/* cannot tell: warn about nothing */
+	for (it = all; it->if_index && !found; it++)
+		found = ifname_match(name, it->if_name);
+	if_freenameindex(all);
+	return found;
 }

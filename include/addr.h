@@ -53,8 +53,15 @@ void mac_format(const unsigned char mac[6], char buf[18]);
 /* "25": decimal 1..65535, no sign, no spaces. */
 int port_parse(const char *text, uint16_t *out, struct error *err);
 
-/* Interface name as the kernel accepts it: 1..15 bytes, no '/', ':', space or control. */
+/*
+ * Interface name as the kernel accepts it: 1..15 bytes, no '/', ':', space
+ * or control; or iptables' wildcard, a prefix and a final '+' ("ppp+").
+ */
 int ifname_check(const char *name, struct error *err);
+/* As the kernel matches -i/-o: "ppp+" matches every name starting with ppp, else the name only. */
+bool ifname_match(const char *pattern, const char *name);
+/* true when some interface name matches both a and b ("eth+" and "eth1", "wg+" and "wg0+"). */
+bool ifname_overlap(const char *a, const char *b);
 
 /* Zone name: 1..12 characters of [a-z0-9_-]. */
 int zonename_check(const char *name, struct error *err);

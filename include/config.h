@@ -64,6 +64,13 @@ struct device {
 	struct addr ip;		/* a host address */
 };
 
+/* A quarantined host: an address or prefix, or a device by its MAC (whatever its address). */
+struct quarantine {
+	bool is_mac;
+	struct addr addr;	/* !is_mac */
+	unsigned char mac[6];	/* is_mac */
+};
+
 struct zone {
 	char name[ZONE_NAME_MAX + 1];
 	char interface[IFACE_NAME_MAX + 1];
@@ -75,7 +82,7 @@ struct zone {
 	unsigned ban_prefix6;	/* IPv6 rateban bans this prefix of a host, 1..128, default 64 (0 = default) */
 	struct device *devices;	/* when ndevices > 0 only these pairs may forward to the WAN */
 	size_t ndevices;
-	struct addr *quarantine;/* hosts (or prefixes) whose forwarded traffic is dropped */
+	struct quarantine *quarantine;	/* hosts whose forwarded traffic is dropped */
 	size_t nquarantine;
 	unsigned line;		/* line of the [zone NAME] header */
 };
@@ -145,13 +152,16 @@ int config_save(const struct config *cfg, const char *path, struct error *err);
 
 /* Lookup and edits used by the console; each validates and returns -1 with err on bad input. */
 struct zone *config_zone(struct config *cfg, const char *name);
+/* The zone whose interface (a name or a "wg+" wildcard) the interface ifname is, or NULL. */
 struct zone *config_zone_by_interface(struct config *cfg, const char *ifname);
 int config_relay_add(struct config *cfg, struct zone *z, const char *text, struct error *err);	/* z NULL: [general] */
 int config_relay_remove(struct config *cfg, struct zone *z, const char *text, struct error *err);
 int config_device_add(struct zone *z, const char *text, struct error *err);	/* "MAC IP" */
 int config_device_remove(struct zone *z, const char *text, struct error *err);
-int config_quarantine_add(struct zone *z, const char *text, struct error *err);
+int config_quarantine_add(struct zone *z, const char *text, struct error *err);	/* IP, CIDR or MAC */
 int config_quarantine_remove(struct zone *z, const char *text, struct error *err);
+/* "192.0.2.70", "192.0.2.72/30" or "00:02:2d:11:22:33", as the config and the console write it. */
+void config_quarantine_format(const struct quarantine *q, char *buf, size_t size);
 /* A new zone (mode monitor, nothing listed) on ifname; valid until the next zone add/remove. */
 struct zone *config_zone_add(struct config *cfg, const char *name, const char *ifname,
 			     struct error *err);

@@ -32,7 +32,7 @@ int iface_list(struct iface **out, size_t *count, struct error *err);
 void iface_list_free(struct iface *list);
 /* The entry named name, or NULL. */
 const struct iface *iface_find(const struct iface *list, size_t count, const char *name);
-/* Whether an interface of that name exists now (if_nametoindex). */
+/* Whether an interface of that name, or one a "ppp+" wildcard matches, exists now. */
 bool iface_exists(const char *name);
 
 #endif

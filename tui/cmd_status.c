@@ -50,10 +50,10 @@ static const char *status_role(const struct status *st, const char *ifname)
 	if (!st->cfg)
 		return "-";
 	for (size_t i = 0; i < st->cfg->nwan; i++)
-		if (strcmp(st->cfg->wan[i], ifname) == 0)
+		if (ifname_match(st->cfg->wan[i], ifname))
 			return "wan";
 	for (size_t i = 0; i < st->cfg->nzones; i++)
-		if (strcmp(st->cfg->zones[i].interface, ifname) == 0)
+		if (ifname_match(st->cfg->zones[i].interface, ifname))
 			return st->cfg->zones[i].name;
 	return "unmanaged";
 }

@@ -274,7 +274,7 @@ static const char *iface_role(const struct console *c, const char *name, char *b
 	const struct zone *z;
 
 	for (size_t i = 0; i < c->cfg->nwan; i++)
-		if (strcmp(c->cfg->wan[i], name) == 0)
+		if (ifname_match(c->cfg->wan[i], name))
 			return "wan";
 	z = config_zone_by_interface(c->cfg, name);
 	if (!z)
@@ -693,7 +693,7 @@ static const struct input_info {
 			  .fine = "ok: Enter shows the plan, Esc cancels" },
 	[INPUT_DEVICE] = { .prompt = "Add device (MAC IP)",
 			   .fine = "ok: Enter shows the plan, Esc cancels" },
-	[INPUT_QUARANTINE] = { .prompt = "Quarantine host (IP or CIDR)",
+	[INPUT_QUARANTINE] = { .prompt = "Quarantine host (IP, CIDR or MAC)",
 			       .fine = "ok: Enter shows the plan, Esc cancels" },
 	[INPUT_EXPORT_FORMAT] = { .prompt = "Export format (restore or sh)",
 				  .fine = "ok: Enter asks for the file, Esc cancels" },

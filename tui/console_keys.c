@@ -260,7 +260,7 @@ void console_entry_text(const struct config *cfg, const struct zrow *row, char *
 		addr_format(&z->devices[row->index].ip, ip, sizeof(ip));
 		snprintf(buf, size, "%s %s", mac, ip);
 	} else if (row->kind == ZROW_QUARANTINE) {
-		addr_format(&z->quarantine[row->index], buf, size);
+		config_quarantine_format(&z->quarantine[row->index], buf, size);
 	}
 }
 

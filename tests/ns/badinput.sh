@@ -177,6 +177,16 @@ with_general "[zone lan]
 interface = eth1
 relays = ::/0"
 expect "::/0 as a relay" 2 'bad\.conf:12: .*::/0'
+with_general "[zone lan]
+interface = eth1
+quarantine = 0.0.0.0/0"
+expect "0.0.0.0/0 as a quarantined host" 2 'bad\.conf:12: .*0\.0\.0\.0/0 would cut every host off'
+with_general "[zone lan]
+interface = eth1
+quarantine = ::/0"
+expect "::/0 as a quarantined host" 2 'bad\.conf:12: .*::/0 would cut every host off'
+with_general "relays = 2001::/16"
+expect "2001::/16 as a relay" 2 'bad\.conf:[0-9]+: .*2001::/16 is wider than a /32'
 with_general "[zone wlan]
 interface = eth2
 devices = 00:02:2d:11:22 192.0.2.66"

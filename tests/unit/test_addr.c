@@ -164,6 +164,16 @@ static void test_names(void)
 	ok(ifname_check("eth0", &err) == 0, "eth0 is an interface name");
 	ok(ifname_check("wlp3s0.100", &err) == 0, "a VLAN name is an interface name");
 	ok(ifname_check("ppp+", &err) == 0, "an iptables wildcard is accepted");
+	ok(ifname_check("+", &err) == -1, "a lone '+' (every interface) is refused");
+	ok(ifname_check("pp+p", &err) == -1, "'+' inside a name is refused");
+	ok(ifname_check("ppp++", &err) == -1, "'++' is refused");
+	ok(ifname_match("ppp+", "ppp0") && ifname_match("ppp+", "ppp") &&
+		   !ifname_match("ppp+", "pp0") && ifname_match("eth1", "eth1") &&
+		   !ifname_match("eth1", "eth10") && !ifname_match("eth1", "eth"),
+	   "ifname_match matches as the kernel does");
+	ok(ifname_overlap("eth+", "eth1") && ifname_overlap("wg0+", "wg+") &&
+		   !ifname_overlap("eth1", "eth10") && !ifname_overlap("ppp+", "eth0"),
+	   "ifname_overlap");
 	ok(ifname_check("abcdefghijklmno", &err) == 0, "15 characters are accepted");
 	ok(ifname_check("abcdefghijklmnop", &err) == -1, "16 characters are refused");
 	ok(ifname_check("", &err) == -1, "an empty name is refused");

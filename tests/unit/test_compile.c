@@ -194,7 +194,8 @@ static void test_devices_quarantine(void)
 		{ .mac = { 0x00, 0x02, 0x2d, 0x11, 0x22, 0x33 }, .ip = ip("192.0.2.66") },
 		{ .mac = { 0x00, 0x06, 0x25, 0xaa, 0xbb, 0xcc }, .ip = ip("192.0.2.67") },
 	};
-	struct addr q[2] = { ip("192.0.2.70"), ip("2001:db8::70") };
+	struct quarantine q[3] = { { .addr = ip("192.0.2.70") }, { .addr = ip("2001:db8::70") },
+				   { .is_mac = true, .mac = { 0x00, 0x02, 0x2d, 0x11, 0x22, 0x99 } } };
 
 	z->devices = dev;
 	z->ndevices = 2;
@@ -213,10 +214,10 @@ static void test_devices_quarantine(void)
 	expect(&c, AF_INET,
 	       "chains: SMTPGUARD-FWD SMTPGUARD-wlan SMTPGUARD-wlan-MAC\n"
 	       "-A FORWARD -j SMTPGUARD-FWD\n"
+	       "-A SMTPGUARD-FWD -s 192.0.2.70/32 -i eth2 -j DROP\n"
+	       "-A SMTPGUARD-FWD -d 192.0.2.70/32 -o eth2 -j DROP\n"
 	       "-A SMTPGUARD-FWD -i eth2 -o eth0 -j SMTPGUARD-wlan\n"
 	       "-A SMTPGUARD-FWD -i eth0 -o eth2 -j SMTPGUARD-wlan\n"
-	       "-A SMTPGUARD-wlan -s 192.0.2.70/32 -i eth2 -j DROP\n"
-	       "-A SMTPGUARD-wlan -d 192.0.2.70/32 -o eth2 -j DROP\n"
 	       "-A SMTPGUARD-wlan -i eth2 -j SMTPGUARD-wlan-MAC\n"
 	       "-A SMTPGUARD-wlan -d 203.0.113.10/32 -i eth2 -p tcp -m tcp --dport 25 -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -j DROP\n"
@@ -225,20 +226,35 @@ static void test_devices_quarantine(void)
 	       "-A SMTPGUARD-wlan-MAC -s 192.0.2.66/32 -m mac --mac-source 00:02:2d:11:22:33 -j RETURN\n"
 	       "-A SMTPGUARD-wlan-MAC -s 192.0.2.67/32 -m mac --mac-source 00:06:25:aa:bb:cc -j RETURN\n"
 	       "-A SMTPGUARD-wlan-MAC -j DROP\n",
-	       "quarantine first, then devices, then the mode; IPv6 quarantine left out of IPv4");
+	       "quarantine in FWD before any dispatch, then devices, then the mode; IPv6 "
+	       "quarantine left out of IPv4");
 	z->ndevices = 0;
 	z->mode = MODE_MONITOR;
 	z->nquarantine = 1;
 	expect(&c, AF_INET,
 	       "chains: SMTPGUARD-FWD SMTPGUARD-wlan\n"
 	       "-A FORWARD -j SMTPGUARD-FWD\n"
+	       "-A SMTPGUARD-FWD -s 192.0.2.70/32 -i eth2 -j DROP\n"
+	       "-A SMTPGUARD-FWD -d 192.0.2.70/32 -o eth2 -j DROP\n"
 	       "-A SMTPGUARD-FWD -i eth2 -o eth0 -j SMTPGUARD-wlan\n"
-	       "-A SMTPGUARD-FWD -i eth0 -o eth2 -j SMTPGUARD-wlan\n"
-	       "-A SMTPGUARD-wlan -s 192.0.2.70/32 -i eth2 -j DROP\n"
-	       "-A SMTPGUARD-wlan -d 192.0.2.70/32 -o eth2 -j DROP\n"
 	       "-A SMTPGUARD-wlan -d 203.0.113.10/32 -i eth2 -p tcp -m tcp --dport 25 -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate NEW -m limit --limit 1/sec -j LOG --log-prefix \"Illegal port 25 > \"\n",
-	       "quarantine in monitor mode still gets the WAN -> zone dispatch");
+	       "quarantine in monitor mode: FWD drops both directions of every interface pair");
+	z->mode = MODE_ALLOW;
+	z->quarantine = &q[1];
+	z->nquarantine = 2;
+	expect(&c, AF_INET,
+	       "chains: SMTPGUARD-FWD\n"
+	       "-A FORWARD -j SMTPGUARD-FWD\n"
+	       "-A SMTPGUARD-FWD -i eth2 -m mac --mac-source 00:02:2d:11:22:99 -j DROP\n",
+	       "a MAC quarantine in allow mode: one FWD rule, unrestricted jump, no zone chain");
+	expect(&c, AF_INET6,
+	       "chains: SMTPGUARD-FWD\n"
+	       "-A FORWARD -j SMTPGUARD-FWD\n"
+	       "-A SMTPGUARD-FWD -s 2001:db8::70/128 -i eth2 -j DROP\n"
+	       "-A SMTPGUARD-FWD -d 2001:db8::70/128 -o eth2 -j DROP\n"
+	       "-A SMTPGUARD-FWD -i eth2 -m mac --mac-source 00:02:2d:11:22:99 -j DROP\n",
+	       "a MAC quarantine holds in IPv6 too");
 }
 
 static void test_wans_ports_relays(void)

@@ -95,7 +95,7 @@ static void test_catalogue(void)
 	bad("relay ::/0", GEN "[zone lan]\ninterface = eth1\nrelays = ::/0\n", 5,
 	    "::/0 would let every host reach port 25");
 	bad("relay wider than /8", GEN "relays = 192.0.0.0/7\n", 3, "wider than a /8");
-	bad("relay wider than /16 (IPv6)", GEN "relays = 2000::/3\n", 3, "wider than a /16");
+	bad("relay wider than /32 (IPv6)", GEN "relays = 2000::/3\n", 3, "wider than a /32");
 	bad("duplicate relay", GEN "relays = 203.0.113.10\nrelays = 203.0.113.10\n", 4,
 	    "relays: 203.0.113.10 is listed twice (line 3); keep one");
 	bad("duplicate relay name", GEN "relays = smtp.example.net, SMTP.example.net\n", 3,
@@ -318,8 +318,9 @@ static void test_accepted(void)
 		ok(l && l->mode == MODE_BLOCK && strcmp(l->interface, "eth1") == 0,
 		   "example: zone lan on eth1, block");
 		ok(w && w->mode == MODE_RATEBAN && strcmp(w->interface, "eth2") == 0 &&
-			   w->protect_gateway && w->ndevices == 2 && w->nquarantine == 2,
-		   "example: zone wlan on eth2, rateban, devices, quarantine");
+			   w->protect_gateway && w->ndevices == 2 && w->nquarantine == 3 &&
+			   w->quarantine[2].is_mac,
+		   "example: zone wlan on eth2, rateban, devices, quarantine (two addresses, a MAC)");
 	}
 	config_free(cfg);
 }
@@ -757,6 +758,99 @@ static void test_save(void)
 	config_free(cfg);
 }
 
+/* iptables' "ppp+" wildcard: only as the last character, and never overlapping another role. */
+static void test_wildcards(void)
+{
+	struct config *cfg = good("wan = ppp+ and interface = wg+",
+				  "[general]\nwan = ppp+\n[zone wg]\ninterface = wg+\n");
+	struct error err = { 0 };
+
+	if (cfg) {
+		ok(config_zone_by_interface(cfg, "wg0") == &cfg->zones[0], "wg0 is in zone wg");
+		ok(config_zone_by_interface(cfg, "wlan0") == NULL, "wlan0 is in no zone");
+		ok(config_zone_add(cfg, "w2", "wg1", &err) == NULL &&
+			   strstr(err.text, "already the interface of zone wg"),
+		   "the console cannot add a zone on wg1 (wg+ has it): %s", err.text);
+		ok(config_zone_add(cfg, "p", "ppp0", &err) == NULL &&
+			   strstr(err.text, "is a WAN interface (wan = ppp+)"),
+		   "the console cannot add a zone on ppp0 (wan = ppp+): %s", err.text);
+		config_free(cfg);
+	}
+	bad("'+' inside a name", GEN "[zone lan]\ninterface = et+h1\n", 4,
+	    "'+' may only end an interface name");
+	bad("a lone '+'", "[general]\nwan = +\n", 2, "'+' may only end an interface name");
+	bad("'++'", "[general]\nwan = ppp++\n", 2, "'+' may only end an interface name");
+	bad("zone covered by a WAN wildcard", "[general]\nwan = eth+\n[zone lan]\ninterface = eth1\n",
+	    3, "zone lan: interface eth1 is a WAN interface (wan = eth+)");
+	bad("zones overlapping through a wildcard",
+	    GEN "[zone a]\ninterface = wg+\n[zone b]\ninterface = wg0\n", 5,
+	    "interface wg0 is already the interface of zone a (line 3) (interface = wg+)");
+	bad("WAN listed twice through a wildcard", "[general]\nwan = ppp+, ppp0\n", 2,
+	    "ppp0 is listed twice (as ppp+)");
+}
+
+/* quarantine takes MACs beside addresses, in the file and in the console's edits. */
+static void test_quarantine_mac(void)
+{
+	struct config *cfg = good("quarantine by MAC", GEN "[zone w]\ninterface = eth2\n"
+					 "quarantine = 192.0.2.70, 00:02:2D:11:22:33, 2001:db8::70\n");
+	struct error err = { 0 };
+	char text[ADDR_TEXT_MAX];
+
+	if (cfg) {
+		struct zone *z = &cfg->zones[0];
+
+		ok(z->nquarantine == 3 && z->quarantine[1].is_mac && !z->quarantine[0].is_mac &&
+			   !z->quarantine[2].is_mac, "two addresses and a MAC");
+		config_quarantine_format(&z->quarantine[1], text, sizeof(text));
+		is_str(text, "00:02:2d:11:22:33", "the MAC is written lower case, ':' separated");
+		ok(config_quarantine_add(z, "00-02-2d-11-22-33", &err) == -1 &&
+			   strstr(err.text, "listed twice"), "the same MAC again is refused: %s", err.text);
+		ok(config_quarantine_add(z, "00:06:25:aa:bb:cc", &err) == 0 && z->nquarantine == 4,
+		   "the console adds a MAC");
+		ok(config_quarantine_remove(z, "00:02:2d:11:22:33", &err) == 0 && z->nquarantine == 3,
+		   "the console removes a MAC");
+		config_free(cfg);
+	}
+	bad("quarantine MAC with a bad digit", GEN "[zone w]\ninterface = eth2\n"
+		"quarantine = 00:02:2d:11:22:3g\n", 5, "is not a MAC address");
+	bad("quarantine neither address nor MAC", GEN "[zone w]\ninterface = eth2\n"
+		"quarantine = zombie\n", 5, "a quarantined host is an address, a prefix or a MAC");
+}
+
+/* One table of limits: relays no wider than /8 and /32, quarantine than /16 and /48. */
+static void test_prefix_limits(void)
+{
+	struct config *cfg = good("the widest accepted prefixes",
+				  GEN "relays = 10.0.0.0/8, 2001:db8::/32\n[zone w]\ninterface = eth2\n"
+				  "quarantine = 192.168.0.0/16, 2001:db8:1::/48\n");
+	struct error err = { 0 };
+
+	config_free(cfg);
+	bad("relay 2001::/16", GEN "\nrelays = 2001::/16\n", 4,
+	    "relays: 2001::/16 is wider than a /32 and would open port 25 to a large part of the "
+	    "internet; list your ISP's relays instead");
+	bad("quarantine 0.0.0.0/0", GEN "[zone w]\ninterface = eth2\nquarantine = 0.0.0.0/0\n", 5,
+	    "quarantine: 0.0.0.0/0 would cut every host off; list the hosts");
+	bad("quarantine ::/0", GEN "[zone w]\ninterface = eth2\nquarantine = ::/0\n", 5,
+	    "quarantine: ::/0 would cut every host off");
+	bad("quarantine wider than /16", GEN "[zone w]\ninterface = eth2\nquarantine = 10.0.0.0/15\n",
+	    5, "quarantine: 10.0.0.0/15 is wider than a /16 and is a network, not a host");
+	bad("quarantine wider than /48", GEN "[zone w]\ninterface = eth2\n"
+		"quarantine = 2001:db8::/47\n", 5, "2001:db8::/47 is wider than a /48");
+	cfg = good("a zone", GEN "[zone w]\ninterface = eth2\n");
+	if (cfg) {
+		ok(config_relay_add(cfg, NULL, "2001::/16", &err) == -1 &&
+			   strstr(err.text, "wider than a /32") && err.code == EXIT_USAGE,
+		   "the console's relay edit gives the same answer: %s", err.text);
+		ok(config_quarantine_add(&cfg->zones[0], "::/0", &err) == -1 &&
+			   strstr(err.text, "would cut every host off") && err.code == EXIT_USAGE,
+		   "the console's quarantine edit gives the same answer: %s", err.text);
+		ok(cfg->nrelays == 0 && cfg->zones[0].nquarantine == 0, "nothing was added");
+		config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -774,6 +868,9 @@ int main(void)
 	test_edits();
 	test_resolve();
 	test_save();
+	test_wildcards();
+	test_quarantine_mac();
+	test_prefix_limits();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);
