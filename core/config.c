@@ -1533,6 +1533,14 @@ struct zone *config_zone_by_interface(struct config *cfg, const char *ifname)
 	return NULL;
 }
 
+bool config_is_wan(const struct config *cfg, const char *ifname)
+{
+	for (size_t i = 0; i < cfg->nwan; i++)
+		if (ifname_match(cfg->wan[i], ifname))
+			return true;
+	return false;
+}
+
 struct zone *config_zone_add(struct config *cfg, const char *name, const char *ifname,
 			     struct error *err)
 {

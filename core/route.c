@@ -25,13 +25,10 @@ struct route_ctx {
 
 static bool route_iface_guarded(const struct config *cfg, const char *name)
 {
-	if (strcmp(name, "lo") == 0)
+	if (strcmp(name, "lo") == 0 || config_is_wan(cfg, name))
 		return true;
-	for (size_t i = 0; i < cfg->nwan; i++)
-		if (strcmp(cfg->wan[i], name) == 0)
-			return true;
 	for (size_t i = 0; i < cfg->nzones; i++)
-		if (strcmp(cfg->zones[i].interface, name) == 0)
+		if (ifname_match(cfg->zones[i].interface, name))
 			return true;
 	return false;
 }

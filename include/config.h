@@ -154,6 +154,8 @@ int config_save(const struct config *cfg, const char *path, struct error *err);
 struct zone *config_zone(struct config *cfg, const char *name);
 /* The zone whose interface (a name or a "wg+" wildcard) the interface ifname is, or NULL. */
 struct zone *config_zone_by_interface(struct config *cfg, const char *ifname);
+/* Whether ifname is one of wan (names or wildcards). */
+bool config_is_wan(const struct config *cfg, const char *ifname);
 int config_relay_add(struct config *cfg, struct zone *z, const char *text, struct error *err);	/* z NULL: [general] */
 int config_relay_remove(struct config *cfg, struct zone *z, const char *text, struct error *err);
 int config_device_add(struct zone *z, const char *text, struct error *err);	/* "MAC IP" */

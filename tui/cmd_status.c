@@ -49,9 +49,8 @@ static const char *status_role(const struct status *st, const char *ifname)
 {
 	if (!st->cfg)
 		return "-";
-	for (size_t i = 0; i < st->cfg->nwan; i++)
-		if (ifname_match(st->cfg->wan[i], ifname))
-			return "wan";
+	if (config_is_wan(st->cfg, ifname))
+		return "wan";
 	for (size_t i = 0; i < st->cfg->nzones; i++)
 		if (ifname_match(st->cfg->zones[i].interface, ifname))
 			return st->cfg->zones[i].name;

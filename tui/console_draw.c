@@ -273,9 +273,8 @@ static const char *iface_role(const struct console *c, const char *name, char *b
 {
 	const struct zone *z;
 
-	for (size_t i = 0; i < c->cfg->nwan; i++)
-		if (ifname_match(c->cfg->wan[i], name))
-			return "wan";
+	if (config_is_wan(c->cfg, name))
+		return "wan";
 	z = config_zone_by_interface(c->cfg, name);
 	if (!z)
 		return "unmanaged";

@@ -70,5 +70,8 @@ esac
 sed -i 's/^wan = eth0$/wan = eth0, tun6/' "$CONF"
 sg -c "$CONF" apply >/dev/null 2>"$NS_DIR/err"
 is "$(cat "$NS_DIR/err")" "" "tun6 in wan: no warning"
+sed -i 's/^wan = eth0, tun6$/wan = eth0, tun+/' "$CONF"
+sg -c "$CONF" apply --check >/dev/null 2>"$NS_DIR/err"
+is "$(cat "$NS_DIR/err")" "" "a wan wildcard tun+ covers tun6: no warning"
 sg -c "$CONF" remove >/dev/null 2>&1
 done_testing
