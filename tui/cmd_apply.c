@@ -121,7 +121,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	const struct fw_ops *fw = fw_backend();
 	struct config *cfg;
 	struct ruleset rs[DUALSTACK_N];
-	struct plan plan[DUALSTACK_N];
+	struct plan plan[DUALSTACK_N] = { { 0 } };	/* empty: an early failure frees them too */
 	struct error err = { 0 };
 	int opt, code = EXIT_OK;
 	char *end;
