@@ -6,7 +6,7 @@
  * prints the plans against the tables as they are, --check exits 3 when
  * either has one, and a plain apply hands both to dualstack_apply(): the
  * backend re-reads each table inside the xtables lock and commits it
- * once, IPv4 first; when the IPv6 commit fails, IPv4 is put back.
+ * once, IPv6 first; when the IPv4 commit fails, IPv6 is put back.
  */
 #include <errno.h>
 #include <getopt.h>
