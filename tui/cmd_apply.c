@@ -227,5 +227,6 @@ int cmd_confirm(struct cli *cli, int argc, char **argv)
 		printf("Confirmed: the pending change stays.\n");
 		return EXIT_OK;
 	}
-	return cli_fail(EXIT_RUNTIME, "confirm: %s", watchdog_describe(o, &err, text, sizeof(text)));
+	return cli_fail(EXIT_TOO_LATE, "confirm: too late, the deadline had passed: %s",
+			watchdog_describe(o, &err, text, sizeof(text)));
 }

@@ -77,4 +77,26 @@ fi
 tmux_wait_dead 10
 is "$(tmux_dead)" 1 "apply --confirm not confirmed: exit 1"
 check "no watchdog is left pending" test ! -e "$SMTPGUARD_RUN_DIR/pending"
+
+# --- smtpguard confirm after the deadline, the rollback in progress (lock busy)
+gw env SMTPGUARD_LOCK_WAIT=1 "$SMTPGUARD" -c "$CONF" apply --confirm 2 </dev/null >/dev/null 2>&1
+has_new_rules || fail "apply --confirm 2 applied"
+hold_lock || fail "the test holds the xtables lock"
+# deadline 2 s, then a 1 s try: the watchdog reports the busy lock within 10 s
+n=0
+until grep -q '^state lock-busy' "$SMTPGUARD_RUN_DIR/outcome" 2>/dev/null || [ $n -gt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+err=$(sg confirm 2>&1)
+is "$?" 4 "confirm after the deadline: exit 4"
+case $err in *"too late"*"rolling back, the xtables lock is busy; retrying"*) ok "confirm says it came too late and the rollback waits for the lock" ;;
+*) fail "confirm says it came too late and the rollback waits for the lock" "$err" ;; esac
+is "$(printf '%s\n' "$err" | wc -l)" 1 "confirm too late: one line"
+if has_new_rules; then ok "confirm too late: the new rules are still in (lock busy)"; else
+	fail "confirm too late: the new rules are still in (lock busy)"; fi
+release_lock
+# the retry pause grows 1, 2, 4 s: the rollback is committed within 15 s of the release
+if wait_table "$before" 15; then ok "confirm too late: rolled back once the lock is free"; else
+	fail "confirm too late: rolled back once the lock is free" "$(gw_save)"; fi
 done_testing
