@@ -108,10 +108,18 @@ static int apply_confirmed(const struct ruleset rs[DUALSTACK_N], unsigned second
 	if (rc < 0 || pid < 0)
 		return cli_error(&err);
 	if (dualstack_apply(fw, rs, plan, &err) < 0) {
-		struct error ignored;
+		struct error why = { 0 };
+		char text[ERROR_TEXT_MAX + 128];
 
-		watchdog_confirm(pid, &o, &ignored);	/* nothing changed: stand the watchdog down */
-		return cli_error(&err);
+		rc = cli_error(&err);
+		if (dualstack_plans_empty(plan)) {
+			watchdog_confirm(pid, &o, &why);	/* nothing changed: stand it down */
+			return rc;
+		}
+		/* half applied: the armed watchdog puts the previous rules back now */
+		if (watchdog_rollback(pid, &o, &why) < 0)
+			return cli_error(&why);
+		return cli_fail(rc, "%s", watchdog_describe(o, &why, text, sizeof(text)));
 	}
 	dualstack_plans_write(plan, stdout);
 	if (!isatty(0)) {

@@ -37,12 +37,14 @@ double change_seconds_left(const struct console *c)
  * Compile cfg for both families and make the kernel's own rules match
  * it - only if they are still the ones the shown plan was made against.
  */
-static int change_commit(struct console *c, const struct config *cfg, struct error *err)
+static int change_commit(struct console *c, const struct config *cfg, bool *left_changed,
+			 struct error *err)
 {
 	struct ruleset rs[DUALSTACK_N];
 	struct plan done[DUALSTACK_N];
 	int rc;
 
+	*left_changed = false;
 	rc = dualstack_compile(cfg, rs, err);
 	for (size_t i = 0; rc == 0 && c->have_plan && i < DUALSTACK_N; i++) {
 		rs[i].expect_set = true;
@@ -50,6 +52,7 @@ static int change_commit(struct console *c, const struct config *cfg, struct err
 	}
 	if (rc == 0) {
 		rc = dualstack_apply(c->fw, rs, done, err);
+		*left_changed = rc < 0 && !dualstack_plans_empty(done);
 		dualstack_plans_free(done);
 	}
 	dualstack_rulesets_free(rs);
@@ -132,6 +135,7 @@ int change_accept(struct console *c)
 	struct error err = { 0 };
 	struct config *old = c->cfg, *edited = c->proposed;
 	unsigned confirm = old->confirm;
+	bool left_changed;
 
 	if (!edited)
 		return REDRAW_NONE;
@@ -150,14 +154,22 @@ int change_accept(struct console *c)
 		change_clear_proposal(c);
 		return REDRAW_SCREEN;
 	}
-	if (change_commit(c, edited, &err) < 0) {
-		struct error ignored;
-		char what[sizeof(c->proposed_what)];
-
+	if (change_commit(c, edited, &left_changed, &err) < 0) {
+		struct error why = { 0 };
+		char what[sizeof(c->proposed_what)], text[ERROR_TEXT_MAX + 128];
 		enum watchdog_outcome o;
 
+		if (confirm > 0 && left_changed) {
+			/* half applied: the armed watchdog puts the previous rules back now */
+			if (watchdog_rollback(c->watchdog, &o, &why) < 0)
+				o = WATCHDOG_GONE;
+			console_message(c, true, "%s not applied: %s; %s", c->proposed_what, err.text,
+					watchdog_describe(o, &why, text, sizeof(text)));
+			change_clear_proposal(c);
+			return REDRAW_SCREEN;
+		}
 		if (confirm > 0)
-			watchdog_confirm(c->watchdog, &o, &ignored); /* nothing changed: stand it down */
+			watchdog_confirm(c->watchdog, &o, &why); /* nothing changed: stand it down */
 		if (err.code == ERROR_CONFLICT) {
 			/* plan the same edit again against the table as it is now */
 			snprintf(what, sizeof(what), "%s", c->proposed_what);
