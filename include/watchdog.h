@@ -63,7 +63,8 @@ pid_t watchdog_arm_dualstack(const struct ruleset previous[DUALSTACK_N], unsigne
  * back now, and wait for its answer in *out: for a confirm CONFIRMED, or
  * a rollback state when it came too late; for a rollback ROLLED_BACK, or
  * how the first try failed.  A watchdog already over only has its outcome
- * read.  -1 with err when none is pending (pid 0) or it cannot be reached.
+ * read.  On 0, err holds the failed try's error (for RETRYING); -1 with
+ * err when none is pending (pid 0) or it cannot be reached.
  */
 int watchdog_confirm(pid_t pid, enum watchdog_outcome *out, struct error *err);
 int watchdog_rollback(pid_t pid, enum watchdog_outcome *out, struct error *err);
