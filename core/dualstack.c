@@ -139,17 +139,19 @@ int dualstack_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N
 	}
 	plan_init(&undone);
 	if (plan_empty(&done[DUALSTACK_FIRST]) ||
-	    (have_prev && fw->apply(&prev, &undone, &undo) == 0))
+	    (have_prev && fw->apply(&prev, &undone, &undo) == 0)) {
 		error_set(err, "%s; the %s rules were left as they were", why.text, first);
-	else
+		plan_free(&done[DUALSTACK_FIRST]);
+		plan_init(&done[DUALSTACK_FIRST]);
+	} else {
+		/* done[FIRST] stays: it is what the kernel was left with */
 		error_set(err, "%s; the %s rules were changed and could not be put back (%s): fix "
 			       "the cause and run smtpguard apply again, or smtpguard remove",
 			  why.text, first, undo.text);
+	}
 	if (err)
 		err->code = why.code;
 	plan_free(&undone);
-	plan_free(&done[DUALSTACK_FIRST]);
-	plan_init(&done[DUALSTACK_FIRST]);
 out:
 	ruleset_free(&prev);
 	return rc;

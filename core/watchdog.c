@@ -9,8 +9,10 @@
  * watchdog waits with sigtimedwait() against CLOCK_MONOTONIC, so a
  * wall-clock jump neither fires nor delays it.  SIGUSR1 confirms;
  * SIGUSR2, SIGTERM and SIGINT roll back at once; SIGHUP is ignored.
- * The watchdog holds one ruleset, or both families' (then the rollback
- * goes through dualstack_apply(), as every apply does).
+ * Once it has decided, signals change nothing: a late confirm finds the
+ * decision in the outcome file.  The watchdog holds one ruleset, or both
+ * families' (then the rollback goes through dualstack_apply(), as every
+ * apply does).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,11 +27,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "fw.h"
 #include "plan.h"
 #include "watchdog.h"
 
 #define WAIT_GONE_SECONDS 30
+#define RETRY_FIRST_SECONDS 1
+#define RETRY_MAX_SECONDS 30
+
+/* The outcome file's state words, indexed by enum watchdog_outcome (NULL: never written). */
+static const char *const watchdog_words[] = {
+	[WATCHDOG_NONE] = NULL,
+	[WATCHDOG_WAITING] = "waiting",
+	[WATCHDOG_CONFIRMED] = "confirmed",
+	[WATCHDOG_ROLLING_BACK] = "rolling-back",
+	[WATCHDOG_LOCK_BUSY] = "lock-busy",
+	[WATCHDOG_RETRYING] = "retrying",
+	[WATCHDOG_ROLLED_BACK] = "rolled-back",
+	[WATCHDOG_GONE] = NULL,
+};
+
+#define NWORDS (sizeof(watchdog_words) / sizeof(watchdog_words[0]))
 
 static const char *watchdog_dir(void)
 {
@@ -87,6 +106,88 @@ static bool watchdog_lock_held(void)
 	return held;
 }
 
+/* In the watchdog: replace the outcome file (readers see the old or the new one). */
+static void watchdog_outcome_write(enum watchdog_outcome o, const struct error *why)
+{
+	struct atomicfile af;
+	char path[512];
+
+	watchdog_path(path, sizeof(path), "outcome");
+	if (atomicfile_open(&af, path, NULL) < 0)
+		return;
+	fprintf(af.fp, "pid %ld\nstate %s\n", (long)getpid(), watchdog_words[o]);
+	if (why && why->text[0])
+		fprintf(af.fp, "error %s\n", why->text);
+	atomicfile_commit(&af, NULL);
+}
+
+/* The state the outcome file gives the watchdog pid (any when 0); NONE when it names another. */
+static enum watchdog_outcome watchdog_outcome_read(pid_t pid, struct error *why)
+{
+	char path[512], line[ERROR_TEXT_MAX + 16], word[32];
+	enum watchdog_outcome o = WATCHDOG_NONE;
+	long p = -1;
+	FILE *f;
+
+	watchdog_path(path, sizeof(path), "outcome");
+	if (!(f = fopen(path, "re")))
+		return WATCHDOG_NONE;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "pid %ld", &p) == 1)
+			continue;
+		if (sscanf(line, "state %31s", word) == 1) {
+			for (size_t i = 0; i < NWORDS; i++)
+				if (watchdog_words[i] && strcmp(watchdog_words[i], word) == 0)
+					o = (enum watchdog_outcome)i;
+		} else if (strncmp(line, "error ", 6) == 0 && why) {
+			snprintf(why->text, sizeof(why->text), "%.*s", (int)sizeof(why->text) - 1, line + 6);
+		}
+	}
+	fclose(f);
+	return pid && p != (long)pid ? WATCHDOG_NONE : o;
+}
+
+bool watchdog_outcome_over(enum watchdog_outcome o)
+{
+	return o == WATCHDOG_NONE || o == WATCHDOG_CONFIRMED || o == WATCHDOG_ROLLED_BACK ||
+	       o == WATCHDOG_GONE;
+}
+
+enum watchdog_outcome watchdog_outcome(pid_t pid, struct error *why)
+{
+	/* the lock first: a watchdog that let it go had written its last word before */
+	bool held = watchdog_lock_held();
+	enum watchdog_outcome o = watchdog_outcome_read(pid, why);
+
+	if (!held && !watchdog_outcome_over(o))
+		return WATCHDOG_GONE;
+	return o;
+}
+
+const char *watchdog_describe(enum watchdog_outcome o, const struct error *why, char *buf,
+			      size_t size)
+{
+	static const char *const text[] = {
+		[WATCHDOG_NONE] = "no change is waiting for confirmation",
+		[WATCHDOG_WAITING] = "waiting for confirmation",
+		[WATCHDOG_CONFIRMED] = "confirmed: the change stays",
+		[WATCHDOG_ROLLING_BACK] = "rolling back",
+		[WATCHDOG_LOCK_BUSY] = "rolling back, the xtables lock is busy; retrying",
+		[WATCHDOG_RETRYING] = "could not roll back yet",
+		[WATCHDOG_ROLLED_BACK] = "rolled back: the previous rules are restored",
+		[WATCHDOG_GONE] = "could not roll back: the watchdog ended before the previous "
+				  "rules were restored; run smtpguard apply or smtpguard remove",
+	};
+
+	if (o == WATCHDOG_RETRYING)
+		snprintf(buf, size, "%s (%s); retrying", text[o],
+			 why && why->text[0] ? why->text : "an error");
+	else
+		snprintf(buf, size, "%s", text[o]);
+	return buf;
+}
+
 bool watchdog_pending(unsigned *seconds_left)
 {
 	pid_t pid;
@@ -100,12 +201,49 @@ bool watchdog_pending(unsigned *seconds_left)
 	return true;
 }
 
+/* One try at putting previous back. */
+static int watchdog_restore(const struct ruleset *previous, size_t n, struct error *err)
+{
+	struct plan plan[DUALSTACK_N];
+	int rc;
+
+	if (n == DUALSTACK_N) {
+		rc = dualstack_apply(fw_backend(), previous, plan, err);
+		dualstack_plans_free(plan);
+	} else {
+		plan_init(&plan[0]);
+		rc = fw_backend()->apply(previous, &plan[0], err);
+		plan_free(&plan[0]);
+	}
+	return rc;
+}
+
+/* Roll back until it is committed: a pause between tries, doubling up to RETRY_MAX_SECONDS. */
+static void watchdog_roll_back(const struct ruleset *previous, size_t n, const char *why)
+{
+	unsigned pause = RETRY_FIRST_SECONDS, tries = 1;
+	struct error err = { 0 };
+
+	watchdog_outcome_write(WATCHDOG_ROLLING_BACK, NULL);
+	while (watchdog_restore(previous, n, &err) < 0) {
+		bool busy = err.code == ERROR_LOCK_BUSY;
+
+		watchdog_outcome_write(busy ? WATCHDOG_LOCK_BUSY : WATCHDOG_RETRYING, &err);
+		syslog(LOG_ERR, "rollback try %u failed (%s); next try in %u s", tries, err.text, pause);
+		sleep(pause);
+		pause = pause * 2 > RETRY_MAX_SECONDS ? RETRY_MAX_SECONDS : pause * 2;
+		tries++;
+		err = (struct error){ 0 };
+	}
+	watchdog_outcome_write(WATCHDOG_ROLLED_BACK, NULL);
+	syslog(LOG_WARNING, "change %s: previous rules restored (try %u)", why, tries);
+}
+
 static void watchdog_run(const struct ruleset *previous, size_t n, double deadline, int lock_fd)
 {
 	struct timespec wait;
 	sigset_t set;
 	siginfo_t info;
-	struct error err = { 0 };
 	char path[512];
 	int sig = 0;
 
@@ -128,24 +266,10 @@ static void watchdog_run(const struct ruleset *previous, size_t n, double deadli
 	}
 	openlog("smtpguard", LOG_PID, LOG_DAEMON);
 	if (sig == SIGUSR1) {
+		watchdog_outcome_write(WATCHDOG_CONFIRMED, NULL);
 		syslog(LOG_INFO, "change confirmed");
 	} else {
-		struct plan plan[DUALSTACK_N];
-		int rc;
-
-		if (n == DUALSTACK_N) {
-			rc = dualstack_apply(fw_backend(), previous, plan, &err);
-			dualstack_plans_free(plan);
-		} else {
-			plan_init(&plan[0]);
-			rc = fw_backend()->apply(previous, &plan[0], &err);
-			plan_free(&plan[0]);
-		}
-		if (rc < 0)
-			syslog(LOG_ERR, "rollback failed: %s", err.text);
-		else
-			syslog(LOG_WARNING, "change %s: previous rules restored",
-			       sig ? "cancelled" : "not confirmed in time");
+		watchdog_roll_back(previous, n, sig ? "cancelled" : "not confirmed in time");
 	}
 	watchdog_path(path, sizeof(path), "pending");
 	unlink(path);
@@ -185,6 +309,7 @@ static void watchdog_start(const struct ruleset *previous, size_t n, unsigned se
 	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
 		_exit(1);
+	watchdog_outcome_write(WATCHDOG_WAITING, NULL);
 	snprintf(text, sizeof(text), "pid %ld deadline %.3f\n", (long)getpid(), deadline);
 	watchdog_path(path, sizeof(path), "pending");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -197,19 +322,20 @@ static void watchdog_start(const struct ruleset *previous, size_t n, unsigned se
 	watchdog_run(previous, n, deadline, lock_fd);
 }
 
-static int watchdog_arm_n(const struct ruleset *previous, size_t count, unsigned seconds,
-			  struct error *err)
+static pid_t watchdog_arm_n(const struct ruleset *previous, size_t count, unsigned seconds,
+			    struct error *err)
 {
 	int pipefd[2], status;
-	pid_t middle;
+	pid_t middle, pid;
+	double deadline;
 	char ok = 0;
 	ssize_t n;
 
 	if (mkdir(watchdog_dir(), 0700) < 0 && errno != EEXIST)
 		return error_set(err, "cannot create %s: %s", watchdog_dir(), strerror(errno));
 	if (watchdog_lock_held())
-		return error_set(err, "another change is waiting for confirmation; run smtpguard confirm, "
-				      "or wait until it is rolled back");
+		return error_set(err, "another change is waiting for confirmation or being rolled "
+				      "back; run smtpguard confirm, or wait until it is rolled back");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return error_set(err, "cannot start the rollback watchdog: %s", strerror(errno));
 	fflush(NULL);
@@ -233,50 +359,64 @@ static int watchdog_arm_n(const struct ruleset *previous, size_t count, unsigned
 		n = read(pipefd[0], &ok, 1);
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
-	if (n != 1 || ok != 1)
+	if (n != 1 || ok != 1 || watchdog_read_pending(&pid, &deadline) < 0)
 		return error_set(err, "the rollback watchdog did not start (is %s writable?); nothing was "
 				      "changed", watchdog_dir());
-	return 0;
+	return pid;
 }
 
-int watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err)
+pid_t watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err)
 {
 	return watchdog_arm_n(previous, 1, seconds, err);
 }
 
-int watchdog_arm_dualstack(const struct ruleset previous[DUALSTACK_N], unsigned seconds,
-			   struct error *err)
+pid_t watchdog_arm_dualstack(const struct ruleset previous[DUALSTACK_N], unsigned seconds,
+			     struct error *err)
 {
 	return watchdog_arm_n(previous, DUALSTACK_N, seconds, err);
 }
 
-/* Send sig to the armed watchdog and wait until it has finished. */
-static int watchdog_signal(int sig, struct error *err)
+/*
+ * Send sig to the pending watchdog and wait (bounded) for its answer: the
+ * work over, or a rollback try that failed.  Over, it is also waited for
+ * to let go of its lock, so that the next change can be armed at once.
+ */
+static int watchdog_signal(pid_t want, int sig, enum watchdog_outcome *out, struct error *err)
 {
+	struct error why = { 0 };
 	pid_t pid;
 	double deadline, give_up;
 
-	if (!watchdog_lock_held() || watchdog_read_pending(&pid, &deadline) < 0)
-		return error_set(err, "no change is waiting for confirmation");
+	if (!watchdog_lock_held() || watchdog_read_pending(&pid, &deadline) < 0 ||
+	    (want && pid != want)) {
+		if (!want || (*out = watchdog_outcome(want, &why)) == WATCHDOG_NONE)
+			return error_set(err, "no change is waiting for confirmation");
+		*err = why;
+		return 0;
+	}
 	if (kill(pid, sig) < 0)
 		return error_set(err, "cannot reach the rollback watchdog (pid %ld): %s", (long)pid,
 				 strerror(errno));
 	give_up = monotonic_now() + WAIT_GONE_SECONDS;
-	while (watchdog_lock_held()) {
-		if (monotonic_now() > give_up)
-			return error_set(err, "the rollback watchdog (pid %ld) did not finish in %d s",
-					 (long)pid, WAIT_GONE_SECONDS);
+	for (;;) {
+		why = (struct error){ 0 };
+		*out = watchdog_outcome(pid, &why);
+		if (*out == WATCHDOG_LOCK_BUSY || *out == WATCHDOG_RETRYING || monotonic_now() > give_up)
+			break;
+		if (watchdog_outcome_over(*out) && !watchdog_lock_held())
+			break;
 		usleep(20000);
 	}
+	*err = why;
 	return 0;
 }
 
-int watchdog_confirm(struct error *err)
+int watchdog_confirm(pid_t pid, enum watchdog_outcome *out, struct error *err)
 {
-	return watchdog_signal(SIGUSR1, err);
+	return watchdog_signal(pid, SIGUSR1, out, err);
 }
 
-int watchdog_rollback(struct error *err)
+int watchdog_rollback(pid_t pid, enum watchdog_outcome *out, struct error *err)
 {
-	return watchdog_signal(SIGUSR2, err);
+	return watchdog_signal(pid, SIGUSR2, out, err);
 }

@@ -70,19 +70,24 @@ static int xlock_timeout(struct xlock *l, const char *path, unsigned wait, struc
 
 	close(l->fd);
 	l->fd = -1;
-	if (!pid)
-		return error_set(err, "the xtables lock %s is still held by another program after "
-				      "%u s; wait for it to finish (or raise SMTPGUARD_LOCK_WAIT) and retry",
-				 path, wait);
+	if (!pid) {
+		error_set(err, "the xtables lock %s is still held by another program after %u s; wait "
+			       "for it to finish (or raise SMTPGUARD_LOCK_WAIT) and retry", path, wait);
+		goto busy;
+	}
 	snprintf(file, sizeof(file), "/proc/%ld/comm", pid);
 	if ((f = fopen(file, "re"))) {
 		if (fgets(comm, sizeof(comm), f))
 			comm[strcspn(comm, "\n")] = '\0';
 		fclose(f);
 	}
-	return error_set(err, "the xtables lock %s is held by pid %ld%s%s%s for more than %u s; "
-			      "wait for it to finish (or raise SMTPGUARD_LOCK_WAIT) and retry",
-			 path, pid, *comm ? " (" : "", comm, *comm ? ")" : "", wait);
+	error_set(err, "the xtables lock %s is held by pid %ld%s%s%s for more than %u s; wait for it "
+		       "to finish (or raise SMTPGUARD_LOCK_WAIT) and retry",
+		  path, pid, *comm ? " (" : "", comm, *comm ? ")" : "", wait);
+busy:
+	if (err)
+		err->code = ERROR_LOCK_BUSY;
+	return -1;
 }
 
 int xlock_acquire(struct xlock *l, struct error *err)

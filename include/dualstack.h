@@ -51,7 +51,11 @@ int dualstack_snapshot(const struct fw_ops *fw, struct ruleset prev[DUALSTACK_N]
 int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N],
 		   struct plan out[DUALSTACK_N], struct error *err);
 
-/* Apply both, as above; done[] (initialised here) holds what each commit changed. */
+/*
+ * Apply both, as above; done[] (initialised here) holds what each commit
+ * changed and is still in the kernel: after a failure it is empty unless
+ * the first family's change could not be put back (half applied).
+ */
 int dualstack_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N],
 		    struct plan done[DUALSTACK_N], struct error *err);
 

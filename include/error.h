@@ -23,10 +23,13 @@ enum exit_code {
 	EXIT_RUNTIME = 1,
 	EXIT_USAGE = 2,
 	EXIT_DRIFT = 3,
+	EXIT_TOO_LATE = 4,	/* confirm came too late: the change is being or was rolled back */
 };
 
 /* Not an exit code: smtpguard's rules changed between a shown plan and its commit. */
 #define ERROR_CONFLICT 10
+/* Not an exit code (a command ends with 1): the xtables lock stayed busy past its wait. */
+#define ERROR_LOCK_BUSY 11
 
 /* Fill err (if not NULL) with a formatted sentence, code EXIT_RUNTIME. Returns -1. */
 int error_set(struct error *err, const char *fmt, ...)

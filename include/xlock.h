@@ -4,7 +4,8 @@
  * never interleaves with an iptables command.
  *
  * xlock_acquire() waits up to SMTPGUARD_LOCK_WAIT seconds (default 10);
- * on timeout the error names the holder when /proc/locks shows it.
+ * on timeout the error (code ERROR_LOCK_BUSY) names the holder when
+ * /proc/locks shows it.
  * xlock_release() closes the descriptor, which drops the lock.
  */
 #ifndef SMTPGUARD_XLOCK_H

@@ -28,7 +28,8 @@ static void cli_print_error(const char *text)
 int cli_error(const struct error *err)
 {
 	cli_print_error(err->text);
-	return err->code ? err->code : EXIT_RUNTIME;
+	/* codes past the exit codes (ERROR_CONFLICT, ERROR_LOCK_BUSY) are runtime failures */
+	return err->code > 0 && err->code <= EXIT_TOO_LATE ? err->code : EXIT_RUNTIME;
 }
 
 int cli_fail(int code, const char *fmt, ...)

@@ -6,7 +6,7 @@
  * prints the plans against the tables as they are, --check exits 3 when
  * either has one, and a plain apply hands both to dualstack_apply(): the
  * backend re-reads each table inside the xtables lock and commits it
- * once, IPv4 first; when the IPv6 commit fails, IPv4 is put back.
+ * once, IPv6 first; when the IPv4 commit fails, IPv6 is put back.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,8 +39,8 @@ static void apply_warn_interfaces(const struct config *cfg)
 				cfg->zones[i].line);
 }
 
-/* Wait for "yes" on the terminal until the watchdog's deadline; true when it came. */
-static bool apply_ask_yes(unsigned seconds)
+/* Wait for "yes" on the terminal while the watchdog pid waits; true when it came. */
+static bool apply_ask_yes(pid_t pid, unsigned seconds)
 {
 	char line[64];
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
@@ -48,7 +48,7 @@ static bool apply_ask_yes(unsigned seconds)
 	printf("Type yes within %u s to keep this change; anything else rolls it back.\n"
 	       "(smtpguard confirm from another shell keeps it too.)\n> ", seconds);
 	fflush(stdout);
-	while (watchdog_pending(&seconds)) {
+	while (watchdog_outcome(pid, NULL) == WATCHDOG_WAITING) {
 		int n = poll(&pfd, 1, 200);
 
 		if (n > 0) {
@@ -58,6 +58,31 @@ static bool apply_ask_yes(unsigned seconds)
 		}
 	}
 	return false;
+}
+
+/*
+ * Print the watchdog's word o (the first line after lead), then each new
+ * one until its work is over: a terminal user learns when the rollback
+ * is really committed.  The exit code of apply --confirm.
+ */
+static int apply_follow(pid_t pid, const char *lead, enum watchdog_outcome o, struct error *why)
+{
+	enum watchdog_outcome shown = WATCHDOG_WAITING;
+	char text[ERROR_TEXT_MAX + 128];
+
+	for (;;) {
+		if (o != shown) {
+			printf("%s%s.\n", lead, watchdog_describe(o, why, text, sizeof(text)));
+			fflush(stdout);
+			lead = "";
+			shown = o;
+		}
+		if (watchdog_outcome_over(o))
+			return o == WATCHDOG_CONFIRMED ? EXIT_OK : EXIT_RUNTIME;
+		usleep(200000);
+		*why = (struct error){ 0 };
+		o = watchdog_outcome(pid, why);
+	}
 }
 
 /*
@@ -72,35 +97,47 @@ static int apply_confirmed(const struct ruleset rs[DUALSTACK_N], unsigned second
 	const struct fw_ops *fw = fw_backend();
 	struct ruleset previous[DUALSTACK_N];
 	struct error err = { 0 };
+	enum watchdog_outcome o;
+	pid_t pid = -1;
 	int rc;
 
 	rc = dualstack_snapshot(fw, previous, &err);
 	if (rc == 0)
-		rc = watchdog_arm_dualstack(previous, seconds, &err);
+		pid = watchdog_arm_dualstack(previous, seconds, &err);
 	dualstack_rulesets_free(previous);
-	if (rc < 0)
+	if (rc < 0 || pid < 0)
 		return cli_error(&err);
 	if (dualstack_apply(fw, rs, plan, &err) < 0) {
-		struct error ignored;
+		struct error why = { 0 };
+		char text[ERROR_TEXT_MAX + 128];
 
-		watchdog_confirm(&ignored);	/* nothing changed: stand the watchdog down */
-		return cli_error(&err);
+		rc = cli_error(&err);
+		if (dualstack_plans_empty(plan)) {
+			watchdog_confirm(pid, &o, &why);	/* nothing changed: stand it down */
+			return rc;
+		}
+		/* half applied: the armed watchdog puts the previous rules back now */
+		if (watchdog_rollback(pid, &o, &why) < 0)
+			return cli_error(&why);
+		return cli_fail(rc, "%s", watchdog_describe(o, &why, text, sizeof(text)));
 	}
 	dualstack_plans_write(plan, stdout);
 	if (!isatty(0)) {
 		printf("Applied; rolls back in %u s unless someone runs: smtpguard confirm\n", seconds);
 		return EXIT_OK;
 	}
-	if (apply_ask_yes(seconds)) {
-		if (watchdog_confirm(&err) < 0)
+	if (apply_ask_yes(pid, seconds)) {
+		if (watchdog_confirm(pid, &o, &err) < 0)
 			return cli_error(&err);
-		printf("Confirmed: the change stays.\n");
-		return EXIT_OK;
+		if (o == WATCHDOG_CONFIRMED) {
+			printf("Confirmed: the change stays.\n");
+			return EXIT_OK;
+		}
+		return apply_follow(pid, "Too late: ", o, &err);
 	}
-	if (watchdog_rollback(&err) < 0 && watchdog_pending(NULL))
+	if (watchdog_rollback(pid, &o, &err) < 0)
 		return cli_error(&err);
-	printf("Not confirmed: the previous rules are restored.\n");
-	return EXIT_RUNTIME;
+	return apply_follow(pid, "Not confirmed: ", o, &err);
 }
 
 static void apply_usage(void)
@@ -121,7 +158,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	const struct fw_ops *fw = fw_backend();
 	struct config *cfg;
 	struct ruleset rs[DUALSTACK_N];
-	struct plan plan[DUALSTACK_N];
+	struct plan plan[DUALSTACK_N] = { { 0 } };	/* empty: an early failure frees them too */
 	struct error err = { 0 };
 	int opt, code = EXIT_OK;
 	char *end;
@@ -151,8 +188,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "apply: --confirm applies a change; it cannot go with --dry-run or --check");
 
 	if (!dry_run && !check && watchdog_pending(NULL))
-		return cli_fail(EXIT_RUNTIME, "apply: a change is waiting for confirmation; run smtpguard "
-					      "confirm (or let it roll back) first");
+		return cli_fail(EXIT_RUNTIME, "apply: a change is waiting for confirmation or being rolled "
+					      "back; run smtpguard confirm (or let it roll back) first");
 	if (cli_compile_all(cli, &cfg, rs, &code) < 0)
 		return code;
 	if (dry_run || check) {
@@ -188,11 +225,17 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 int cmd_confirm(struct cli *cli, int argc, char **argv)
 {
 	struct error err = { 0 };
+	enum watchdog_outcome o;
+	char text[ERROR_TEXT_MAX + 128];
 
 	if (argc > 1)
 		return cli_fail(EXIT_USAGE, "confirm: takes no arguments");
-	if (watchdog_confirm(&err) < 0)
+	if (watchdog_confirm(0, &o, &err) < 0)
 		return cli_error(&err);
-	printf("Confirmed: the pending change stays.\n");
-	return EXIT_OK;
+	if (o == WATCHDOG_CONFIRMED) {
+		printf("Confirmed: the pending change stays.\n");
+		return EXIT_OK;
+	}
+	return cli_fail(EXIT_TOO_LATE, "confirm: too late, the deadline had passed: %s",
+			watchdog_describe(o, &err, text, sizeof(text)));
 }

@@ -30,6 +30,7 @@
 #include "plan.h"
 #include "route.h"
 #include "rule.h"
+#include "watchdog.h"
 
 enum area { AREA_ZONES, AREA_RULES, AREA_HITS, AREA_OFFENDERS, AREA_COUNT };
 
@@ -168,6 +169,8 @@ struct console {
 	bool have_plan;
 	size_t plan_top;
 	struct config *rollback;	/* config before the unconfirmed change (owned) */
+	pid_t watchdog;			/* the pending change's rollback watchdog */
+	enum watchdog_outcome watchdog_said;	/* its last word the console reported */
 	bool unsaved;			/* cfg differs from the file */
 	bool rollback_unsaved;		/* unsaved as it was before the pending change */
 	time_t last_apply;

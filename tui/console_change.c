@@ -7,7 +7,8 @@
  * is armed with a snapshot of the own rules before anything changes,
  * so a crash, kill or dropped SSH session still ends with the snapshot
  * restored.  'c' here or `smtpguard confirm` in another shell keeps the
- * change; q, a signal or the deadline restores it.  The console only
+ * change; q, a signal or the deadline restores it.  The watchdog alone
+ * decides; the console reports its word (watchdog_outcome()) and
  * follows which config is in force.
  */
 #include <stdlib.h>
@@ -36,12 +37,14 @@ double change_seconds_left(const struct console *c)
  * Compile cfg for both families and make the kernel's own rules match
  * it - only if they are still the ones the shown plan was made against.
  */
-static int change_commit(struct console *c, const struct config *cfg, struct error *err)
+static int change_commit(struct console *c, const struct config *cfg, bool *left_changed,
+			 struct error *err)
 {
 	struct ruleset rs[DUALSTACK_N];
 	struct plan done[DUALSTACK_N];
 	int rc;
 
+	*left_changed = false;
 	rc = dualstack_compile(cfg, rs, err);
 	for (size_t i = 0; rc == 0 && c->have_plan && i < DUALSTACK_N; i++) {
 		rs[i].expect_set = true;
@@ -49,6 +52,7 @@ static int change_commit(struct console *c, const struct config *cfg, struct err
 	}
 	if (rc == 0) {
 		rc = dualstack_apply(c->fw, rs, done, err);
+		*left_changed = rc < 0 && !dualstack_plans_empty(done);
 		dualstack_plans_free(done);
 	}
 	dualstack_rulesets_free(rs);
@@ -64,8 +68,11 @@ static int change_arm(struct console *c, unsigned seconds, struct error *err)
 	int rc;
 
 	rc = dualstack_snapshot(c->fw, previous, err);
-	if (rc == 0)
-		rc = watchdog_arm_dualstack(previous, seconds, err);
+	if (rc == 0) {
+		c->watchdog = watchdog_arm_dualstack(previous, seconds, err);
+		rc = c->watchdog < 0 ? -1 : 0;
+	}
+	c->watchdog_said = WATCHDOG_WAITING;
 	dualstack_rulesets_free(previous);
 	return rc;
 }
@@ -128,6 +135,7 @@ int change_accept(struct console *c)
 	struct error err = { 0 };
 	struct config *old = c->cfg, *edited = c->proposed;
 	unsigned confirm = old->confirm;
+	bool left_changed;
 
 	if (!edited)
 		return REDRAW_NONE;
@@ -146,12 +154,22 @@ int change_accept(struct console *c)
 		change_clear_proposal(c);
 		return REDRAW_SCREEN;
 	}
-	if (change_commit(c, edited, &err) < 0) {
-		struct error ignored;
-		char what[sizeof(c->proposed_what)];
+	if (change_commit(c, edited, &left_changed, &err) < 0) {
+		struct error why = { 0 };
+		char what[sizeof(c->proposed_what)], text[ERROR_TEXT_MAX + 128];
+		enum watchdog_outcome o;
 
+		if (confirm > 0 && left_changed) {
+			/* half applied: the armed watchdog puts the previous rules back now */
+			if (watchdog_rollback(c->watchdog, &o, &why) < 0)
+				o = WATCHDOG_GONE;
+			console_message(c, true, "%s not applied: %s; %s", c->proposed_what, err.text,
+					watchdog_describe(o, &why, text, sizeof(text)));
+			change_clear_proposal(c);
+			return REDRAW_SCREEN;
+		}
 		if (confirm > 0)
-			watchdog_confirm(&ignored); /* nothing changed: stand the watchdog down */
+			watchdog_confirm(c->watchdog, &o, &why); /* nothing changed: stand it down */
 		if (err.code == ERROR_CONFLICT) {
 			/* plan the same edit again against the table as it is now */
 			snprintf(what, sizeof(what), "%s", c->proposed_what);
@@ -205,57 +223,81 @@ static void change_end(struct console *c, bool kept)
 	console_refresh(c);
 }
 
+/*
+ * Report the watchdog's word o: confirmed keeps the change, rolled back
+ * (or a watchdog gone) ends it, a rollback under way is shown and stays
+ * pending.  reason says what led here.
+ */
+static int change_follow(struct console *c, enum watchdog_outcome o, const struct error *why,
+			 const char *reason)
+{
+	char text[ERROR_TEXT_MAX + 128];
+
+	c->watchdog_said = o;
+	if (o == WATCHDOG_CONFIRMED) {
+		change_end(c, true);
+		console_message(c, false, "change kept (%s)", reason);
+	} else if (o == WATCHDOG_ROLLED_BACK) {
+		change_end(c, false);
+		console_message(c, true, "change rolled back: %s", reason);
+	} else if (watchdog_outcome_over(o)) {
+		change_end(c, false);
+		console_message(c, true, "%s", watchdog_describe(WATCHDOG_GONE, why, text, sizeof(text)));
+	} else {
+		console_message(c, true, "%s: %s", reason, watchdog_describe(o, why, text, sizeof(text)));
+	}
+	return REDRAW_SCREEN;
+}
+
 int change_confirm(struct console *c)
 {
 	struct error err = { 0 };
+	enum watchdog_outcome o;
+	char reason[600];
 
 	if (!change_pending(c)) {
 		console_message(c, false, "no change is waiting for confirmation");
 		return REDRAW_SCREEN;
 	}
-	if (watchdog_confirm(&err) < 0) {
-		/* the watchdog is gone: change_tick finds out what happened */
+	if (watchdog_confirm(c->watchdog, &o, &err) < 0) {
 		console_message(c, true, "%s", err.text);
-		return change_tick(c);
+		return REDRAW_SCREEN;
 	}
-	change_end(c, true);
-	console_message(c, false, "change kept (s saves it to %s)", c->cfg->path);
-	return REDRAW_SCREEN;
+	if (o == WATCHDOG_CONFIRMED)
+		snprintf(reason, sizeof(reason), "s saves it to %s", c->cfg->path);
+	else
+		snprintf(reason, sizeof(reason), "confirmed too late");
+	return change_follow(c, o, &err, reason);
 }
 
 int change_rollback(struct console *c, const char *why)
 {
 	struct error err = { 0 };
+	enum watchdog_outcome o;
 
 	if (!change_pending(c))
 		return REDRAW_NONE;
-	if (watchdog_rollback(&err) < 0 && watchdog_pending(NULL)) {
+	if (watchdog_rollback(c->watchdog, &o, &err) < 0) {
 		console_message(c, true, "rollback failed (%s): %s", why, err.text);
 		return REDRAW_SCREEN;
 	}
-	change_end(c, false);
-	console_message(c, true, "change rolled back: %s", why);
-	return REDRAW_SCREEN;
+	return change_follow(c, o, &err, why);
 }
 
-/*
- * The watchdog ends on its own at the deadline (rollback) or when
- * someone runs `smtpguard confirm`: tell them apart by whether the
- * kernel still holds the new config's rules.
- */
+/* The watchdog ends on its own at the deadline, or when someone runs `smtpguard confirm`. */
 int change_tick(struct console *c)
 {
-	if (!change_pending(c) || watchdog_pending(NULL))
-		return REDRAW_NONE;
-	console_refresh(c);
-	if (c->have_table && !c->drift) {
-		change_end(c, true);
-		console_message(c, false, "change kept (confirmed from another shell)");
-	} else {
-		unsigned confirm = c->rollback->confirm;
+	struct error why = { 0 };
+	enum watchdog_outcome o;
+	char reason[64];
 
-		change_end(c, false);
-		console_message(c, true, "change rolled back: not confirmed within %u s", confirm);
-	}
-	return REDRAW_SCREEN;
+	if (!change_pending(c))
+		return REDRAW_NONE;
+	o = watchdog_outcome(c->watchdog, &why);
+	if (o == WATCHDOG_WAITING || (o == c->watchdog_said && !watchdog_outcome_over(o)))
+		return REDRAW_NONE;
+	if (o == WATCHDOG_CONFIRMED)
+		return change_follow(c, o, &why, "confirmed from another shell");
+	snprintf(reason, sizeof(reason), "not confirmed within %u s", c->rollback->confirm);
+	return change_follow(c, o, &why, reason);
 }

@@ -661,7 +661,9 @@ static void draw_status(struct console *c)
 	put(w, 0, 0, A_REVERSE | A_BOLD, "smtpguard ");
 	x = getcurx(w) + 1;
 	/* the state that needs the operator first, so a narrow screen keeps it */
-	if (change_pending(c))
+	if (change_pending(c) && c->watchdog_said != WATCHDOG_WAITING)
+		put(w, 0, x, style(c, 2, A_BOLD) | A_REVERSE, "rolling back ");
+	else if (change_pending(c))
 		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
 		     "pending: rollback in %.0fs, c keeps ", change_seconds_left(c));
 	else if (watchdog_pending(&other))

@@ -397,7 +397,9 @@ static int key_save(struct console *c)
 	struct error err = { 0 };
 
 	if (change_pending(c)) {
-		console_message(c, true, "confirm the change first (c), then save");
+		console_message(c, true, c->watchdog_said == WATCHDOG_WAITING
+				? "confirm the change first (c), then save"
+				: "the change is being rolled back: nothing to save");
 		return REDRAW_SCREEN;
 	}
 	if (config_save(c->cfg, c->cfg->path, &err) < 0) {

@@ -56,7 +56,8 @@ static void usage_print(FILE *out)
 		     "  -h, --help          this text\n"
 		     "  -V, --version       the version\n\n"
 		     "Exit codes: 0 success, 1 runtime failure, 2 usage or config error,\n"
-		     "            3 apply --check found the kernel out of step with the config.\n",
+		     "            3 apply --check found the kernel out of step with the config,\n"
+		     "            4 confirm came too late (the change is being or was rolled back).\n",
 		CONFIG_DEFAULT_PATH);
 }
 
