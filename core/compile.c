@@ -345,8 +345,10 @@ static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 }
 
 /*
- * Article 2, one xt_recent list per zone: established connections
- * return at once; a new one from a host seen within ban_seconds is
+ * Article 2, one xt_recent list per zone: established (and related)
+ * connections return at once; any other packet - NEW, but also INVALID
+ * and UNTRACKED (NOTRACK in the raw table), which conntrack cannot
+ * vouch for - is an attempt: from a host seen within ban_seconds it is
  * logged and dropped (--update extends the ban); else the host is
  * remembered and passes.
  */
@@ -357,8 +359,7 @@ static int mode_rateban(struct zone_build *zb)
 	if (zone_relays_outbound(zb) < 0)
 		return -1;
 	r = zone_outbound(zb);
-	r.ctstate = CT_NEW;
-	r.ctstate_neg = true;
+	r.ctstate = CT_ESTABLISHED | CT_RELATED;
 	r.target = TARGET_RETURN;
 	if (zone_emit(zb, &r) < 0)
 		return -1;

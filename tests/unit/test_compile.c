@@ -165,7 +165,7 @@ static void test_rateban(void)
 	       "-A FORWARD -p tcp -m multiport --ports 25 -j SMTPGUARD-FWD\n"
 	       "-A SMTPGUARD-FWD -i eth2 -o eth0 -j SMTPGUARD-wlan\n"
 	       "-A SMTPGUARD-wlan -d 203.0.113.10/32 -i eth2 -p tcp -m tcp --dport 25 -j RETURN\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack ! --ctstate NEW -j RETURN\n"
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --rcheck --seconds 90 --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -m limit --limit 1/sec -j LOG --log-prefix \"Illegal port 25 > \"\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --update --seconds 90 --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -j DROP\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --set --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -j RETURN\n",
@@ -340,7 +340,7 @@ static void test_ipv6_rateban_devices(void)
 	       "-A SMTPGUARD-FWD -i eth2 -o eth0 -j SMTPGUARD-wlan\n"
 	       "-A SMTPGUARD-wlan -i eth2 -j SMTPGUARD-wlan-MAC\n"
 	       "-A SMTPGUARD-wlan -d 2001:db8:25::/64 -i eth2 -p tcp -m tcp --dport 25 -j RETURN\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack ! --ctstate NEW -j RETURN\n"
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --rcheck --seconds 60 --name SMTPGUARD-wlan --mask ffff:ffff:ffff:ffff:: --rsource -m limit --limit 1/sec -j LOG --log-prefix \"Illegal port 25 > \"\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --update --seconds 60 --name SMTPGUARD-wlan --mask ffff:ffff:ffff:ffff:: --rsource -j DROP\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --set --name SMTPGUARD-wlan --mask ffff:ffff:ffff:ffff:: --rsource -j RETURN\n"
