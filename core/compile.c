@@ -346,11 +346,13 @@ static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 
 /*
  * Article 2, one xt_recent list per zone: established (and related)
- * connections return at once; any other packet - NEW, but also INVALID
- * and UNTRACKED (NOTRACK in the raw table), which conntrack cannot
- * vouch for - is an attempt: from a host seen within ban_seconds it is
- * logged and dropped (--update extends the ban); else the host is
- * remembered and passes.
+ * connections return at once, and so do the packets of a connection
+ * already counted (its connmark bit: a retransmitted SYN is still NEW).
+ * Any other packet - NEW, but also INVALID and UNTRACKED (NOTRACK in the
+ * raw table), which conntrack cannot vouch for - is an attempt: from a
+ * host seen within ban_seconds it is logged and dropped (--update
+ * extends the ban); else the host is remembered, its connection marked,
+ * and it passes (the end of the chain returns).
  */
 static int mode_rateban(struct zone_build *zb)
 {
@@ -363,6 +365,12 @@ static int mode_rateban(struct zone_build *zb)
 	r.target = TARGET_RETURN;
 	if (zone_emit(zb, &r) < 0)
 		return -1;
+	r = zone_outbound(zb);
+	r.has_connmark = true;
+	r.connmark = r.connmark_mask = COMPILE_RATEBAN_CONNMARK;
+	r.target = TARGET_RETURN;
+	if (zone_emit(zb, &r) < 0)
+		return -1;
 	r = zone_recent(zb, RECENT_RCHECK);
 	rule_log(&r, zb->cfg);
 	if (zone_emit(zb, &r) < 0)
@@ -372,7 +380,8 @@ static int mode_rateban(struct zone_build *zb)
 	if (zone_emit(zb, &r) < 0)
 		return -1;
 	r = zone_recent(zb, RECENT_SET);
-	r.target = TARGET_RETURN;
+	r.target = TARGET_CONNMARK;
+	r.connmark = r.connmark_mask = COMPILE_RATEBAN_CONNMARK;
 	return zone_emit(zb, &r);
 }
 

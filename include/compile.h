@@ -16,6 +16,14 @@
  */
 #define COMPILE_BAN_PREFIX6 64
 
+/*
+ * The connmark bit rate-ban sets on the connection whose first packet it
+ * counted, so that the client's retransmitted SYNs (still NEW: no reply
+ * yet) are not counted as repeats.  Only this bit is set or tested (it is
+ * its own mask); the other bits of the connmark stay the admin's.
+ */
+#define COMPILE_RATEBAN_CONNMARK 0x00800000u
+
 /* Fill rs (initialised by the caller with ruleset_init) with family's rules for cfg. */
 int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, struct error *err);
 
