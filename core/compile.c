@@ -49,6 +49,16 @@ void compile_zone_chain(const char *zone, char buf[CHAIN_NAME_MAX + 1])
 	snprintf(buf, CHAIN_NAME_MAX + 1, CHAIN_PREFIX "%s", zone);
 }
 
+void compile_recent_list(const char *zone, int family, unsigned prefix6,
+			 char buf[RECENT_NAME_MAX + 1])
+{
+	if (family == AF_INET6)
+		snprintf(buf, RECENT_NAME_MAX + 1, CHAIN_PREFIX "%s" COMPILE_LIST6_INFIX "%u", zone,
+			 prefix6);
+	else
+		snprintf(buf, RECENT_NAME_MAX + 1, CHAIN_PREFIX "%s", zone);
+}
+
 /*
  * The device allow-list chain.  "-MAC" is upper case on purpose: zone
  * names are lower case, so "SMTPGUARD-x-MAC" can never be the chain of a
@@ -338,14 +348,14 @@ static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 	unsigned prefix6 = zb->zone->ban_prefix6 ? zb->zone->ban_prefix6 : COMPILE_BAN_PREFIX6;
 
 	r.recent = cmd;
-	snprintf(r.recent_name, sizeof(r.recent_name), "%s", zb->chain);
+	compile_recent_list(zb->zone->name, zb->rs->family, prefix6, r.recent_name);
 	r.recent_seconds = cmd == RECENT_SET ? 0 : zb->zone->ban_seconds;
 	r.recent_mask_bits = zb->rs->family == AF_INET6 ? prefix6 : 32;
 	return r;
 }
 
 /*
- * Article 2, one xt_recent list per zone: established (and related)
+ * Article 2, one xt_recent list per zone and family: established (and related)
  * connections return at once, and so do the packets of a connection
  * already counted (its connmark bit: a retransmitted SYN is still NEW).
  * Any other packet - NEW, but also INVALID and UNTRACKED (NOTRACK in the

@@ -592,9 +592,8 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 	rc->side = XT_RECENT_SOURCE;
 	/*
 	 * As iptables stores it: the family's mask, zeros after an IPv4 one.
-	 * The kernel keeps one mask per list, from the rule that created it,
-	 * and the two families share the list: include/dualstack.h commits
-	 * IPv6 first, so that IPv6 hosts are banned by /64, not by /32.
+	 * The kernel keeps one mask per list, from the rule that created it:
+	 * each family has its own list (include/compile.h).
 	 */
 	addr_mask(&mask, (unsigned char *)&rc->mask);
 	return 0;

@@ -27,7 +27,20 @@
 /* Fill rs (initialised by the caller with ruleset_init) with family's rules for cfg. */
 int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, struct error *err);
 
-/* Name of a zone's chain / rate-ban list: "SMTPGUARD-<zone>". */
+/* Name of a zone's chain (and of its IPv4 rate-ban list): "SMTPGUARD-<zone>". */
 void compile_zone_chain(const char *zone, char buf[CHAIN_NAME_MAX + 1]);
+
+/*
+ * The kernel keeps one mask per xt_recent list, the mask of the rule that
+ * created it, so each family has a list of its own and the IPv6 name
+ * holds the mask: "SMTPGUARD-<zone>" (IPv4, by address) and
+ * "SMTPGUARD-<zone>-IPV6-<prefix6>".  A changed ban_prefix6 is a changed
+ * rule, which apply replaces and apply --check reports; the new rules
+ * create a fresh list with the new mask.  The infix is upper case, so it
+ * can never be part of a zone name.
+ */
+#define COMPILE_LIST6_INFIX "-IPV6-"
+void compile_recent_list(const char *zone, int family, unsigned prefix6,
+			 char buf[RECENT_NAME_MAX + 1]);
 
 #endif
