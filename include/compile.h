@@ -11,10 +11,12 @@
 #include "rule.h"
 
 /*
- * The rate-ban mask of IPv6 hosts: they rotate addresses inside their
- * /64, so the /64 is banned.  (IPv4 hosts are banned by address.)
+ * The default rate-ban mask of IPv6 hosts: the host's own address, so one
+ * abusive host does not cut off the other hosts of its /64 (a LAN).  A
+ * zone whose hosts rotate privacy addresses sets ban_prefix6 = 64.
+ * (IPv4 hosts are always banned by address.)
  */
-#define COMPILE_BAN_PREFIX6 64
+#define COMPILE_BAN_PREFIX6 128
 
 /*
  * The connmark bit rate-ban sets on the connection whose first packet it

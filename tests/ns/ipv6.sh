@@ -107,7 +107,7 @@ case $line in
 esac
 
 # --- rateban: a /64 shares one ban; another /64 does not; the relay is never banned
-use_mode rateban
+use_mode rateban "ban_prefix6 = 64"
 delivers6 "$MX6" "rateban: the first IPv6 mail of a host passes"
 refused6 "$MX6" "rateban: a second one within ban_seconds is dropped"
 refused6 "$MX6" "rateban: another address of the same /64 is banned too" "$WLAN6B"

@@ -93,7 +93,7 @@ case $out in *"nothing changed"*) ok "applying again changes nothing" ;;
 *) fail "applying again changes nothing" "$out" ;; esac
 
 # --- 3. one list, and one mask, per family
-is "$(lists)" "SMTPGUARD-wlan SMTPGUARD-wlan-IPV6-64 " "each family has its own list, the IPv6 one named with its mask"
+is "$(lists)" "SMTPGUARD-wlan SMTPGUARD-wlan-IPV6-128 " "each family has its own list, the IPv6 one named with its mask"
 fresh
 use_rateban "ban_prefix6 = 16: apply" "ban_prefix6 = 16"
 delivers6 "$WLAN6" "ban_prefix6 = 16: the first IPv6 mail passes"
@@ -131,6 +131,23 @@ delivers6 "$WLAN6C" "IPv4 restored first: another /64 is not banned (no /32 mask
 refused6 "$WLAN6B" "IPv4 restored first: the same /64 is banned"
 out=$(sg -c "$CONF" apply --check 2>&1)
 is "$?" 0 "IPv4 restored first: apply --check says in step"
+fresh
+
+# --- 4. IPv6: by default one host is banned, not its /64; unban takes the host's own address
+use_rateban "default ban_prefix6: apply"
+delivers6 "$WLAN6" "default ban_prefix6: the first IPv6 mail passes"
+refused6 "$WLAN6" "default ban_prefix6: its repeat is refused"
+delivers6 "$WLAN6B" "default ban_prefix6: a neighbour in the same /64 is not banned"
+out=$(sg -c "$CONF" unban "$WLAN6" 2>&1)
+is "$?" 0 "default ban_prefix6: unban of the host"
+delivers6 "$WLAN6" "default ban_prefix6: after unban the host may send again"
+fresh
+use_rateban "ban_prefix6 = 64: apply" "ban_prefix6 = 64"
+delivers6 "$WLAN6" "ban_prefix6 = 64: the first IPv6 mail passes"
+refused6 "$WLAN6B" "ban_prefix6 = 64: the whole /64 is banned"
+out=$(sg -c "$CONF" unban "$WLAN6B" 2>&1)
+is "$?" 0 "ban_prefix6 = 64: unban takes a host's own address, not only the prefix ($out)"
+delivers6 "$WLAN6" "ban_prefix6 = 64: after unban the /64 may send again"
 fresh
 
 done_testing
