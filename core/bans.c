@@ -24,7 +24,7 @@
 #include <zlib.h>
 
 #include "bans.h"
-#include "rule.h"
+#include "compile.h"
 
 #define DEFAULT_BAN_SECONDS 60
 
@@ -173,12 +173,46 @@ static unsigned zone_ban_seconds(const struct config *cfg, const char *zone)
 	return DEFAULT_BAN_SECONDS;
 }
 
-/* One of ours: "SMTPGUARD-" and a valid zone name (other names are not printed). */
-static bool list_name_ok(const char *name)
-{
-	size_t n = strlen(CHAIN_PREFIX);
+/* A list of ours, and the mask its IPv6 entries were stored with. */
+struct ban_list {
+	char zone[ZONE_NAME_MAX + 1];
+	unsigned prefix6;
+};
 
-	return strncmp(name, CHAIN_PREFIX, n) == 0 && zonename_check(name + n, NULL) == 0;
+/*
+ * "SMTPGUARD-<zone>" or "SMTPGUARD-<zone>-IPV6-<prefix>" (include/compile.h);
+ * other names are not ours.  IPv6 entries of a list without the infix
+ * (written by an older smtpguard) are taken as hosts.
+ */
+static bool list_parse(const char *name, struct ban_list *out)
+{
+	size_t n = strlen(CHAIN_PREFIX), len;
+	const char *infix;
+	unsigned prefix = 128;
+	int used = 0;
+
+	if (strncmp(name, CHAIN_PREFIX, n) != 0)
+		return false;
+	name += n;
+	infix = strstr(name, COMPILE_LIST6_INFIX);
+	len = infix ? (size_t)(infix - name) : strlen(name);
+	if (infix && (sscanf(infix + strlen(COMPILE_LIST6_INFIX), "%3u%n", &prefix, &used) != 1 ||
+		      infix[strlen(COMPILE_LIST6_INFIX) + (size_t)used] != '\0' || prefix < 1 ||
+		      prefix > 128))
+		return false;
+	if (len > ZONE_NAME_MAX)
+		return false;
+	memcpy(out->zone, name, len);
+	out->zone[len] = '\0';
+	out->prefix6 = prefix;
+	return zonename_check(out->zone, NULL) == 0;
+}
+
+/* An entry's address as a prefix of the list's mask ("2001:db8:2::/64"; IPv4 hosts as they are). */
+static void ban_mask(struct ban *b, const struct ban_list *l)
+{
+	if (b->addr.family == AF_INET6)
+		b->addr.prefix = l->prefix6;
 }
 
 static int ban_order(const void *a, const void *b)
@@ -191,9 +225,9 @@ static int ban_order(const void *a, const void *b)
 }
 
 /* Append the entries of one list file to *out. */
-static int list_read(const char *dir, const char *name, const struct jiffies_clock *clk,
-		     unsigned ban_seconds, struct ban **out, size_t *n, size_t *cap,
-		     struct error *err)
+static int list_read(const char *dir, const char *name, const struct ban_list *l,
+		     const struct jiffies_clock *clk, unsigned ban_seconds, struct ban **out,
+		     size_t *n, size_t *cap, struct error *err)
 {
 	char path[4096], *line = NULL;
 	size_t linecap = 0;
@@ -207,9 +241,10 @@ static int list_read(const char *dir, const char *name, const struct jiffies_clo
 	while ((len = getline(&line, &linecap, f)) > 0) {
 		struct ban b = { .ban_seconds = ban_seconds };
 
-		snprintf(b.zone, sizeof(b.zone), "%s", name + strlen(CHAIN_PREFIX));
+		snprintf(b.zone, sizeof(b.zone), "%s", l->zone);
 		if (bans_parse_line(line, (size_t)len, clk, &b) < 0)
 			continue;
+		ban_mask(&b, l);
 		if (*n == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 16;
 			struct ban *grown = realloc(*out, ncap * sizeof(*grown));
@@ -253,10 +288,12 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 		return -1;
 	}
 	while ((d = readdir(dp))) {
-		if (!list_name_ok(d->d_name))
+		struct ban_list l;
+
+		if (!list_parse(d->d_name, &l))
 			continue;
-		if (list_read(dir, d->d_name, &clk, zone_ban_seconds(cfg, d->d_name + strlen(CHAIN_PREFIX)),
-			      out, n, &cap, err) < 0) {
+		if (list_read(dir, d->d_name, &l, &clk, zone_ban_seconds(cfg, l.zone), out, n, &cap,
+			      err) < 0) {
 			closedir(dp);
 			free(*out);
 			*out = NULL;
@@ -270,8 +307,12 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 	return 0;
 }
 
-/* true when the list file holds addr. */
-static bool list_holds(const char *path, const struct addr *addr)
+/*
+ * true when the list file holds an entry covering the host addr (the
+ * entry is addr under the list's mask), with that entry in *entry.
+ */
+static bool list_holds(const char *path, const struct ban_list *l, const struct addr *addr,
+		       struct addr *entry)
 {
 	static const struct jiffies_clock any = { .hz = 1 };
 	char *line = NULL;
@@ -285,7 +326,12 @@ static bool list_holds(const char *path, const struct addr *addr)
 	while (!found && (len = getline(&line, &cap, f)) > 0) {
 		struct ban b = { 0 };
 
-		found = bans_parse_line(line, (size_t)len, &any, &b) == 0 && addr_equal(&b.addr, addr);
+		if (bans_parse_line(line, (size_t)len, &any, &b) < 0)
+			continue;
+		ban_mask(&b, l);
+		found = addr_contains(&b.addr, addr);
+		if (found)
+			*entry = b.addr;
 	}
 	free(line);
 	fclose(f);
@@ -294,7 +340,7 @@ static bool list_holds(const char *path, const struct addr *addr)
 
 int bans_unban(const char *dir, const struct addr *addr, struct error *err)
 {
-	char path[4096], text[ADDR_TEXT_MAX + 3];
+	char path[4096], text[INET6_ADDRSTRLEN + 3];
 	struct dirent *d;
 	int removed = 0;
 	DIR *dp;
@@ -306,18 +352,21 @@ int bans_unban(const char *dir, const struct addr *addr, struct error *err)
 		return errno == ENOENT ? 0 :
 					 error_set(err, "unban: cannot read %s: %s; run as root", dir,
 						   strerror(errno));
-	text[0] = '-';
-	addr_format(addr, text + 1, sizeof(text) - 2);
-	strcat(text, "\n");
 	while ((d = readdir(dp))) {
+		struct ban_list l;
+		struct addr entry;
 		int fd;
 		ssize_t w;
 
-		if (!list_name_ok(d->d_name))
+		if (!list_parse(d->d_name, &l))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (!list_holds(path, addr))
+		if (!list_holds(path, &l, addr, &entry))
 			continue;
+		/* the kernel removes the entry it stored: the address under the list's mask */
+		text[0] = '-';
+		inet_ntop(entry.family, entry.bytes, text + 1, INET6_ADDRSTRLEN);
+		strcat(text, "\n");
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 		w = fd < 0 ? -1 : write(fd, text, strlen(text));
 		if (w < 0 || (size_t)w != strlen(text)) {

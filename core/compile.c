@@ -55,6 +55,16 @@ void compile_zone_chain(const char *zone, char buf[CHAIN_NAME_MAX + 1])
 	snprintf(buf, CHAIN_NAME_MAX + 1, CHAIN_PREFIX "%s", zone);
 }
 
+void compile_recent_list(const char *zone, int family, unsigned prefix6,
+			 char buf[RECENT_NAME_MAX + 1])
+{
+	if (family == AF_INET6)
+		snprintf(buf, RECENT_NAME_MAX + 1, CHAIN_PREFIX "%s" COMPILE_LIST6_INFIX "%u", zone,
+			 prefix6);
+	else
+		snprintf(buf, RECENT_NAME_MAX + 1, CHAIN_PREFIX "%s", zone);
+}
+
 /*
  * The device allow-list chain.  "-MAC" is upper case on purpose: zone
  * names are lower case, so "SMTPGUARD-x-MAC" can never be the chain of a
@@ -341,17 +351,21 @@ static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 	unsigned prefix6 = zb->zone->ban_prefix6 ? zb->zone->ban_prefix6 : COMPILE_BAN_PREFIX6;
 
 	r.recent = cmd;
-	snprintf(r.recent_name, sizeof(r.recent_name), "%s", zb->chain);
+	compile_recent_list(zb->zone->name, zb->rs->family, prefix6, r.recent_name);
 	r.recent_seconds = cmd == RECENT_SET ? 0 : zb->zone->ban_seconds;
 	r.recent_mask_bits = zb->rs->family == AF_INET6 ? prefix6 : 32;
 	return r;
 }
 
 /*
- * Article 2, one xt_recent list per zone: established connections
- * return at once; a new one from a host seen within ban_seconds is
- * logged and dropped (--update extends the ban); else the host is
- * remembered and passes.
+ * Article 2, one xt_recent list per zone and family: established (and related)
+ * connections return at once, and so do the packets of a connection
+ * already counted (its connmark bit: a retransmitted SYN is still NEW).
+ * Any other packet - NEW, but also INVALID and UNTRACKED (NOTRACK in the
+ * raw table), which conntrack cannot vouch for - is an attempt: from a
+ * host seen within ban_seconds it is logged and dropped (--update
+ * extends the ban); else the host is remembered, its connection marked,
+ * and it passes (the end of the chain returns).
  */
 static int mode_rateban(struct zone_build *zb)
 {
@@ -360,8 +374,13 @@ static int mode_rateban(struct zone_build *zb)
 	if (zone_relays_outbound(zb) < 0)
 		return -1;
 	r = zone_outbound(zb);
-	r.ctstate = CT_NEW;
-	r.ctstate_neg = true;
+	r.ctstate = CT_ESTABLISHED | CT_RELATED;
+	r.target = TARGET_RETURN;
+	if (zone_emit(zb, &r) < 0)
+		return -1;
+	r = zone_outbound(zb);
+	r.has_connmark = true;
+	r.connmark = r.connmark_mask = COMPILE_RATEBAN_CONNMARK;
 	r.target = TARGET_RETURN;
 	if (zone_emit(zb, &r) < 0)
 		return -1;
@@ -374,7 +393,8 @@ static int mode_rateban(struct zone_build *zb)
 	if (zone_emit(zb, &r) < 0)
 		return -1;
 	r = zone_recent(zb, RECENT_SET);
-	r.target = TARGET_RETURN;
+	r.target = TARGET_CONNMARK;
+	r.connmark = r.connmark_mask = COMPILE_RATEBAN_CONNMARK;
 	return zone_emit(zb, &r);
 }
 

@@ -33,6 +33,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_LOG.h>
 #include <linux/netfilter/xt_NFLOG.h>
+#include <linux/netfilter/xt_connmark.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_mac.h>
@@ -595,6 +596,19 @@ static int fw_iptc_conntrack(struct fw_iptc_entry *b, const struct rule *r)
 	return 0;
 }
 
+static int fw_iptc_connmark(struct fw_iptc_entry *b, const struct rule *r)
+{
+	struct xt_connmark_mtinfo1 *cm;
+
+	if (!r->has_connmark)
+		return 0;
+	if (!(cm = fw_iptc_add_match(b, "connmark", 1, sizeof(*cm))))
+		return -1;
+	cm->mark = r->connmark;
+	cm->mask = r->connmark_mask;
+	return 0;
+}
+
 static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 {
 	static const uint8_t commands[] = {
@@ -615,9 +629,8 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 	rc->side = XT_RECENT_SOURCE;
 	/*
 	 * As iptables stores it: the family's mask, zeros after an IPv4 one.
-	 * The kernel keeps one mask per list, from the rule that created it,
-	 * and the two families share the list: include/dualstack.h commits
-	 * IPv6 first, so that IPv6 hosts are banned by /64, not by /32.
+	 * The kernel keeps one mask per list, from the rule that created it:
+	 * each family has its own list (include/compile.h).
 	 */
 	addr_mask(&mask, (unsigned char *)&rc->mask);
 	return 0;
@@ -666,6 +679,23 @@ static int fw_iptc_nflog(struct fw_iptc_entry *b, const struct rule *r)
 	return 0;
 }
 
+/*
+ * --set-xmark: the bits of connmark_mask become those of connmark, the
+ * rest of the mark is kept.  Revision 2, the one iptables writes and
+ * libxtables prints (it calls another revision "unsupported").
+ */
+static int fw_iptc_connmark_set(struct fw_iptc_entry *b, const struct rule *r)
+{
+	struct xt_connmark_tginfo2 *cm = fw_iptc_add_match(b, "CONNMARK", 2, sizeof(*cm));
+
+	if (!cm)
+		return -1;
+	cm->mode = XT_CONNMARK_SET;
+	cm->ctmark = r->connmark;
+	cm->ctmask = r->connmark_mask;
+	return 0;
+}
+
 /* A verdict or a jump: libiptc turns the name into the standard target's verdict. */
 static int fw_iptc_standard(struct fw_iptc_entry *b, const struct rule *r)
 {
@@ -687,7 +717,8 @@ typedef int (*fw_iptc_builder)(struct fw_iptc_entry *b, const struct rule *r);
 
 /* The matches in the order rule_format_save prints them, so the kernel lists them alike. */
 static const fw_iptc_builder fw_iptc_matches[] = {
-	fw_iptc_ports, fw_iptc_mac, fw_iptc_conntrack, fw_iptc_recent, fw_iptc_limit,
+	fw_iptc_ports, fw_iptc_mac, fw_iptc_conntrack, fw_iptc_connmark, fw_iptc_recent,
+	fw_iptc_limit,
 };
 
 static const fw_iptc_builder fw_iptc_targets[] = {
@@ -697,6 +728,7 @@ static const fw_iptc_builder fw_iptc_targets[] = {
 	[TARGET_JUMP] = fw_iptc_standard,
 	[TARGET_LOG] = fw_iptc_log,
 	[TARGET_NFLOG] = fw_iptc_nflog,
+	[TARGET_CONNMARK] = fw_iptc_connmark_set,
 };
 
 /* The kernel entry for r, in b; -1 when it does not fit (never with the IR's limits). */

@@ -241,6 +241,7 @@ static void sb_target(struct strbuf *sb, enum quote_style style, const struct ru
 		[TARGET_ACCEPT] = "ACCEPT",
 		[TARGET_LOG] = "LOG",
 		[TARGET_NFLOG] = "NFLOG",
+		[TARGET_CONNMARK] = "CONNMARK",
 	};
 
 	if (r->target == TARGET_JUMP) {
@@ -249,6 +250,8 @@ static void sb_target(struct strbuf *sb, enum quote_style style, const struct ru
 		return;
 	}
 	sb_printf(sb, " -j %s", verdicts[r->target]);
+	if (r->target == TARGET_CONNMARK)
+		sb_printf(sb, " --set-xmark 0x%x/0x%x", r->connmark, r->connmark_mask);
 	if (r->target == TARGET_LOG && r->log_prefix[0]) {
 		sb_printf(sb, " --log-prefix");
 		sb_string(sb, style, r->log_prefix);
@@ -292,6 +295,12 @@ static void sb_rule_body(struct strbuf *sb, enum quote_style style, const struct
 		sb_printf(sb, " -m mac --mac-source %s", mac);
 	}
 	sb_ctstate(sb, r);
+	if (r->has_connmark) {
+		/* libxt_connmark leaves out a full mask */
+		sb_printf(sb, " -m connmark --mark 0x%x", r->connmark);
+		if (r->connmark_mask != UINT32_MAX)
+			sb_printf(sb, "/0x%x", r->connmark_mask);
+	}
 	sb_recent(sb, style, r);
 	sb_limit(sb, r);
 	sb_target(sb, style, r);

@@ -191,7 +191,8 @@ static int opt_proto(struct parse_state *st, const char *arg)
 
 static int opt_module(struct parse_state *st, const char *arg)
 {
-	static const char *const known[] = { "tcp", "multiport", "mac", "conntrack", "recent", "limit" };
+	static const char *const known[] = { "tcp", "multiport", "mac", "conntrack", "connmark",
+					     "recent", "limit" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(arg, known[i]) == 0) {
@@ -225,6 +226,42 @@ static int opt_ctstate(struct parse_state *st, const char *arg)
 {
 	st->r->ctstate_neg = st->neg;
 	return ctstate_parse(st->r, arg);
+}
+
+/* "0x800000/0x800000" or "0x800000" (a full mask), as libxt_connmark prints them. */
+static int mark_parse(struct rule *r, const char *text)
+{
+	unsigned long long v, m = UINT32_MAX;
+	char *end;
+
+	errno = 0;
+	v = strtoull(text, &end, 16);
+	if (strncmp(text, "0x", 2) != 0 || errno || v > UINT32_MAX)
+		return -1;
+	if (*end == '/') {
+		text = end + 1;
+		m = strtoull(text, &end, 16);
+		if (strncmp(text, "0x", 2) != 0 || errno || m > UINT32_MAX)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	r->connmark = (uint32_t)v;
+	r->connmark_mask = (uint32_t)m;
+	return 0;
+}
+
+static int opt_mark(struct parse_state *st, const char *arg)
+{
+	if (st->neg || !st->module || strcmp(st->module, "connmark") != 0)
+		return -1;
+	st->r->has_connmark = true;
+	return mark_parse(st->r, arg);
+}
+
+static int opt_set_xmark(struct parse_state *st, const char *arg)
+{
+	return st->neg || st->r->target != TARGET_CONNMARK ? -1 : mark_parse(st->r, arg);
 }
 
 static int opt_recent(struct parse_state *st, enum recent_cmd cmd)
@@ -269,7 +306,7 @@ static int opt_jump(struct parse_state *st, const char *arg)
 {
 	static const struct { const char *name; enum rule_target target; } verdicts[] = {
 		{ "RETURN", TARGET_RETURN }, { "DROP", TARGET_DROP }, { "ACCEPT", TARGET_ACCEPT },
-		{ "LOG", TARGET_LOG }, { "NFLOG", TARGET_NFLOG },
+		{ "LOG", TARGET_LOG }, { "NFLOG", TARGET_NFLOG }, { "CONNMARK", TARGET_CONNMARK },
 	};
 
 	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
@@ -317,6 +354,7 @@ static const struct option_entry option_table[] = {
 	{ .name = "--ports", .takes_arg = true, .apply = opt_ports },
 	{ .name = "--mac-source", .takes_arg = true, .apply = opt_mac },
 	{ .name = "--ctstate", .takes_arg = true, .apply = opt_ctstate },
+	{ .name = "--mark", .takes_arg = true, .apply = opt_mark },
 	{ .name = "--set", .takes_arg = false, .apply = opt_set },
 	{ .name = "--rcheck", .takes_arg = false, .apply = opt_rcheck },
 	{ .name = "--update", .takes_arg = false, .apply = opt_update },
@@ -331,6 +369,7 @@ static const struct option_entry option_table[] = {
 	{ .name = "--nflog-prefix", .takes_arg = true, .apply = opt_log_prefix },
 	{ .name = "--nflog-group", .takes_arg = true, .apply = opt_nflog_group },
 	{ .name = "--nflog-threshold", .takes_arg = true, .apply = opt_nflog_threshold },
+	{ .name = "--set-xmark", .takes_arg = true, .apply = opt_set_xmark },
 };
 
 static const struct option_entry *option_find(const char *name)

@@ -1,6 +1,8 @@
 /*
- * bans.h - the hosts in the rate-ban lists: /proc/net/xt_recent/SMTPGUARD-<zone>,
- * one list per rateban zone (design.md).
+ * bans.h - the hosts in the rate-ban lists: /proc/net/xt_recent/SMTPGUARD-<zone>
+ * (IPv4) and SMTPGUARD-<zone>-IPV6-<ban_prefix6> (IPv6), two lists per
+ * rateban zone (include/compile.h).  An IPv6 entry is the prefix of that
+ * length: bans print it so, and unban removes the entry that covers a host.
  *
  * The kernel prints each entry as
  *   "src=192.0.2.66 ttl: 64 last_seen: 4295123 oldest_pkt: 3 4295000, 4295100, 4295123"
@@ -26,7 +28,7 @@
 
 struct ban {
 	char zone[ZONE_NAME_MAX + 1];
-	struct addr addr;		/* a host */
+	struct addr addr;		/* an IPv4 host, or the banned IPv6 prefix */
 	time_t last_seen;		/* wall clock */
 	unsigned hits;			/* packets the list remembers for this host */
 	unsigned ban_seconds;		/* the zone's window (60 when the zone is not in the config) */
@@ -64,8 +66,9 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 	      struct error *err);
 
 /*
- * Remove addr from every SMTPGUARD-* list under dir (NULL = BANS_PROC_DIR)
- * that holds it.  Returns how many lists held it (0: it was not banned
+ * Remove the host addr from every SMTPGUARD-* list under dir (NULL =
+ * BANS_PROC_DIR) that holds it, under the list's mask (an IPv6 host's
+ * own address removes the entry of its banned prefix).  Returns how many lists held it (0: it was not banned
  * anywhere), or -1 with err.
  */
 int bans_unban(const char *dir, const struct addr *addr, struct error *err);

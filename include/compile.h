@@ -11,15 +11,25 @@
 #include "rule.h"
 
 /*
- * The rate-ban mask of IPv6 hosts: they rotate addresses inside their
- * /64, so the /64 is banned.  (IPv4 hosts are banned by address.)
+ * The default rate-ban mask of IPv6 hosts: the host's own address, so one
+ * abusive host does not cut off the other hosts of its /64 (a LAN).  A
+ * zone whose hosts rotate privacy addresses sets ban_prefix6 = 64.
+ * (IPv4 hosts are always banned by address.)
  */
-#define COMPILE_BAN_PREFIX6 64
+#define COMPILE_BAN_PREFIX6 128
+
+/*
+ * The connmark bit rate-ban sets on the connection whose first packet it
+ * counted, so that the client's retransmitted SYNs (still NEW: no reply
+ * yet) are not counted as repeats.  Only this bit is set or tested (it is
+ * its own mask); the other bits of the connmark stay the admin's.
+ */
+#define COMPILE_RATEBAN_CONNMARK 0x00800000u
 
 /* Fill rs (initialised by the caller with ruleset_init) with family's rules for cfg. */
 int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, struct error *err);
 
-/* Name of a zone's chain / rate-ban list: "SMTPGUARD-<zone>". */
+/* Name of a zone's chain (and of its IPv4 rate-ban list): "SMTPGUARD-<zone>". */
 void compile_zone_chain(const char *zone, char buf[CHAIN_NAME_MAX + 1]);
 
 /*
@@ -30,5 +40,18 @@ void compile_zone_chain(const char *zone, char buf[CHAIN_NAME_MAX + 1]);
  * someone else's.
  */
 bool compile_is_own_jump(const struct rule *r);
+
+/*
+ * The kernel keeps one mask per xt_recent list, the mask of the rule that
+ * created it, so each family has a list of its own and the IPv6 name
+ * holds the mask: "SMTPGUARD-<zone>" (IPv4, by address) and
+ * "SMTPGUARD-<zone>-IPV6-<prefix6>".  A changed ban_prefix6 is a changed
+ * rule, which apply replaces and apply --check reports; the new rules
+ * create a fresh list with the new mask.  The infix is upper case, so it
+ * can never be part of a zone name.
+ */
+#define COMPILE_LIST6_INFIX "-IPV6-"
+void compile_recent_list(const char *zone, int family, unsigned prefix6,
+			 char buf[RECENT_NAME_MAX + 1]);
 
 #endif

@@ -79,7 +79,7 @@ struct zone {
 	size_t nrelays;
 	bool protect_gateway;
 	unsigned ban_seconds;	/* rateban window, 1..86400, default 60 */
-	unsigned ban_prefix6;	/* IPv6 rateban bans this prefix of a host, 1..128, default 64 (0 = default) */
+	unsigned ban_prefix6;	/* IPv6 rateban bans this prefix of a host, 1..128, default 128 (0 = default) */
 	struct device *devices;	/* when ndevices > 0 only these pairs may forward to the WAN */
 	size_t ndevices;
 	struct quarantine *quarantine;	/* hosts whose forwarded traffic is dropped */

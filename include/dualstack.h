@@ -8,11 +8,6 @@
  * through the same backend call), so the pair changes together or not
  * at all.  If that rollback fails too, the error says so.
  *
- * IPv6 goes first because a zone's rate-ban list is shared by both
- * families and the kernel keeps the mask of the rule that created the
- * list: created by an IPv6 rule it bans IPv6 hosts by /64 and IPv4
- * hosts by address; created by an IPv4 rule it would ban IPv6 by /32.
- *
  * Arrays hold one element per family, in dualstack_families order
  * (IPv4 first, the order everything is shown in).  Ownership: the
  * caller's; the _free functions release the elements, not the arrays.

@@ -32,6 +32,7 @@ enum rule_target {
 	TARGET_JUMP,		/* to rule.jump */
 	TARGET_LOG,		/* log_prefix, kernel log level 4 */
 	TARGET_NFLOG,		/* nflog_group, log_prefix, nflog_threshold */
+	TARGET_CONNMARK,	/* --set-xmark connmark/connmark_mask: sets those bits, continues */
 };
 
 enum port_match {
@@ -75,6 +76,9 @@ struct rule {
 
 	unsigned ctstate;		/* ct_state_bits, 0 = no conntrack match */
 	bool ctstate_neg;
+
+	bool has_connmark;		/* -m connmark --mark connmark/connmark_mask */
+	uint32_t connmark, connmark_mask;	/* also what TARGET_CONNMARK sets */
 
 	enum recent_cmd recent;
 	char recent_name[RECENT_NAME_MAX + 1];

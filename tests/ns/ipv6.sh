@@ -107,16 +107,16 @@ case $line in
 esac
 
 # --- rateban: a /64 shares one ban; another /64 does not; the relay is never banned
-use_mode rateban
+use_mode rateban "ban_prefix6 = 64"
 delivers6 "$MX6" "rateban: the first IPv6 mail of a host passes"
 refused6 "$MX6" "rateban: a second one within ban_seconds is dropped"
 refused6 "$MX6" "rateban: another address of the same /64 is banned too" "$WLAN6B"
 delivers6 "$MX6" "rateban: a host in another /64 is not" "$WLAN6C"
 delivers6 "$RELAY6" "rateban: the relay stays reachable for the banned /64"
-if gw grep -q "src=2001:0db8:0002:0000:0000:0000:0000:0000 " /proc/net/xt_recent/SMTPGUARD-wlan; then
+if gw grep -q "src=2001:0db8:0002:0000:0000:0000:0000:0000 " /proc/net/xt_recent/SMTPGUARD-wlan-IPV6-64; then
 	ok "rateban: the list holds the /64 (2001:db8:2::)"
 else
-	fail "rateban: the list holds the /64 (2001:db8:2::)" "$(gw cat /proc/net/xt_recent/SMTPGUARD-wlan)"
+	fail "rateban: the list holds the /64 (2001:db8:2::)" "$(gw cat /proc/net/xt_recent/SMTPGUARD-wlan-IPV6-64)"
 fi
 
 out=$(sg -c "$CONF" bans 2>&1)

@@ -883,7 +883,7 @@ int main(void)
 		}
 		bp = good("ban_prefix6 default", GEN "[zone w]\ninterface = eth2\n");
 		if (bp) {
-			is_int(bp->zones[0].ban_prefix6, 64, "ban_prefix6 defaults to 64");
+			is_int(bp->zones[0].ban_prefix6, 128, "ban_prefix6 defaults to 128");
 			config_free(bp);
 		}
 		bad("ban_prefix6 0", GEN "[zone w]\ninterface = eth2\nban_prefix6 = 0\n", 5, "ban_prefix6");

@@ -83,8 +83,8 @@ static void test_apply_both(const struct config *cfg)
 	ok(strstr(t4, "-A SMTPGUARD-wlan -d 203.0.113.10/32") && !strstr(t4, "2001:db8"),
 	   "the IPv4 file holds the IPv4 rules only");
 	ok(strstr(t6, "-A SMTPGUARD-FWD -s 2001:db8:2::70/128 -i eth2 -j DROP") &&
-		   strstr(t6, "--mask ffff:ffff:ffff:ffff:: --rsource") && !strstr(t6, "203.0.113"),
-	   "the IPv6 file holds the IPv6 rules, rate-ban by /64");
+		   strstr(t6, "--mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource") && !strstr(t6, "203.0.113"),
+	   "the IPv6 file holds the IPv6 rules, rate-ban by host");
 	free(t4);
 	free(t6);
 	is_int(dualstack_plan(fw, rs, again, &err), 0, "plan both");
