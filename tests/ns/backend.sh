@@ -73,7 +73,7 @@ is "$(printf '%s\n' "$out" | tail -n 1)" "16 rules added, 0 removed, 4 chains cr
 	"apply reports what it did"
 is "$(gw iptables-legacy -w -S FORWARD 1)" "-A FORWARD -p tcp -m multiport --ports 25,587 -j SMTPGUARD-FWD" \
 	"the jump is rule 1 of FORWARD"
-is "$(gw iptables-legacy -w -S INPUT 1)" "-A INPUT -i eth2 -p tcp -m tcp --dport 25 -j SMTPGUARD-IN" \
+is "$(gw iptables-legacy -w -S INPUT 1)" "-A INPUT -p tcp -m tcp --dport 25 -j SMTPGUARD-IN" \
 	"the INPUT jump is rule 1 of INPUT"
 is "$(table | grep -v SMTPGUARD)" "$before" "foreign chains and rules are untouched by apply"
 
@@ -113,7 +113,7 @@ out=$(XTABLES_LIBDIR=$NS_DIR/no-extensions drv read)
 is "$?" 0 "read works when no extension library can be loaded"
 is "$(printf '%s\n' "$out" | grep -c '^\[')" "$(grep -c '^\[' "$NS_DIR/read")" "... and lists every rule"
 case $out in
-*"-A INPUT -i eth2 -p tcp -m tcp (unknown match) -j SMTPGUARD-IN"*) ok "... marking what it cannot render" ;;
+*"-A INPUT -p tcp -m tcp (unknown match) -j SMTPGUARD-IN"*) ok "... marking what it cannot render" ;;
 *) fail "... marking what it cannot render" "$out" ;;
 esac
 
@@ -157,13 +157,13 @@ is "$(gw iptables-legacy-save -c | grep -e '-A SMTPGUARD-FWD' -e '-A SMTPGUARD-l
 	"moving the jump keeps the own chains' counters"
 gw iptables-legacy -w -D FORWARD -p tcp --dport 2525 -j ACCEPT
 
-# A failure inside libiptc: nothing is committed, the error names the reason.
+# A foreign rule into an own chain the change deletes: refused before libiptc, nothing committed.
 ipt -A FOREIGN -j SMTPGUARD-lan
 mid=$(table)
 out=$(drv remove 2>&1)
 is "$?" 1 "remove fails while a foreign rule jumps to an own chain"
 case $out in
-*"cannot delete chain SMTPGUARD-lan: another rule still jumps to it"*"left unchanged"*) ok "the error says which call failed and why: $out" ;;
+*"'-A FOREIGN -j SMTPGUARD-lan' is not smtpguard's but jumps to its chain SMTPGUARD-lan"*"left unchanged"*) ok "the error says which call failed and why: $out" ;;
 *) fail "the error says which call failed and why" "$out" ;;
 esac
 is "$(table)" "$mid" "a failed apply commits nothing"

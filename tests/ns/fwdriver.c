@@ -69,8 +69,8 @@ static void build(struct ruleset *rs, int set)
 	r.target = TARGET_JUMP;
 	strcpy(r.jump, "SMTPGUARD-FWD");
 	add(rs, &r);
+	/* the jumps have the form compile_ruleset gives them: only ports (compile_is_own_jump) */
 	r = base("INPUT");
-	strcpy(r.in, "eth2");
 	ports(&r, PORTS_DST, false, 25, 0);
 	r.target = TARGET_JUMP;
 	strcpy(r.jump, "SMTPGUARD-IN");
