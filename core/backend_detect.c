@@ -20,6 +20,7 @@
 #include <linux/netlink.h>
 
 #include "backend_detect.h"
+#include "testenv.h"
 
 #define BACKEND_NL_BUF 32768
 #define BACKEND_NL_TIMEOUT_SECONDS 2
@@ -67,12 +68,11 @@ bool backend_ipv6_enabled(void)
 /* Where the `iptables` alternative points, by its last path element ("iptables-nft"). */
 static void backend_alternative(struct backend_facts *out)
 {
-	const char *dir = getenv("SMTPGUARD_ALTERNATIVES");
 	char path[512], target[512];
 	const char *base;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/iptables", dir && *dir ? dir : "/etc/alternatives");
+	snprintf(path, sizeof(path), "%s/iptables", testenv()->alternatives);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0)
 		return;

@@ -25,6 +25,7 @@
 
 #include "bans.h"
 #include "compile.h"
+#include "testenv.h"
 
 #define DEFAULT_BAN_SECONDS 60
 
@@ -274,8 +275,6 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 
 	*out = NULL;
 	*n = 0;
-	if (!dir)
-		dir = BANS_PROC_DIR;
 	dp = opendir(dir);
 	if (!dp) {
 		/* xt_recent not loaded: no rateban rule was ever applied */
@@ -345,8 +344,6 @@ int bans_unban(const char *dir, const struct addr *addr, struct error *err)
 	int removed = 0;
 	DIR *dp;
 
-	if (!dir)
-		dir = BANS_PROC_DIR;
 	dp = opendir(dir);
 	if (!dp)
 		return errno == ENOENT ? 0 :
@@ -384,3 +381,19 @@ int bans_unban(const char *dir, const struct addr *addr, struct error *err)
 	closedir(dp);
 	return removed;
 }
+
+static int bans_xt_recent_read(const struct config *cfg, struct ban **out, size_t *n,
+			       struct error *err)
+{
+	return bans_read(testenv()->xt_recent_dir, cfg, out, n, err);
+}
+
+static int bans_xt_recent_unban(const struct addr *addr, struct error *err)
+{
+	return bans_unban(testenv()->xt_recent_dir, addr, err);
+}
+
+const struct fw_bans_ops bans_xt_recent = {
+	.read = bans_xt_recent_read,
+	.unban = bans_xt_recent_unban,
+};

@@ -9,6 +9,7 @@
 #include "compile.h"
 #include "fw.h"
 #include "ruleparse.h"
+#include "testenv.h"
 
 void fw_table_free(struct fw_table *t)
 {
@@ -246,9 +247,7 @@ int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)
 
 const char *fw_fake_table(void)
 {
-	const char *fake = getenv("SMTPGUARD_FAKE_TABLE");
-
-	return fake && *fake ? fake : NULL;
+	return testenv()->fake_table;
 }
 
 const struct fw_ops *fw_backend(void)

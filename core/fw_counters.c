@@ -287,7 +287,7 @@ int fw_counters_refresh(struct fw_counters *fc, struct fw_table *t, struct error
 	struct ipt_getinfo info = { 0 };
 	uint64_t hash = 0;
 
-	if (t->family != AF_INET || fw_backend() != &fw_iptc_ops)
+	if (t->family != AF_INET)
 		return FW_COUNTERS_STALE;
 	if (!fc->table_seen && !(fc->table_seen = fw_counters_table_exists()))
 		return FW_COUNTERS_STALE;
@@ -319,3 +319,9 @@ int fw_counters_refresh(struct fw_counters *fc, struct fw_table *t, struct error
 	}
 	return FW_COUNTERS_FRESH;
 }
+
+const struct fw_counters_ops fw_counters_iptc = {
+	.open = fw_counters_new,
+	.refresh = fw_counters_refresh,
+	.close = fw_counters_free,
+};

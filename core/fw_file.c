@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "bans.h"
 #include "fw.h"
 #include "plan.h"
 
@@ -27,9 +28,9 @@
 /* The file of family's table into buf; -1 with err when SMTPGUARD_FAKE_TABLE is not set. */
 static int fw_file_path(int family, char *buf, size_t size, struct error *err)
 {
-	const char *path = getenv("SMTPGUARD_FAKE_TABLE");
+	const char *path = fw_fake_table();
 
-	if (!path || !*path)
+	if (!path)
 		return error_set(err, "SMTPGUARD_FAKE_TABLE is not set; set it to a file for the fake table");
 	if (family != AF_INET && family != AF_INET6)
 		return error_set(err, "the fake table holds IPv4 and IPv6 only; use AF_INET or AF_INET6");
@@ -248,8 +249,11 @@ unlock:
 	return rc;
 }
 
+/* A stand-in for iptables-legacy: its rateban rules fill the same xt_recent lists. */
 const struct fw_ops fw_file_ops = {
 	.name = "file",
+	.kernel = false,
 	.read = fw_file_read,
 	.apply = fw_file_apply,
+	.bans = &bans_xt_recent,
 };

@@ -42,7 +42,9 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "backend_detect.h"
+#include "bans.h"
 #include "fw.h"
+#include "fw_counters.h"
 #include "plan.h"
 #include "xlock.h"
 
@@ -1087,6 +1089,9 @@ unlock:
 
 const struct fw_ops fw_iptc_ops = {
 	.name = "iptables-legacy",
+	.kernel = true,
 	.read = fw_iptc_read,
 	.apply = fw_iptc_apply,
+	.counters = &fw_counters_iptc,
+	.bans = &bans_xt_recent,
 };

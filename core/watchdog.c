@@ -30,6 +30,7 @@
 #include "atomicfile.h"
 #include "fw.h"
 #include "plan.h"
+#include "testenv.h"
 #include "watchdog.h"
 
 #define WAIT_GONE_SECONDS 30
@@ -52,9 +53,7 @@ static const char *const watchdog_words[] = {
 
 static const char *watchdog_dir(void)
 {
-	const char *d = getenv("SMTPGUARD_RUN_DIR");
-
-	return d && *d ? d : "/run/smtpguard";
+	return testenv()->run_dir;
 }
 
 static void watchdog_path(char *buf, size_t size, const char *name)

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -10,29 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testenv.h"
 #include "xlock.h"
-
-static const char *xlock_path(void)
-{
-	const char *p = getenv("XTABLES_LOCKFILE");
-
-	return p && *p ? p : XLOCK_DEFAULT_PATH;
-}
-
-static unsigned xlock_wait_seconds(void)
-{
-	const char *s = getenv("SMTPGUARD_LOCK_WAIT");
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s)
-		return XLOCK_DEFAULT_WAIT;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 3600)
-		return XLOCK_DEFAULT_WAIT;
-	return (unsigned)v;
-}
 
 /*
  * The pid holding an flock on the file behind fd, from /proc/locks
@@ -92,8 +70,8 @@ busy:
 
 int xlock_acquire(struct xlock *l, struct error *err)
 {
-	const char *path = xlock_path();
-	unsigned wait = xlock_wait_seconds();
+	const char *path = testenv()->xtables_lockfile;
+	unsigned wait = testenv()->lock_wait;
 	struct timespec start, now, pause = { .tv_nsec = 50 * 1000 * 1000 };
 
 	l->fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);

@@ -1,7 +1,9 @@
 /*
- * bans.h - the hosts in the rate-ban lists: /proc/net/xt_recent/SMTPGUARD-<zone>
+ * bans.h - the hosts in iptables' rate-ban lists: /proc/net/xt_recent/SMTPGUARD-<zone>
  * (IPv4) and SMTPGUARD-<zone>-IPV6-<ban_prefix6> (IPv6), two lists per
- * rateban zone (include/compile.h).  An IPv6 entry is the prefix of that
+ * rateban zone (include/compile.h).  The backends that write -m recent
+ * rules list them through bans_xt_recent (struct fw_bans_ops, include/fw.h),
+ * in SMTPGUARD_XT_RECENT_DIR when include/testenv.h has it.  An IPv6 entry is the prefix of that
  * length: bans print it so, and unban removes the entry that covers a host.
  *
  * The kernel prints each entry as
@@ -23,8 +25,7 @@
 #include "addr.h"
 #include "config.h"
 #include "error.h"
-
-#define BANS_PROC_DIR "/proc/net/xt_recent"
+#include "fw.h"
 
 struct ban {
 	char zone[ZONE_NAME_MAX + 1];
@@ -58,19 +59,21 @@ int bans_parse_line(const char *line, size_t len, const struct jiffies_clock *cl
 		    struct ban *out);
 
 /*
- * Every host in every SMTPGUARD-* list under dir (NULL = BANS_PROC_DIR),
- * newest first.  cfg (may be NULL) gives each zone's ban_seconds.
+ * Every host in every SMTPGUARD-* list under dir, newest first.  cfg (may be NULL) gives each zone's ban_seconds.
  * No lists at all is not an error (*n = 0).
  */
 int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_t *n,
 	      struct error *err);
 
 /*
- * Remove the host addr from every SMTPGUARD-* list under dir (NULL =
- * BANS_PROC_DIR) that holds it, under the list's mask (an IPv6 host's
- * own address removes the entry of its banned prefix).  Returns how many lists held it (0: it was not banned
+ * Remove the host addr from every SMTPGUARD-* list under dir that holds
+ * it, under the list's mask (an IPv6 host's own address removes the entry
+ * of its banned prefix).  Returns how many lists held it (0: it was not banned
  * anywhere), or -1 with err.
  */
 int bans_unban(const char *dir, const struct addr *addr, struct error *err);
+
+/* bans_read() and bans_unban() on testenv()->xt_recent_dir. */
+extern const struct fw_bans_ops bans_xt_recent;
 
 #endif

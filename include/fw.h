@@ -72,9 +72,62 @@ void fw_table_finish(struct fw_table *t);
 void fw_rule_target(const char *text, char *buf, size_t size);
 
 struct plan;
+struct ban;
+struct config;
+struct addr;
+struct fw_counters;
 
+enum fw_counters_result {
+	FW_COUNTERS_FRESH = 0,	/* every counter of the table is now the kernel's */
+	FW_COUNTERS_STALE = 1,	/* the kernel's table is no longer the one read: read it again */
+};
+
+/*
+ * A backend's cheap refresh: copy the kernel's current packet and byte
+ * counters into a table read earlier with read(), without reading the
+ * rules again.  open() makes a handle for repeated refreshes (NULL, err
+ * filled, when out of memory), refresh() returns an fw_counters_result
+ * or -1 with err, close() frees the handle.  libiptc's is
+ * include/fw_counters.h.
+ */
+struct fw_counters_ops {
+	struct fw_counters *(*open)(struct error *err);
+	int (*refresh)(struct fw_counters *fc, struct fw_table *t, struct error *err);
+	void (*close)(struct fw_counters *fc);
+};
+
+/*
+ * The rate-ban lists the rules of a rateban zone fill (include/bans.h
+ * for xt_recent's; an nftables backend would read its sets' elements).
+ * read(): every banned host, newest first, in an array the caller frees
+ * (cfg, may be NULL, gives each zone's ban_seconds; no lists is *n = 0).
+ * unban(): remove host addr from every list that holds it; returns how
+ * many did (0: none), or -1 with err.
+ */
+struct fw_bans_ops {
+	int (*read)(const struct config *cfg, struct ban **out, size_t *n, struct error *err);
+	int (*unban)(const struct addr *addr, struct error *err);
+};
+
+/*
+ * A backend.  Code outside the backends asks it what it can do through
+ * these members and never compares with a particular backend.
+ *
+ * Two families: read() and apply() take one family's table at a time,
+ * because iptables keeps IPv4 and IPv6 in separate kernel tables that
+ * commit separately.  include/dualstack.h makes the pair one change on
+ * top of them (IPv6 first, put back should IPv4 fail): that is how both
+ * backends here commit two families, and every caller goes through
+ * dualstack_apply() rather than apply() to change the rules.  A backend
+ * that commits both families in one transaction (an nftables inet
+ * table) plugs in behind dualstack_apply(): it adds an optional
+ * two-family apply to this struct, and dualstack_apply() calls that,
+ * when set, instead of the commit-and-undo sequence, so no caller
+ * changes.
+ */
 struct fw_ops {
-	const char *name;	/* "iptables-legacy", "file" */
+	const char *name;	/* for the status line: "iptables-legacy", "file" */
+	bool kernel;		/* changes the kernel's firewall (false: a stand-in for tests) */
 	/* Read the filter table of family (AF_INET or AF_INET6). */
 	int (*read)(int family, struct fw_table *out, struct error *err);
 	/*
@@ -85,11 +138,14 @@ struct fw_ops {
 	 * changed is returned in done (may be NULL).
 	 */
 	int (*apply)(const struct ruleset *rs, struct plan *done, struct error *err);
+	const struct fw_counters_ops *counters;	/* NULL: no cheap refresh, read() again */
+	const struct fw_bans_ops *bans;
 };
 
 /*
- * The backend in force: the file fake when the environment names one
- * (SMTPGUARD_FAKE_TABLE=PATH, for rootless tests), else libiptc.
+ * The backend in force: the file fake when SMTPGUARD_FAKE_TABLE names
+ * one (include/testenv.h, rootless tests), else libiptc.  The only
+ * place that names a backend.
  */
 const struct fw_ops *fw_backend(void);
 /*

@@ -3,18 +3,15 @@
  * $XTABLES_LOCKFILE) that iptables takes, so that our read-modify-commit
  * never interleaves with an iptables command.
  *
- * xlock_acquire() waits up to SMTPGUARD_LOCK_WAIT seconds (default 10);
- * on timeout the error (code ERROR_LOCK_BUSY) names the holder when
- * /proc/locks shows it.
+ * xlock_acquire() waits up to SMTPGUARD_LOCK_WAIT seconds (default 10;
+ * both variables are read in include/testenv.h); on timeout the error
+ * (code ERROR_LOCK_BUSY) names the holder when /proc/locks shows it.
  * xlock_release() closes the descriptor, which drops the lock.
  */
 #ifndef SMTPGUARD_XLOCK_H
 #define SMTPGUARD_XLOCK_H
 
 #include "error.h"
-
-#define XLOCK_DEFAULT_PATH "/run/xtables.lock"
-#define XLOCK_DEFAULT_WAIT 10
 
 struct xlock {
 	int fd;		/* -1 when not held */

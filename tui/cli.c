@@ -141,7 +141,7 @@ void cli_backend_warn(const struct backend_facts *facts)
 	char line[ERROR_TEXT_MAX];
 
 	if (!facts) {
-		backend_detect(&detected, fw_backend() == &fw_iptc_ops);
+		backend_detect(&detected, fw_backend()->kernel);
 		facts = &detected;
 	}
 	if (*backend_warning(facts, line, sizeof(line)))

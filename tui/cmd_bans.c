@@ -3,9 +3,7 @@
  * rate-ban lists with their last attempt and the time left in the ban;
  * `smtpguard unban IP` removes a host from every list that holds it, so
  * its next connection passes.
- *
- * SMTPGUARD_XT_RECENT_DIR names another folder than /proc/net/xt_recent
- * (rootless tests).
+ * The backend keeps the lists (struct fw_bans_ops in include/fw.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +14,6 @@
 #include "bans.h"
 #include "cli.h"
 #include "json.h"
-
-static const char *bans_dir(void)
-{
-	const char *dir = getenv("SMTPGUARD_XT_RECENT_DIR");
-
-	return dir && dir[0] ? dir : NULL;
-}
 
 static void bans_print_text(const struct ban *bans, size_t n)
 {
@@ -86,7 +77,7 @@ int cmd_bans(struct cli *cli, int argc, char **argv)
 	cfg = cli_config_if_present(cli, &code);
 	if (code != EXIT_OK)
 		return code;
-	if (bans_read(bans_dir(), cfg, &bans, &n, &err) < 0) {
+	if (fw_backend()->bans->read(cfg, &bans, &n, &err) < 0) {
 		config_free(cfg);
 		return cli_error_safe(&err);
 	}
@@ -115,7 +106,7 @@ int cmd_unban(struct cli *cli, int argc, char **argv)
 	if (a.prefix != (a.family == AF_INET ? 32u : 128u))
 		return cli_fail_safe(EXIT_USAGE, "unban: %s is a network; give one host address", argv[1]);
 	addr_format(&a, text, sizeof(text));
-	removed = bans_unban(bans_dir(), &a, &err);
+	removed = fw_backend()->bans->unban(&a, &err);
 	if (removed < 0)
 		return cli_error_safe(&err);
 	if (removed == 0)

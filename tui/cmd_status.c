@@ -332,7 +332,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 					argv[i]);
 	}
 	/* Before any table is opened: a read must not create a legacy table (backend_detect.h). */
-	backend_detect(&st.facts, fw == &fw_iptc_ops);
+	backend_detect(&st.facts, fw->kernel);
 	if (dualstack_read(fw, st.table, &err) < 0)
 		return cli_error(&err);
 	cli_backend_warn(&st.facts);

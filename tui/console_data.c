@@ -14,7 +14,6 @@
 #include "bans.h"
 #include "compile.h"
 #include "console.h"
-#include "fw_counters.h"
 
 #define BACKFILL_BYTES (1 << 20)
 #define EXPAND_DEPTH 4
@@ -248,14 +247,14 @@ static bool table_refresh_counters(struct console *c)
 	uint64_t *before;
 	double elapsed;
 
-	if (!c->have_table || c->fast_refreshes + 1 >= TABLE_FULL_EVERY || c->fw != &fw_iptc_ops)
+	if (!c->have_table || c->fast_refreshes + 1 >= TABLE_FULL_EVERY || !c->fw->counters)
 		return false;
-	if (!c->counters && !(c->counters = fw_counters_new(&err)))
+	if (!c->counters && !(c->counters = c->fw->counters->open(&err)))
 		return false;
 	before = console_alloc(c->table.nrules + 1, sizeof(*before));
 	for (size_t i = 0; i < c->table.nrules; i++)
 		before[i] = c->table.rules[i].packets;
-	if (fw_counters_refresh(c->counters, &c->table, &err) != FW_COUNTERS_FRESH) {
+	if (c->fw->counters->refresh(c->counters, &c->table, &err) != FW_COUNTERS_FRESH) {
 		free(before);
 		return false;
 	}
@@ -325,7 +324,7 @@ static void offenders_read(struct console *c)
 	size_t nbans = 0, ntop = 0, k = 0;
 	struct error err = { 0 };
 
-	if (bans_read(NULL, c->cfg, &bans, &nbans, &err) < 0)
+	if (c->fw->bans->read(c->cfg, &bans, &nbans, &err) < 0)
 		nbans = 0;
 	if (c->ring)
 		ntop = hit_stats_top(hit_ring_stats(c->ring), top, TALKERS_MAX);
@@ -458,7 +457,8 @@ void console_data_free(struct console *c)
 		fw_table_free(&c->table);
 	if (c->have_prev)
 		fw_table_free(&c->prev_table);
-	fw_counters_free(c->counters);
+	if (c->counters)
+		c->fw->counters->close(c->counters);
 	if (c->have_rs)
 		ruleset_free(&c->rs);
 	iface_list_free(c->ifaces);

@@ -331,7 +331,7 @@ static int key_unban(struct console *c)
 	if (!host_selected(c, &a, zone))
 		return REDRAW_SCREEN;
 	addr_format(&a, text, sizeof(text));
-	n = bans_unban(NULL, &a, &err);
+	n = c->fw->bans->unban(&a, &err);
 	if (n < 0)
 		console_message(c, true, "%s", err.text);
 	else if (n == 0)

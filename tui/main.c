@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "testenv.h"
 
 static const struct cli_command commands[] = {
 	{ .name = "console", .usage = "[-d TENTHS]",
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 	int nrest = 1, code;
 	bool dashdash = false;
 
+	(void)testenv();	/* the test seams, read once before anything else runs */
 	if (!rest)
 		return cli_fail(EXIT_RUNTIME, "out of memory");
 	for (int i = 1; i < argc; i++) {
