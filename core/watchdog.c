@@ -175,8 +175,7 @@ const char *watchdog_describe(enum watchdog_outcome o, const struct error *why, 
 		[WATCHDOG_LOCK_BUSY] = "rolling back, the xtables lock is busy; retrying",
 		[WATCHDOG_RETRYING] = "could not roll back yet",
 		[WATCHDOG_ROLLED_BACK] = "rolled back: the previous rules are restored",
-		[WATCHDOG_GONE] = "could not roll back: the watchdog ended before the previous "
-				  "rules were restored; run smtpguard apply or smtpguard remove",
+		[WATCHDOG_GONE] = "not rolled back: the watchdog ended; run smtpguard apply or remove",
 	};
 
 	if (o == WATCHDOG_RETRYING)
