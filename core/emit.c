@@ -13,12 +13,10 @@
 #include "emit.h"
 #include "sanitize.h"
 
-#define EMIT_VALUE_MAX 8192	/* sanitized value; longer ones are cut at a character */
-
 static void emit_put(struct emit *e, const char *p, size_t n)
 {
 	if (e->out) {
-		fwrite(p, 1, n, e->out);
+		fwrite_unlocked(p, 1, n, e->out);	/* one thread writes a stream */
 		return;
 	}
 	if (e->written == e->len && e->len + n < e->size) {
@@ -36,7 +34,7 @@ static void emit_puts(struct emit *e, const char *s)
 
 void emit_init(struct emit *e, FILE *out, enum emit_form form, const char *const *columns)
 {
-	memset(e, 0, offsetof(struct emit, row));
+	memset(e, 0, offsetof(struct emit, cell_at));
 	e->out = out;
 	e->form = form;
 	if (form != EMIT_CSV || !columns)
@@ -169,15 +167,22 @@ void emit_array_close(struct emit *e)
 	emit_pop(e);
 }
 
-/* Set the cell of key's column in the open row; a key without a column is left out. */
+/*
+ * Set the cell of key's column in the open row; a key without a column
+ * is left out.  Rows write their fields in the same order, so the search
+ * starts after the column found last.
+ */
 static void emit_csv_cell(struct emit *e, const char *key, const char *text, size_t n)
 {
-	for (size_t i = 0; i < e->ncolumns; i++) {
-		if (strcmp(e->columns[i], key) != 0)
+	for (size_t k = 0; k < e->ncolumns; k++) {
+		size_t i = (e->column_hint + k) % e->ncolumns;
+
+		if (e->columns[i][0] != key[0] || strcmp(e->columns[i], key) != 0)
 			continue;
+		e->column_hint = i + 1;
 		if (!e->row_open || e->row_len + n > sizeof(e->row))
 			return;
-		memcpy(e->row + e->row_len, text, n);
+		memmove(e->row + e->row_len, text, n);
 		e->cell_at[i] = (uint16_t)e->row_len;
 		e->cell_len[i] = (uint16_t)n;
 		e->row_len += n;
@@ -187,11 +192,21 @@ static void emit_csv_cell(struct emit *e, const char *key, const char *text, siz
 
 static void emit_vtext(struct emit *e, const char *fmt, va_list ap)
 {
-	char line[EMIT_VALUE_MAX + 256];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	size_t room = e->written == e->len && e->size > e->written ? e->size - e->written : 0;
+	int n;
 
-	if (n > 0)
-		emit_put(e, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	if (e->out) {
+		vfprintf(e->out, fmt, ap);
+		return;
+	}
+	n = vsnprintf(room ? e->buf + e->written : NULL, room, fmt, ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < room)
+		e->written += (size_t)n;
+	else if (room)
+		e->buf[e->written] = '\0';	/* whole pieces only */
+	e->len += (size_t)n;
 }
 
 #pragma GCC diagnostic push
@@ -235,15 +250,19 @@ static void emit_json_string(struct emit *e, const char *s)
 	emit_put(e, "\"", 1);
 }
 
+/* s as a cell: quoted when it holds a comma, a quote or a space. */
 static void emit_csv_string(struct emit *e, const char *key, const char *s)
 {
-	char cell[EMIT_VALUE_MAX * 2 + 2];
-	size_t n = 0;
+	size_t n = strlen(s);
+	char *cell = e->row + e->row_len;
 
 	if (!strpbrk(s, ",\" ")) {
-		emit_csv_cell(e, key, s, strlen(s));
+		emit_csv_cell(e, key, s, n);
 		return;
 	}
+	if (e->row_len + 2 * n + 2 > sizeof(e->row))
+		return;
+	n = 0;
 	cell[n++] = '"';
 	for (; *s; s++) {
 		if (*s == '"')
@@ -256,11 +275,11 @@ static void emit_csv_string(struct emit *e, const char *key, const char *s)
 
 void emit_str_(struct emit *e, unsigned kinds, const char *key, const char *fmt, const char *value)
 {
-	char clean[EMIT_VALUE_MAX];
+	char *clean = e->clean;
 
 	if (!(kinds & (unsigned)e->form) || (e->form == EMIT_TEXT && !fmt))
 		return;
-	sanitize_text(value, strlen(value), clean, sizeof(clean));
+	sanitize_text(value, strlen(value), clean, sizeof(e->clean));
 	switch (e->form) {
 	case EMIT_TEXT:
 		emit_text_value(e, fmt, clean);

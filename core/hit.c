@@ -814,14 +814,17 @@ void hit_emit(struct emit *e, const struct hit *h)
 	const char *proto = proto_name(h->proto, pbuf, sizeof(pbuf));
 	struct tm tm;
 
+	/* Only the time of the form written: strftime() costs in the report's loop. */
 	localtime_r(&h->time, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(when, sizeof(when), emit_is(e, EMIT_TEXT) ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%dT%H:%M:%S",
+		 &tm);
 	emit_strf(e, EMIT_TEXT, "time", "%s ", when);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	emit_str(e, EMIT_CSV, "time", when);
-	strftime(zone, sizeof(zone), "%z", &tm);
-	snprintf(stamp, sizeof(stamp), "%s.%06ld%.3s:%s", when, h->usec, zone, zone + 3);
-	emit_str(e, EMIT_JSON, "time", stamp);
+	if (emit_is(e, EMIT_JSON)) {
+		strftime(zone, sizeof(zone), "%z", &tm);
+		snprintf(stamp, sizeof(stamp), "%s.%06ld%.3s:%s", when, h->usec, zone, zone + 3);
+		emit_str(e, EMIT_JSON, "time", stamp);
+	}
 	emit_i64(e, EMIT_JSON, "epoch", h->time);
 	emit_str(e, EMIT_CSV | EMIT_JSON, "zone", h->zone);
 	emit_strf(e, EMIT_TEXT, "zone", "%s ", h->zone[0] ? h->zone : "-");

@@ -49,6 +49,7 @@ enum emit_array_layout {
 #define EMIT_DEPTH_MAX 8
 #define EMIT_COLUMNS_MAX 16
 #define EMIT_ROW_MAX 2048	/* bytes of one CSV row; further cells are left empty */
+#define EMIT_VALUE_MAX 8192	/* of a sanitized string; longer ones are cut at a character */
 
 struct emit_level {
 	bool open;		/* the bracket was written (JSON) */
@@ -66,12 +67,13 @@ struct emit {
 	unsigned depth;
 	struct emit_level level[EMIT_DEPTH_MAX];
 	const char *const *columns;	/* CSV */
-	size_t ncolumns;
+	size_t ncolumns, column_hint;
 	bool row_open;
 	unsigned row_depth;
 	size_t row_len;
-	char row[EMIT_ROW_MAX];
 	uint16_t cell_at[EMIT_COLUMNS_MAX], cell_len[EMIT_COLUMNS_MAX];
+	char row[EMIT_ROW_MAX];
+	char clean[EMIT_VALUE_MAX];	/* the string being written, sanitized */
 };
 
 /* Write to out in form; CSV: columns (NULL-terminated, at most EMIT_COLUMNS_MAX) and the header line. */
