@@ -19,9 +19,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "emit.h"
 #include "hit.h"
-#include "json.h"
-#include "sanitize.h"
 
 #define HOST_MAX 255		/* a syslog host name field */
 #define TAG_MAX 64		/* a syslog tag field ("kernel:", "sshd[123]:") */
@@ -809,72 +808,61 @@ static const char *proto_name(uint8_t proto, char *buf, size_t size)
 	return buf;
 }
 
-int hit_format_line(const struct hit *h, char *buf, size_t size)
+void hit_emit(struct emit *e, const struct hit *h)
 {
-	char raw[512], when[32], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], mac[18], pbuf[4];
+	char when[40], zone[8], stamp[64], addr[ADDR_TEXT_MAX], mac[18] = "", pbuf[4];
+	const char *proto = proto_name(h->proto, pbuf, sizeof(pbuf));
 	struct tm tm;
-	int n;
 
+	/* Only the time of the form written: strftime() costs in the report's loop. */
 	localtime_r(&h->time, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	addr_format(&h->src, src, sizeof(src));
-	addr_format(&h->dst, dst, sizeof(dst));
+	strftime(when, sizeof(when), emit_is(e, EMIT_TEXT) ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%dT%H:%M:%S",
+		 &tm);
+	emit_strf(e, EMIT_TEXT, "time", "%s ", when);
+	emit_str(e, EMIT_CSV, "time", when);
+	if (emit_is(e, EMIT_JSON)) {
+		strftime(zone, sizeof(zone), "%z", &tm);
+		snprintf(stamp, sizeof(stamp), "%s.%06ld%.3s:%s", when, h->usec, zone, zone + 3);
+		emit_str(e, EMIT_JSON, "time", stamp);
+	}
+	emit_i64(e, EMIT_JSON, "epoch", h->time);
+	emit_str(e, EMIT_CSV | EMIT_JSON, "zone", h->zone);
+	emit_strf(e, EMIT_TEXT, "zone", "%s ", h->zone[0] ? h->zone : "-");
+	emit_strf(e, EMIT_ANY, "action", "%s ", hit_action_names[h->action]);
+	emit_str(e, EMIT_JSON, "source", hit_format_names[h->format]);
+	emit_str(e, EMIT_CSV | EMIT_JSON, "in", h->in);
+	emit_strf(e, EMIT_TEXT, "in", "%s>", h->in[0] ? h->in : "-");
+	emit_str(e, EMIT_CSV | EMIT_JSON, "out", h->out);
+	emit_strf(e, EMIT_TEXT, "out", "%s ", h->out[0] ? h->out : "-");
 	if (h->has_src_mac)
 		mac_format(h->src_mac, mac);
-	else
-		snprintf(mac, sizeof(mac), "-");
-	n = snprintf(raw, sizeof(raw), "%s %s %s %s>%s SRC=%s DST=%s %s SPT=%u DPT=%u MAC=%s", when,
-		     h->zone[0] ? h->zone : "-", hit_action_names[h->action], h->in[0] ? h->in : "-",
-		     h->out[0] ? h->out : "-", src, dst, proto_name(h->proto, pbuf, sizeof(pbuf)),
-		     h->sport, h->dport, mac);
-	if (n < 0)
-		return n;
-	if ((size_t)n >= sizeof(raw))
-		n = sizeof(raw) - 1;
-	return (int)sanitize_text(raw, (size_t)n, buf, size);
+	emit_str(e, EMIT_CSV | EMIT_JSON, "mac", mac);
+	addr_format(&h->src, addr, sizeof(addr));
+	emit_strf(e, EMIT_ANY, "src", "SRC=%s ", addr);
+	addr_format(&h->dst, addr, sizeof(addr));
+	emit_strf(e, EMIT_ANY, "dst", "DST=%s ", addr);
+	emit_strf(e, EMIT_ANY, "proto", "%s ", proto);
+	emit_u64f(e, EMIT_ANY, "sport", "SPT=%" PRIu64 " ", h->sport);
+	emit_u64f(e, EMIT_ANY, "dport", "DPT=%" PRIu64, h->dport);
+	emit_strf(e, EMIT_TEXT, "mac", " MAC=%s", mac[0] ? mac : "-");
+	emit_str(e, EMIT_JSON, "prefix", h->prefix);
 }
 
-/* Log text as a JSON string, made inert first: JSON keeps C1 and bidi controls as they are. */
-static void json_write_clean(FILE *out, const char *s)
+int hit_format_line(const struct hit *h, char *buf, size_t size)
 {
-	char clean[HIT_PREFIX_MAX * 8];
+	struct emit e;
 
-	sanitize_text(s, strlen(s), clean, sizeof(clean));
-	json_write_string(out, clean);
+	emit_init_buffer(&e, buf, size, EMIT_TEXT);
+	hit_emit(&e, h);
+	return (int)emit_length(&e);
 }
 
 void hit_write_json(const struct hit *h, FILE *out)
 {
-	char when[40], zone[8], addr[ADDR_TEXT_MAX], mac[18], pbuf[4];
-	struct tm tm;
+	struct emit e;
 
-	localtime_r(&h->time, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(zone, sizeof(zone), "%z", &tm);
-	fprintf(out, "{\"time\":\"%s.%06ld%.3s:%s\",\"epoch\":%lld,", when, h->usec, zone, zone + 3,
-		(long long)h->time);
-	json_write_key(out, "zone");
-	json_write_string(out, h->zone);
-	fprintf(out, ",\"action\":\"%s\",\"source\":\"%s\",", hit_action_names[h->action],
-		hit_format_names[h->format]);
-	json_write_key(out, "in");
-	json_write_clean(out, h->in);
-	putc(',', out);
-	json_write_key(out, "out");
-	json_write_clean(out, h->out);
-	putc(',', out);
-	if (h->has_src_mac)
-		mac_format(h->src_mac, mac);
-	else
-		mac[0] = '\0';
-	json_write_key(out, "mac");
-	json_write_string(out, mac);
-	addr_format(&h->src, addr, sizeof(addr));
-	fprintf(out, ",\"src\":\"%s\",", addr);
-	addr_format(&h->dst, addr, sizeof(addr));
-	fprintf(out, "\"dst\":\"%s\",\"proto\":\"%s\",\"sport\":%u,\"dport\":%u,", addr,
-		proto_name(h->proto, pbuf, sizeof(pbuf)), h->sport, h->dport);
-	json_write_key(out, "prefix");
-	json_write_clean(out, h->prefix);
-	putc('}', out);
+	emit_init(&e, out, EMIT_JSON, NULL);
+	emit_object_open(&e, EMIT_JSON, NULL);
+	hit_emit(&e, h);
+	emit_object_close(&e);
 }

@@ -32,10 +32,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "json.h"
+#include "emit.h"
 #include "linebuf.h"
 #include "report.h"
-#include "sanitize.h"
 
 #define REPORT_LINE_MAX 65536
 #define REPORT_BLOCK (256 * 1024)	/* read size: well above a line, within a core's cache */
@@ -61,6 +60,7 @@ const char *const report_format_names[REPORT_FORMAT_COUNT] = {
 struct report {
 	struct report_options opts;
 	FILE *out;
+	struct emit emit;		/* the rows, in opts.format */
 	struct hit_context ctx;
 	time_t day_start, day_end;
 	struct hit_stats *stats;
@@ -118,25 +118,6 @@ void report_set_yesterday(struct report_options *opts, time_t now)
 	opts->day = tm.tm_mday;
 }
 
-/* A CSV field: sanitized, quoted when it holds a comma, quote or space. */
-static void csv_field(FILE *out, const char *s)
-{
-	char clean[256];
-
-	sanitize_text(s, strlen(s), clean, sizeof(clean));
-	if (!strpbrk(clean, ",\" ")) {
-		fputs(clean, out);
-		return;
-	}
-	putc('"', out);
-	for (const char *p = clean; *p; p++) {
-		if (*p == '"')
-			putc('"', out);
-		putc(*p, out);
-	}
-	putc('"', out);
-}
-
 static void iso_time(time_t t, char *buf, size_t size)
 {
 	struct tm tm;
@@ -145,76 +126,69 @@ static void iso_time(time_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
+/* The CSV columns: a hit row, a source row and the counts share them. */
+static const char *const report_columns[] = {
+	"record", "time", "zone", "src", "dst", "sport", "dport", "in", "out", "mac",
+	"attempts", "destinations", "first", "last", NULL,
+};
+
+static const enum emit_form report_forms[REPORT_FORMAT_COUNT] = {
+	[REPORT_TEXT] = EMIT_TEXT,
+	[REPORT_CSV] = EMIT_CSV,
+	[REPORT_JSON] = EMIT_JSON,
+};
+
 static void write_heading(struct report *r)
 {
+	struct emit *e = &r->emit;
 	char date[32];
 	struct tm tm;
 	time_t t = r->day_start;
 
+	emit_init(e, r->out, report_forms[r->opts.format], report_columns);
 	localtime_r(&t, &tm);
-	switch (r->opts.format) {
-	case REPORT_TEXT:
-		strftime(date, sizeof(date), "%b %e %Y", &tm);
-		fprintf(r->out, "Illegal traffic across the network\nDate : %s\n", date);
-		fputs("===========================================\n \nPort", r->out);
-		if (r->opts.cfg && r->opts.cfg->nports) {
-			for (size_t i = 0; i < r->opts.cfg->nports; i++)
-				fprintf(r->out, "%s %u", i ? "," : "", r->opts.cfg->ports[i]);
-		} else {
-			fputs(" 25", r->out);
-		}
-		fputs(" (virus, local smtp server,...)\n", r->out);
-		break;
-	case REPORT_CSV:
-		fputs("record,time,zone,src,dst,sport,dport,in,out,mac,attempts,destinations,first,"
-		      "last\n",
-		      r->out);
-		break;
-	case REPORT_JSON:
-		fprintf(r->out, "{\"date\":\"%04d-%02d-%02d\",\"hits\":[", r->opts.year,
-			r->opts.month, r->opts.day);
-		break;
-	default:
-		break;
+	strftime(date, sizeof(date), "%b %e %Y", &tm);
+	emit_text(e, "Illegal traffic across the network\nDate : %s\n"
+		     "===========================================\n \nPort", date);
+	if (r->opts.cfg && r->opts.cfg->nports) {
+		for (size_t i = 0; i < r->opts.cfg->nports; i++)
+			emit_text(e, "%s %u", i ? "," : "", r->opts.cfg->ports[i]);
+	} else {
+		emit_text(e, " 25");
 	}
+	emit_text(e, " (virus, local smtp server,...)\n");
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", r->opts.year, r->opts.month, r->opts.day);
+	emit_object_open(e, EMIT_JSON, NULL);
+	emit_str(e, EMIT_JSON, "date", date);
+	emit_array_open(e, EMIT_JSON, "hits", EMIT_LINES);
 }
 
+/*
+ * A hit: in text the line of the article's awk, "$1 $2 $3 > SRC=... -
+ * DST=..."; in CSV and JSON the hit's own fields (hit_emit()).
+ */
 static void write_hit(struct report *r, const struct hit *h)
 {
-	char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], when[32], mac[18];
+	struct emit *e = &r->emit;
+	char addr[ADDR_TEXT_MAX], when[32];
 	struct tm tm;
 
-	addr_format(&h->src, src, sizeof(src));
-	addr_format(&h->dst, dst, sizeof(dst));
-	switch (r->opts.format) {
-	case REPORT_TEXT:
-		/* As the article's awk prints it: "$1 $2 $3 > SRC=... - DST=..." */
+	if (emit_is(e, EMIT_TEXT)) {
 		localtime_r(&h->time, &tm);
 		strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
 		if (when[4] == '0')
 			memmove(when + 4, when + 5, strlen(when + 4));
-		fprintf(r->out, "%s > SRC=%s - DST=%s\n", when, src, dst);
-		break;
-	case REPORT_CSV:
-		iso_time(h->time, when, sizeof(when));
-		fprintf(r->out, "hit,%s,%s,%s,%s,%u,%u,", when, h->zone, src, dst, h->sport,
-			h->dport);
-		csv_field(r->out, h->in);
-		putc(',', r->out);
-		csv_field(r->out, h->out);
-		if (h->has_src_mac)
-			mac_format(h->src_mac, mac);
-		fprintf(r->out, ",%s,,,,\n", h->has_src_mac ? mac : "");
-		break;
-	case REPORT_JSON:
-		if (r->hits > 1)
-			putc(',', r->out);
-		fputs("\n", r->out);
-		hit_write_json(h, r->out);
-		break;
-	default:
-		break;
+		emit_strf(e, EMIT_TEXT, "time", "%s > ", when);
+		addr_format(&h->src, addr, sizeof(addr));
+		emit_strf(e, EMIT_TEXT, "src", "SRC=%s - ", addr);
+		addr_format(&h->dst, addr, sizeof(addr));
+		emit_strf(e, EMIT_TEXT, "dst", "DST=%s\n", addr);
+		return;
 	}
+	emit_object_open(e, EMIT_CSV | EMIT_JSON, NULL);
+	emit_str(e, EMIT_CSV, "record", "hit");
+	hit_emit(e, h);
+	emit_object_close(e);
 }
 
 struct report *report_new(const struct report_options *opts, FILE *out, struct error *err)
@@ -705,45 +679,53 @@ void report_files_free(char **files)
 	free(files);
 }
 
-static void write_source(struct report *r, const struct hit_source *s, bool first_source)
+static void write_source(struct report *r, const struct hit_source *s)
 {
-	char src[ADDR_TEXT_MAX], first[32], last[32], dests[16];
+	struct emit *e = &r->emit;
+	char src[ADDR_TEXT_MAX], when[32], dests[16];
 	struct tm tm;
 
 	addr_format(&s->src, src, sizeof(src));
 	snprintf(dests, sizeof(dests), "%u%s", s->destinations, s->destinations_capped ? "+" : "");
-	switch (r->opts.format) {
-	case REPORT_TEXT:
-		localtime_r(&s->first, &tm);
-		strftime(first, sizeof(first), "%H:%M:%S", &tm);
-		localtime_r(&s->last, &tm);
-		strftime(last, sizeof(last), "%H:%M:%S", &tm);
-		fprintf(r->out, "%-12s %-39s %-17s %8llu %12s  %s  %s\n", s->zone[0] ? s->zone : "-",
-			src, s->mac[0] ? s->mac : "-", (unsigned long long)s->attempts, dests, first,
-			last);
-		break;
-	case REPORT_CSV:
-		iso_time(s->first, first, sizeof(first));
-		iso_time(s->last, last, sizeof(last));
-		fprintf(r->out, "source,,%s,%s,,,,,,%s,%llu,%s,%s,%s\n", s->zone, src, s->mac,
-			(unsigned long long)s->attempts, dests, first, last);
-		break;
-	case REPORT_JSON:
-		iso_time(s->first, first, sizeof(first));
-		iso_time(s->last, last, sizeof(last));
-		fprintf(r->out,
-			"%s\n{\"zone\":\"%s\",\"src\":\"%s\",\"mac\":\"%s\",\"attempts\":%llu,"
-			"\"destinations\":%u,\"destinations_capped\":%s,\"first\":\"%s\",\"last\":\"%s\"}",
-			first_source ? "" : ",", s->zone, src, s->mac, (unsigned long long)s->attempts,
-			s->destinations, s->destinations_capped ? "true" : "false", first, last);
-		break;
-	default:
-		break;
-	}
+	emit_object_open(e, EMIT_CSV | EMIT_JSON, NULL);
+	emit_str(e, EMIT_CSV, "record", "source");
+	emit_str(e, EMIT_CSV | EMIT_JSON, "zone", s->zone);
+	emit_strf(e, EMIT_TEXT, "zone", "%-12s ", s->zone[0] ? s->zone : "-");
+	emit_strf(e, EMIT_ANY, "src", "%-39s ", src);
+	emit_str(e, EMIT_CSV | EMIT_JSON, "mac", s->mac);
+	emit_strf(e, EMIT_TEXT, "mac", "%-17s ", s->mac[0] ? s->mac : "-");
+	emit_u64f(e, EMIT_ANY, "attempts", "%8" PRIu64 " ", s->attempts);
+	emit_strf(e, EMIT_TEXT | EMIT_CSV, "destinations", "%12s  ", dests);
+	emit_u64(e, EMIT_JSON, "destinations", s->destinations);
+	emit_bool(e, EMIT_JSON, "destinations_capped", s->destinations_capped);
+	localtime_r(&s->first, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	emit_strf(e, EMIT_TEXT, "first", "%s  ", when);
+	iso_time(s->first, when, sizeof(when));
+	emit_str(e, EMIT_CSV | EMIT_JSON, "first", when);
+	localtime_r(&s->last, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	emit_strf(e, EMIT_TEXT, "last", "%s\n", when);
+	iso_time(s->last, when, sizeof(when));
+	emit_str(e, EMIT_CSV | EMIT_JSON, "last", when);
+	emit_object_close(e);
+}
+
+/* A count: a CSV row of its own, a member of the JSON object (text words it itself). */
+static void write_count(struct report *r, const char *key, uint64_t n)
+{
+	struct emit *e = &r->emit;
+
+	emit_object_open(e, EMIT_CSV, NULL);
+	emit_str(e, EMIT_CSV, "record", key);
+	emit_u64(e, EMIT_CSV, "attempts", n);
+	emit_object_close(e);
+	emit_u64(e, EMIT_JSON, key, n);
 }
 
 int report_finish(struct report *r, struct error *err)
 {
+	struct emit *e = &r->emit;
 	size_t n = hit_stats_count(r->stats);
 	struct hit_source *top = n ? calloc(n, sizeof(*top)) : NULL;
 	uint64_t overflow = hit_stats_overflow(r->stats);
@@ -751,49 +733,30 @@ int report_finish(struct report *r, struct error *err)
 	if (n && !top)
 		return error_set(err, "report: out of memory for the summary of %zu sources", n);
 	n = top ? hit_stats_top(r->stats, top, n) : 0;
-	switch (r->opts.format) {
-	case REPORT_TEXT:
-		fprintf(r->out, " \nSources by attempts (%llu hits from %zu hosts)\n",
-			(unsigned long long)r->hits, n);
-		if (n)
-			fprintf(r->out, "%-12s %-39s %-17s %8s %12s  %-8s  %s\n", "zone", "source",
-				"MAC", "attempts", "destinations", "first", "last");
-		break;
-	case REPORT_JSON:
-		fputs("],\"sources\":[", r->out);
-		break;
-	default:
-		break;
-	}
+	emit_array_close(e);
+	emit_text(e, " \nSources by attempts (%" PRIu64 " hits from %zu hosts)\n", r->hits, n);
+	if (n)
+		emit_text(e, "%-12s %-39s %-17s %8s %12s  %-8s  %s\n", "zone", "source", "MAC",
+			  "attempts", "destinations", "first", "last");
+	emit_array_open(e, EMIT_JSON, "sources", EMIT_LINES);
 	for (size_t i = 0; i < n; i++)
-		write_source(r, &top[i], i == 0);
+		write_source(r, &top[i]);
 	free(top);
-	switch (r->opts.format) {
-	case REPORT_TEXT:
-		if (overflow)
-			fprintf(r->out, "%llu attempts from further hosts not itemized (over %d hosts)\n",
-				(unsigned long long)overflow, REPORT_MAX_SOURCES);
-		fprintf(r->out,
-			" \nUntrusted lines skipped: %llu (carry the log prefix but were not written by "
-			"the kernel, e.g. logger)\n",
-			(unsigned long long)r->untrusted);
-		if (r->malformed)
-			fprintf(r->out, "Malformed kernel lines skipped: %llu\n",
-				(unsigned long long)r->malformed);
-		break;
-	case REPORT_CSV:
-		fprintf(r->out, "untrusted,,,,,,,,,,%llu,,,\n", (unsigned long long)r->untrusted);
-		fprintf(r->out, "malformed,,,,,,,,,,%llu,,,\n", (unsigned long long)r->malformed);
-		break;
-	case REPORT_JSON:
-		fprintf(r->out, "],\"attempts\":%llu,\"untrusted\":%llu,\"malformed\":%llu,"
-				"\"overflow\":%llu}\n",
-			(unsigned long long)r->hits, (unsigned long long)r->untrusted,
-			(unsigned long long)r->malformed, (unsigned long long)overflow);
-		break;
-	default:
-		break;
-	}
+	emit_array_close(e);
+	if (overflow)
+		emit_text(e, "%" PRIu64 " attempts from further hosts not itemized (over %d hosts)\n",
+			  overflow, REPORT_MAX_SOURCES);
+	emit_u64(e, EMIT_JSON, "attempts", r->hits);
+	emit_text(e, " \nUntrusted lines skipped: %" PRIu64 " (carry the log prefix but were not "
+		     "written by the kernel, e.g. logger)\n", r->untrusted);
+	if (r->malformed)
+		emit_text(e, "Malformed kernel lines skipped: %" PRIu64 "\n", r->malformed);
+	write_count(r, "untrusted", r->untrusted);
+	write_count(r, "malformed", r->malformed);
+	emit_u64(e, EMIT_JSON, "overflow", overflow);
+	emit_object_close(e);
+	if (emit_is(e, EMIT_JSON))
+		emit_newline(e);
 	if (fflush(r->out) != 0 || ferror(r->out))
 		return error_set(err, "report: cannot write the report: %s", strerror(errno));
 	return 0;

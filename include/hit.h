@@ -21,6 +21,8 @@
 #include "addr.h"
 #include "config.h"
 
+struct emit;
+
 #define HIT_PREFIX_MAX 64	/* longer prefixes are cut (the kernel's own limit is 29) */
 #define HIT_MAC_TEXT_MAX 95	/* the LOG target's MAC= field: dst:src:type, link-layer dependent */
 
@@ -121,13 +123,17 @@ enum hit_result hit_parse_packet(const char *msg, size_t len, const struct hit_c
 void hit_set_zone(struct hit *h, const struct config *cfg);
 
 /*
- * One line for a terminal, already sanitized:
- * "2026-11-22 11:29:51 wlan dropped eth2>eth0 SRC=192.0.2.66 DST=203.0.113.25 SPT=53827 DPT=25 MAC=..."
- * Returns the length like snprintf.
+ * The fields of one hit, into the object or row the caller opened: in
+ * text one line (no newline, fields sanitized):
+ * "2026-11-22 11:29:51 wlan dropped eth2>eth0 SRC=192.0.2.66 DST=203.0.113.25 TCP SPT=53827 DPT=25 MAC=..."
+ * in JSON time, epoch, zone, action, source, in, out, mac, src, dst,
+ * proto, sport, dport, prefix; in CSV the columns of those keys (time
+ * without the fraction and offset).
  */
+void hit_emit(struct emit *e, const struct hit *h);
+/* hit_emit()'s text line into buf; returns its whole length like snprintf. */
 int hit_format_line(const struct hit *h, char *buf, size_t size);
-
-/* One JSON object (no newline): time, usec, zone, action, in, out, mac, src, dst, proto, sport, dport, prefix. */
+/* hit_emit()'s JSON object (no newline). */
 void hit_write_json(const struct hit *h, FILE *out);
 
 /*

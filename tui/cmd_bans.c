@@ -13,49 +13,46 @@
 
 #include "bans.h"
 #include "cli.h"
-#include "json.h"
+#include "emit.h"
 
-static void bans_print_text(const struct ban *bans, size_t n)
+/* One row of text or one JSON object per host. */
+static void bans_print(const struct ban *bans, size_t n, enum emit_form form)
 {
 	char host[ADDR_TEXT_MAX], when[32];
+	struct emit e;
 	struct tm tm;
 
-	if (!n) {
-		printf("No hosts in the rate-ban lists.\n");
-		return;
-	}
-	printf("%-12s %-39s %-19s %6s  %s\n", "zone", "host", "last seen", "hits", "ban left");
+	emit_init(&e, stdout, form, NULL);
+	if (!n)
+		emit_text(&e, "No hosts in the rate-ban lists.\n");
+	else
+		emit_text(&e, "%-12s %-39s %-19s %6s  %s\n", "zone", "host", "last seen", "hits",
+			  "ban left");
+	emit_array_open(&e, EMIT_JSON, NULL, EMIT_LINES_END);
 	for (size_t i = 0; i < n; i++) {
-		addr_format(&bans[i].addr, host, sizeof(host));
-		localtime_r(&bans[i].last_seen, &tm);
+		const struct ban *b = &bans[i];
+
+		addr_format(&b->addr, host, sizeof(host));
+		localtime_r(&b->last_seen, &tm);
+		emit_object_open(&e, EMIT_JSON, NULL);
+		emit_strf(&e, EMIT_ANY, "zone", "%-12s ", b->zone);
+		emit_strf(&e, EMIT_ANY, "host", "%-39s ", host);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		if (bans[i].seconds_left > 0)
-			printf("%-12s %-39s %-19s %6u  %lds of %us\n", bans[i].zone, host, when,
-			       bans[i].hits, bans[i].seconds_left, bans[i].ban_seconds);
-		else
-			printf("%-12s %-39s %-19s %6u  expired (next attempt passes)\n", bans[i].zone,
-			       host, when, bans[i].hits);
-	}
-}
-
-static void bans_print_json(const struct ban *bans, size_t n)
-{
-	char host[ADDR_TEXT_MAX], when[32];
-	struct tm tm;
-
-	putchar('[');
-	for (size_t i = 0; i < n; i++) {
-		addr_format(&bans[i].addr, host, sizeof(host));
-		localtime_r(&bans[i].last_seen, &tm);
+		emit_strf(&e, EMIT_TEXT, "last_seen", "%-19s ", when);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
-		printf("%s\n{", i ? "," : "");
-		json_write_key(stdout, "zone");
-		json_write_string(stdout, bans[i].zone);
-		printf(",\"host\":\"%s\",\"last_seen\":\"%s\",\"hits\":%u,\"ban_seconds\":%u,"
-		       "\"seconds_left\":%ld}",
-		       host, when, bans[i].hits, bans[i].ban_seconds, bans[i].seconds_left);
+		emit_str(&e, EMIT_JSON, "last_seen", when);
+		emit_u64f(&e, EMIT_ANY, "hits", "%6" PRIu64 "  ", b->hits);
+		emit_u64(&e, EMIT_JSON, "ban_seconds", b->ban_seconds);
+		emit_i64(&e, EMIT_JSON, "seconds_left", b->seconds_left);
+		if (b->seconds_left > 0)
+			emit_text(&e, "%lds of %us\n", b->seconds_left, b->ban_seconds);
+		else
+			emit_text(&e, "expired (next attempt passes)\n");
+		emit_object_close(&e);
 	}
-	printf("%s]\n", n ? "\n" : "");
+	emit_array_close(&e);
+	if (emit_is(&e, EMIT_JSON))
+		emit_newline(&e);
 }
 
 int cmd_bans(struct cli *cli, int argc, char **argv)
@@ -81,10 +78,7 @@ int cmd_bans(struct cli *cli, int argc, char **argv)
 		config_free(cfg);
 		return cli_error_safe(&err);
 	}
-	if (json)
-		bans_print_json(bans, n);
-	else
-		bans_print_text(bans, n);
+	bans_print(bans, n, json ? EMIT_JSON : EMIT_TEXT);
 	free(bans);
 	config_free(cfg);
 	if (fflush(stdout) != 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "emit.h"
 #include "logsource.h"
 
 #define HITS_RECENT 20			/* hits shown before following */
@@ -25,22 +26,18 @@ static void hits_on_signal(int sig)
 }
 
 struct hits_out {
-	bool json;
-	bool failed;	/* stdout went away */
+	struct emit emit;	/* text: one sanitized line per hit; JSON: one object per line */
+	bool failed;		/* stdout went away */
 };
 
 static void hits_print(void *arg, const struct hit *h)
 {
 	struct hits_out *o = arg;
-	char line[1024];
 
-	if (o->json) {
-		hit_write_json(h, stdout);
-		putchar('\n');
-	} else {
-		hit_format_line(h, line, sizeof(line));
-		puts(line);
-	}
+	emit_object_open(&o->emit, EMIT_JSON, NULL);
+	hit_emit(&o->emit, h);
+	emit_object_close(&o->emit);
+	emit_newline(&o->emit);
 	if (ferror(stdout))
 		o->failed = true;
 }
@@ -87,19 +84,19 @@ static int hits_follow(struct hit_context *ctx, struct hits_out *o)
 
 int cmd_hits(struct cli *cli, int argc, char **argv)
 {
-	struct hits_out o = { 0 };
+	struct hits_out o;
 	struct error err = { 0 };
 	struct hit_context ctx;
 	struct hit_ring *ring;
 	struct config *cfg;
-	bool follow = false;
+	bool follow = false, json = false;
 	int code = EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0)
 			follow = true;
 		else if (strcmp(argv[i], "--json") == 0)
-			o.json = true;
+			json = true;
 		else
 			return cli_fail_safe(EXIT_USAGE,
 					"hits: unexpected argument '%s' (usage: hits [--follow] [--json])",
@@ -108,6 +105,8 @@ int cmd_hits(struct cli *cli, int argc, char **argv)
 	cfg = cli_load_config(cli, false, &code);
 	if (!cfg)
 		return code;
+	emit_init(&o.emit, stdout, json ? EMIT_JSON : EMIT_TEXT, NULL);
+	o.failed = false;
 	hit_context_init(&ctx, cfg);
 	ring = hit_ring_new(HITS_RECENT, 64);
 	if (!ring) {

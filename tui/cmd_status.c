@@ -4,8 +4,8 @@
  * IPv6 filter table with its counters, own rules marked, and whether
  * the kernel is in step with the config in each family.
  *
- * Every string that comes from the kernel or the config is printed
- * through sanitize_text(), in JSON too (then json_write_string()).
+ * Text and JSON come from one printer (emit.h), which sanitizes every
+ * string from the kernel or the config in both.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,12 +16,11 @@
 #include "backend_detect.h"
 #include "cli.h"
 #include "dualstack.h"
+#include "emit.h"
 #include "fw.h"
 #include "iface.h"
-#include "json.h"
 #include "plan.h"
 #include "route.h"
-#include "sanitize.h"
 
 struct status {
 	struct config *cfg;		/* NULL when the config cannot be loaded */
@@ -57,23 +56,6 @@ static const char *status_role(const struct status *st, const char *ifname)
 	return "unmanaged";
 }
 
-static void status_puts_safe(const char *s, int width)
-{
-	char buf[1024];
-
-	sanitize_text(s, strlen(s), buf, sizeof(buf));
-	printf("%-*s", width, buf);
-}
-
-/* A JSON string of text from the kernel or the config, sanitized first (no bidi or controls). */
-static void status_json_string(const char *s)
-{
-	char buf[RULE_TEXT_MAX * 4];
-
-	sanitize_text(s, strlen(s), buf, sizeof(buf));
-	json_write_string(stdout, buf);
-}
-
 static size_t status_count_own(const struct fw_table *t)
 {
 	size_t n = 0;
@@ -83,236 +65,218 @@ static size_t status_count_own(const struct fw_table *t)
 	return n;
 }
 
-static void status_print_facts(const struct backend_facts *f)
+/* What backend_detect() found, and what it means for smtpguard's rules. */
+static void status_print_facts(struct emit *e, const struct backend_facts *f)
 {
-	printf("nftables    ");
-	if (!f->nft_queried) {
-		printf("unknown (the nftables tables could not be listed)");
-	} else {
-		printf("%zu table%s, %zu rule%s in ip/ip6/inet tables", f->nnft, f->nnft == 1 ? "" : "s",
-		       f->nft_rules, f->nft_rules == 1 ? "" : "s");
-		for (size_t i = 0; i < f->nnft; i++)
-			printf("%s%s %s (%zu)", i ? ", " : ": ", f->nft[i].family, f->nft[i].name,
-			       f->nft[i].rules);
+	bool in_use = backend_nft_in_use(f);	/* then the kernel evaluates both */
+
+	emit_object_open(e, EMIT_JSON, "legacy_tables");
+	emit_bool(e, EMIT_JSON, "ipv4", f->legacy_ip4 > 0);
+	emit_bool(e, EMIT_JSON, "ipv6", f->legacy_ip6 > 0);
+	emit_object_close(e);
+	emit_object_open(e, EMIT_JSON, "nftables");
+	emit_str(e, EMIT_JSON, "iptables_alternative", f->alternative);
+	emit_bool(e, EMIT_JSON, "alternative_nft", f->alternative_nft);
+	emit_bool(e, EMIT_JSON, "queried", f->nft_queried);
+	if (!f->nft_queried)
+		emit_text(e, "nftables    unknown (the nftables tables could not be listed)");
+	else
+		emit_text(e, "nftables    %zu table%s, %zu rule%s in ip/ip6/inet tables", f->nnft,
+			  f->nnft == 1 ? "" : "s", f->nft_rules, f->nft_rules == 1 ? "" : "s");
+	emit_array_open(e, EMIT_JSON, "tables", EMIT_INLINE);
+	for (size_t i = 0; i < f->nnft; i++) {
+		emit_object_open(e, EMIT_JSON, NULL);
+		emit_text(e, "%s", i ? ", " : ": ");
+		emit_strf(e, EMIT_ANY, "family", "%s ", f->nft[i].family);
+		emit_strf(e, EMIT_ANY, "name", "%s", f->nft[i].name);
+		emit_u64f(e, EMIT_ANY, "rules", " (%" PRIu64 ")", f->nft[i].rules);
+		emit_object_close(e);
 	}
-	printf("; iptables is %s\n", f->alternative[0] ? f->alternative : "unknown");
-	if (backend_nft_in_use(f))
-		printf("            both nftables and smtpguard's legacy tables are evaluated: "
-		       "a drop in either wins\n");
+	emit_array_close(e);
+	emit_strf(e, EMIT_TEXT, "iptables_alternative", "; iptables is %s\n",
+		  f->alternative[0] ? f->alternative : "unknown");
+	emit_u64(e, EMIT_JSON, "ip_rules", f->nft_rules);
+	emit_bool(e, EMIT_JSON, "in_use", in_use);
+	emit_bool(e, EMIT_JSON, "both_evaluated", in_use);
+	if (in_use)
+		emit_text(e, "            both nftables and smtpguard's legacy tables are evaluated: "
+			     "a drop in either wins\n");
+	emit_object_close(e);
 }
 
-static void status_print_rules(const struct fw_table *t, size_t family)
+static void status_print_config(struct emit *e, const struct status *st)
 {
-	printf("\n%s\n  %12s %14s  %s\n", status_families[family].title, "PACKETS", "BYTES", "RULE");
-	for (size_t c = 0; c < t->nchains; c++) {
-		const struct fw_chain *ch = &t->chains[c];
+	const char *sep = "";
 
-		printf(" %c", status_families[family].family_mark);
-		if (strcmp(ch->policy, "-") != 0)
-			printf("%12" PRIu64 " %14" PRIu64 "  ", ch->packets, ch->bytes);
-		else
-			printf("%12s %14s  ", "", "");
-		printf(":");
-		status_puts_safe(ch->name, 0);
-		printf(" %s\n", ch->policy);
-		for (size_t r = ch->first; r < ch->first + ch->count; r++) {
-			const struct fw_rule *rule = &t->rules[r];
-
-			printf("%c%c%12" PRIu64 " %14" PRIu64 "  ", rule->own ? '*' : ' ',
-			       status_families[family].family_mark, rule->packets, rule->bytes);
-			status_puts_safe(rule->text, 0);
-			putchar('\n');
-		}
+	emit_strf(e, EMIT_ANY, "config", "Config      %s: ", st->cfg->path);
+	emit_bool(e, EMIT_JSON, "in_step", dualstack_plans_empty(st->plan));
+	if (dualstack_plans_empty(st->plan)) {
+		emit_text(e, "the kernel matches it (IPv4 and IPv6)\n");
+		return;
 	}
+	emit_text(e, "the kernel differs in");
+	for (size_t i = 0; i < DUALSTACK_N; i++) {
+		if (plan_empty(&st->plan[i]))
+			continue;
+		emit_text(e, "%s %s", sep, dualstack_label(dualstack_families[i]));
+		sep = " and";
+	}
+	emit_text(e, " (smtpguard apply --dry-run shows how)\n");
 }
 
-static void status_print_text(const struct status *st, const char *backend)
+static void status_print_uplinks(struct emit *e, const struct status *st)
 {
-	const char *fake = fw_fake_table();
-
-	printf("Backend     %s:", backend);
-	if (fake) {
-		printf(" SMTPGUARD_FAKE_TABLE=");
-		status_puts_safe(fake, 0);
-		printf(", not the kernel's firewall:");
+	emit_text(e, "Uplinks     ");
+	emit_array_open(e, EMIT_JSON, "unguarded_uplinks", EMIT_INLINE);
+	for (size_t i = 0; i < st->nuplinks; i++) {
+		emit_object_open(e, EMIT_JSON, NULL);
+		emit_text(e, "%s", i ? ", " : "");
+		emit_strf(e, EMIT_ANY, "interface", "%s", st->uplinks[i].iface);
+		emit_str(e, EMIT_JSON, "family", st->uplinks[i].family == AF_INET6 ? "ipv6" : "ipv4");
+		emit_text(e, " (%s)", dualstack_label(st->uplinks[i].family));
+		emit_object_close(e);
 	}
-	for (size_t i = 0; i < DUALSTACK_N; i++)
-		printf("%s %s filter table %zu rules (%zu of them smtpguard's)", i ? "," : "",
-		       dualstack_label(dualstack_families[i]), st->table[i].nrules,
-		       status_count_own(&st->table[i]));
-	printf("\n");
-	status_print_facts(&st->facts);
-	if (st->planned && st->cfg) {
-		const char *sep = "";
+	emit_array_close(e);
+	emit_text(e, st->nuplinks ? ": not in wan, not filtered; add them to wan\n"
+				  : "every route out leaves through wan\n");
+}
 
-		printf("Config      %s: ", st->cfg->path);
-		if (dualstack_plans_empty(st->plan)) {
-			printf("the kernel matches it (IPv4 and IPv6)\n");
-		} else {
-			printf("the kernel differs in");
-			for (size_t i = 0; i < DUALSTACK_N; i++) {
-				if (plan_empty(&st->plan[i]))
-					continue;
-				printf("%s %s", sep, dualstack_label(dualstack_families[i]));
-				sep = " and";
-			}
-			printf(" (smtpguard apply --dry-run shows how)\n");
-		}
-	}
-
-	if (st->cfg) {
-		printf("Uplinks     ");
-		for (size_t i = 0; i < st->nuplinks; i++)
-			printf("%s%s (%s)", i ? ", " : "", st->uplinks[i].iface,
-			       dualstack_label(st->uplinks[i].family));
-		printf(st->nuplinks ? ": not in wan, not filtered; add them to wan\n"
-				    : "every route out leaves through wan\n");
-	}
-	printf("\nInterfaces\n  %-15s %-12s %-5s %-34s %12s %12s\n", "NAME", "ROLE", "LINK",
-	       "ADDRESSES", "RX PACKETS", "TX PACKETS");
+static void status_print_interfaces(struct emit *e, const struct status *st)
+{
+	emit_text(e, "\nInterfaces\n  %-15s %-12s %-5s %-34s %12s %12s\n", "NAME", "ROLE", "LINK",
+		  "ADDRESSES", "RX PACKETS", "TX PACKETS");
+	emit_array_open(e, EMIT_JSON, "interfaces", EMIT_INLINE);
 	for (size_t i = 0; i < st->nifaces; i++) {
 		const struct iface *it = &st->ifaces[i];
 		char addrs[256] = "", one[ADDR_TEXT_MAX];
 
+		emit_object_open(e, EMIT_JSON, NULL);
+		emit_strf(e, EMIT_ANY, "name", "  %-15s", it->name);
+		emit_strf(e, EMIT_ANY, "role", " %-12s", status_role(st, it->name));
+		emit_strf(e, EMIT_TEXT, "link", " %-5s",
+			  !it->up ? "down" : it->carrier ? "up" : "no-carrier");
+		emit_bool(e, EMIT_JSON, "up", it->up);
+		emit_bool(e, EMIT_JSON, "carrier", it->carrier);
+		emit_array_open(e, EMIT_JSON, "addresses", EMIT_INLINE);
 		for (size_t k = 0; k < it->naddrs; k++) {
 			addr_format_save(&it->addrs[k], one, sizeof(one));
+			emit_str(e, EMIT_JSON, NULL, one);
 			if (strlen(addrs) + strlen(one) + 2 < sizeof(addrs))
 				snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs), "%s%s",
 					 k ? " " : "", one);
 		}
-		printf("  ");
-		status_puts_safe(it->name, 15);
-		printf(" %-12s %-5s %-34s %12" PRIu64 " %12" PRIu64 "\n", status_role(st, it->name),
-		       !it->up ? "down" : it->carrier ? "up" : "no-carrier", addrs, it->rx_packets,
-		       it->tx_packets);
+		emit_array_close(e);
+		emit_strf(e, EMIT_TEXT, "addresses", " %-34s", addrs);
+		emit_u64f(e, EMIT_ANY, "rx_packets", " %12" PRIu64, it->rx_packets);
+		emit_u64f(e, EMIT_ANY, "tx_packets", " %12" PRIu64 "\n", it->tx_packets);
+		emit_object_close(e);
 	}
-
-	if (st->cfg) {
-		printf("\nZones\n  %-12s %-15s %-8s %6s %8s %11s  %s\n", "ZONE", "INTERFACE", "MODE",
-		       "RELAYS", "DEVICES", "QUARANTINE", "GATEWAY PORT 25");
-		for (size_t i = 0; i < st->cfg->nzones; i++) {
-			const struct zone *z = &st->cfg->zones[i];
-
-			printf("  %-12s %-15s %-8s %6zu %8zu %11zu  %s\n", z->name, z->interface,
-			       mode_names[z->mode], st->cfg->nrelays + z->nrelays, z->ndevices,
-			       z->nquarantine, z->protect_gateway ? "protected" : "open");
-		}
-	}
-	for (size_t i = 0; i < DUALSTACK_N; i++)
-		status_print_rules(&st->table[i], i);
+	emit_array_close(e);
 }
 
-static void status_print_chains_json(const struct fw_table *t)
+static void status_print_zones(struct emit *e, const struct config *cfg)
 {
-	printf("\"chains\":[");
+	emit_text(e, "\nZones\n  %-12s %-15s %-8s %6s %8s %11s  %s\n", "ZONE", "INTERFACE", "MODE",
+		  "RELAYS", "DEVICES", "QUARANTINE", "GATEWAY PORT 25");
+	emit_array_open(e, EMIT_JSON, "zones", EMIT_INLINE);
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zone *z = &cfg->zones[i];
+
+		emit_object_open(e, EMIT_JSON, NULL);
+		emit_strf(e, EMIT_ANY, "name", "  %-12s", z->name);
+		emit_strf(e, EMIT_ANY, "interface", " %-15s", z->interface);
+		emit_strf(e, EMIT_ANY, "mode", " %-8s", mode_names[z->mode]);
+		emit_u64f(e, EMIT_ANY, "relays", " %6" PRIu64, cfg->nrelays + z->nrelays);
+		emit_u64f(e, EMIT_ANY, "devices", " %8" PRIu64, z->ndevices);
+		emit_u64f(e, EMIT_ANY, "quarantine", " %11" PRIu64, z->nquarantine);
+		emit_strf(e, EMIT_TEXT, "protect_gateway", "  %s\n",
+			  z->protect_gateway ? "protected" : "open");
+		emit_bool(e, EMIT_JSON, "protect_gateway", z->protect_gateway);
+		emit_object_close(e);
+	}
+	emit_array_close(e);
+}
+
+/* One family's table: "chains" in JSON, a table of rules with counters in text. */
+static void status_print_chains(struct emit *e, const struct fw_table *t, size_t family)
+{
+	char mark = status_families[family].family_mark;
+
+	emit_text(e, "\n%s\n  %12s %14s  %s\n", status_families[family].title, "PACKETS", "BYTES",
+		  "RULE");
+	emit_array_open(e, EMIT_JSON, "chains", EMIT_INLINE);
 	for (size_t c = 0; c < t->nchains; c++) {
 		const struct fw_chain *ch = &t->chains[c];
 
-		printf("%s{\"name\":", c ? "," : "");
-		status_json_string(ch->name);
-		printf(",\"policy\":");
-		status_json_string(ch->policy);
-		printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"rules\":[", ch->packets,
-		       ch->bytes);
+		emit_object_open(e, EMIT_JSON, NULL);
+		emit_text(e, " %c", mark);
+		if (strcmp(ch->policy, "-") != 0)
+			emit_text(e, "%12" PRIu64 " %14" PRIu64 "  ", ch->packets, ch->bytes);
+		else
+			emit_text(e, "%12s %14s  ", "", "");
+		emit_strf(e, EMIT_ANY, "name", ":%s", ch->name);
+		emit_strf(e, EMIT_ANY, "policy", " %s\n", ch->policy);
+		emit_u64(e, EMIT_JSON, "packets", ch->packets);
+		emit_u64(e, EMIT_JSON, "bytes", ch->bytes);
+		emit_array_open(e, EMIT_JSON, "rules", EMIT_INLINE);
 		for (size_t r = ch->first; r < ch->first + ch->count; r++) {
 			const struct fw_rule *rule = &t->rules[r];
 
-			printf("%s{\"rule\":", r > ch->first ? "," : "");
-			status_json_string(rule->text);
-			printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"own\":%s}",
-			       rule->packets, rule->bytes, rule->own ? "true" : "false");
+			emit_object_open(e, EMIT_JSON, NULL);
+			emit_str(e, EMIT_JSON, "rule", rule->text);
+			emit_text(e, "%c%c", rule->own ? '*' : ' ', mark);
+			emit_u64f(e, EMIT_ANY, "packets", "%12" PRIu64 " ", rule->packets);
+			emit_u64f(e, EMIT_ANY, "bytes", "%14" PRIu64 "  ", rule->bytes);
+			emit_strf(e, EMIT_TEXT, "rule", "%s\n", rule->text);
+			emit_bool(e, EMIT_JSON, "own", rule->own);
+			emit_object_close(e);
 		}
-		printf("]}");
+		emit_array_close(e);
+		emit_object_close(e);
 	}
-	printf("]");
+	emit_array_close(e);
 }
 
-/* "nftables": what backend_detect() found, and what it means for smtpguard's rules. */
-static void status_print_facts_json(const struct backend_facts *f)
+/* Text or JSON; in JSON the IPv4 table stays at the top level ("chains", as before IPv6), IPv6 is under "ipv6". */
+static void status_print(const struct status *st, const char *backend, enum emit_form form)
 {
-	printf(",\"legacy_tables\":{\"ipv4\":%s,\"ipv6\":%s}", f->legacy_ip4 > 0 ? "true" : "false",
-	       f->legacy_ip6 > 0 ? "true" : "false");
-	printf(",\"nftables\":{\"iptables_alternative\":");
-	status_json_string(f->alternative);
-	printf(",\"alternative_nft\":%s,\"queried\":%s,\"tables\":[",
-	       f->alternative_nft ? "true" : "false", f->nft_queried ? "true" : "false");
-	for (size_t i = 0; i < f->nnft; i++) {
-		printf("%s{\"family\":\"%s\",\"name\":", i ? "," : "", f->nft[i].family);
-		status_json_string(f->nft[i].name);
-		printf(",\"rules\":%zu}", f->nft[i].rules);
-	}
-	printf("],\"ip_rules\":%zu,\"in_use\":%s,\"both_evaluated\":%s}", f->nft_rules,
-	       backend_nft_in_use(f) ? "true" : "false", backend_nft_in_use(f) ? "true" : "false");
-}
+	const char *fake = fw_fake_table();
+	struct emit e;
 
-/* The IPv4 table stays at the top level ("chains", as before IPv6); IPv6 is under "ipv6". */
-static void status_print_json(const struct status *st, const char *backend)
-{
-	char one[ADDR_TEXT_MAX];
-
-	printf("{");
-	json_write_key(stdout, "backend");
-	status_json_string(backend);
-	printf(",\"fake_table\":");
-	if (fw_fake_table())
-		status_json_string(fw_fake_table());
+	emit_init(&e, stdout, form, NULL);
+	emit_object_open(&e, EMIT_JSON, NULL);
+	emit_strf(&e, EMIT_ANY, "backend", "Backend     %s:", backend);
+	if (fake)
+		emit_strf(&e, EMIT_ANY, "fake_table",
+			  " SMTPGUARD_FAKE_TABLE=%s, not the kernel's firewall:", fake);
 	else
-		printf("null");
-	status_print_facts_json(&st->facts);
-	if (st->planned && st->cfg) {
-		printf(",");
-		json_write_key(stdout, "config");
-		status_json_string(st->cfg->path);
-		printf(",\"in_step\":%s", dualstack_plans_empty(st->plan) ? "true" : "false");
-	}
-	if (st->cfg) {
-		printf(",\"unguarded_uplinks\":[");
-		for (size_t i = 0; i < st->nuplinks; i++) {
-			printf("%s{\"interface\":", i ? "," : "");
-			status_json_string(st->uplinks[i].iface);
-			printf(",\"family\":\"%s\"}", st->uplinks[i].family == AF_INET6 ? "ipv6" : "ipv4");
+		emit_null(&e, "fake_table");
+	for (size_t i = 0; i < DUALSTACK_N; i++)
+		emit_text(&e, "%s %s filter table %zu rules (%zu of them smtpguard's)", i ? "," : "",
+			  dualstack_label(dualstack_families[i]), st->table[i].nrules,
+			  status_count_own(&st->table[i]));
+	emit_text(&e, "\n");
+	status_print_facts(&e, &st->facts);
+	if (st->planned && st->cfg)
+		status_print_config(&e, st);
+	if (st->cfg)
+		status_print_uplinks(&e, st);
+	status_print_interfaces(&e, st);
+	if (st->cfg)
+		status_print_zones(&e, st->cfg);
+	for (size_t i = 0; i < DUALSTACK_N; i++) {
+		if (i == 1) {
+			emit_object_open(&e, EMIT_JSON, "ipv6");
+			if (st->planned)
+				emit_bool(&e, EMIT_JSON, "in_step", plan_empty(&st->plan[1]));
 		}
-		printf("]");
+		status_print_chains(&e, &st->table[i], i);
+		if (i == 1)
+			emit_object_close(&e);
 	}
-	printf(",\"interfaces\":[");
-	for (size_t i = 0; i < st->nifaces; i++) {
-		const struct iface *it = &st->ifaces[i];
-
-		printf("%s{\"name\":", i ? "," : "");
-		status_json_string(it->name);
-		printf(",\"role\":");
-		status_json_string(status_role(st, it->name));
-		printf(",\"up\":%s,\"carrier\":%s,\"addresses\":[", it->up ? "true" : "false",
-		       it->carrier ? "true" : "false");
-		for (size_t k = 0; k < it->naddrs; k++) {
-			addr_format_save(&it->addrs[k], one, sizeof(one));
-			printf("%s\"%s\"", k ? "," : "", one);
-		}
-		printf("],\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 "}", it->rx_packets,
-		       it->tx_packets);
-	}
-	printf("]");
-	if (st->cfg) {
-		printf(",\"zones\":[");
-		for (size_t i = 0; i < st->cfg->nzones; i++) {
-			const struct zone *z = &st->cfg->zones[i];
-
-			printf("%s{\"name\":\"%s\",\"interface\":", i ? "," : "", z->name);
-			status_json_string(z->interface);
-			printf(",\"mode\":\"%s\",\"relays\":%zu,\"devices\":%zu,\"quarantine\":%zu,"
-			       "\"protect_gateway\":%s}",
-			       mode_names[z->mode], st->cfg->nrelays + z->nrelays, z->ndevices,
-			       z->nquarantine, z->protect_gateway ? "true" : "false");
-		}
-		printf("]");
-	}
-	printf(",");
-	status_print_chains_json(&st->table[0]);
-	printf(",\"ipv6\":{");
-	if (st->planned)
-		printf("\"in_step\":%s,", plan_empty(&st->plan[1]) ? "true" : "false");
-	status_print_chains_json(&st->table[1]);
-	printf("}}\n");
+	emit_object_close(&e);
+	if (emit_is(&e, EMIT_JSON))
+		emit_newline(&e);
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)
@@ -359,10 +323,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		}
 		dualstack_rulesets_free(rs);
 	}
-	if (json)
-		status_print_json(&st, fw->name);
-	else
-		status_print_text(&st, fw->name);
+	status_print(&st, fw->name, json ? EMIT_JSON : EMIT_TEXT);
 	dualstack_plans_free(st.plan);
 	config_free(st.cfg);
 	iface_list_free(st.ifaces);
