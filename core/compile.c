@@ -350,6 +350,7 @@ static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 	struct rule r = zone_outbound(zb);
 	unsigned prefix6 = zb->zone->ban_prefix6 ? zb->zone->ban_prefix6 : COMPILE_BAN_PREFIX6;
 
+	r.tcp_syn = true;
 	r.recent = cmd;
 	compile_recent_list(zb->zone->name, zb->rs->family, prefix6, r.recent_name);
 	r.recent_seconds = cmd == RECENT_SET ? 0 : zb->zone->ban_seconds;
@@ -361,11 +362,13 @@ static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
  * Article 2, one xt_recent list per zone and family: established (and related)
  * connections return at once, and so do the packets of a connection
  * already counted (its connmark bit: a retransmitted SYN is still NEW).
- * Any other packet - NEW, but also INVALID and UNTRACKED (NOTRACK in the
- * raw table), which conntrack cannot vouch for - is an attempt: from a
- * host seen within ban_seconds it is logged and dropped (--update
- * extends the ban); else the host is remembered, its connection marked,
- * and it passes (the end of the chain returns).
+ * Only a SYN is an attempt - NEW, but also INVALID or UNTRACKED (NOTRACK
+ * in the raw table), which conntrack cannot vouch for: from a host seen
+ * within ban_seconds it is logged and dropped (--update extends the
+ * ban); else the host is remembered, its connection marked, and it
+ * passes.  Any other packet returns (the end of the chain): without a
+ * handshake it carries no mail, and counting it would ban an untracked
+ * host on its own first connection's ACK.
  */
 static int mode_rateban(struct zone_build *zb)
 {
@@ -491,7 +494,8 @@ bool compile_is_own_jump(const struct rule *r)
 	};
 
 	if (r->target != TARGET_JUMP || r->in[0] || r->out[0] || r->has_src || r->has_dst ||
-	    r->has_mac || r->ctstate || r->recent != RECENT_NONE || r->has_limit || r->ports_neg)
+	    r->has_mac || r->ctstate || r->recent != RECENT_NONE || r->has_limit || r->ports_neg ||
+	    r->tcp_syn)
 		return false;
 	if (r->proto == 0 ? r->ports_match != PORTS_NONE
 			  : r->proto != IPPROTO_TCP || r->ports_match == PORTS_NONE)

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -525,6 +526,25 @@ static void fw_ip6_build_ip(const struct rule *r, void *entry)
 	if (r->proto)
 		ip->flags |= IP6T_F_PROTO;
 }
+
+/*
+ * The tcp match: every port of either side unless set, and --syn as
+ * libxt_tcp stores it (of FIN,SYN,RST,ACK only SYN).
+ */
+static struct xt_tcp *fw_iptc_tcp(struct fw_iptc_entry *b, const struct rule *r)
+{
+	struct xt_tcp *tcp = fw_iptc_add_match(b, "tcp", 0, sizeof(*tcp));
+
+	if (!tcp)
+		return NULL;
+	tcp->spts[1] = tcp->dpts[1] = 0xffff;
+	if (r->tcp_syn) {
+		tcp->flg_mask = TH_FIN | TH_SYN | TH_RST | TH_ACK;
+		tcp->flg_cmp = TH_SYN;
+	}
+	return tcp;
+}
+
 static int fw_iptc_ports(struct fw_iptc_entry *b, const struct rule *r)
 {
 	static const uint8_t multiport_flags[] = {
@@ -535,30 +555,28 @@ static int fw_iptc_ports(struct fw_iptc_entry *b, const struct rule *r)
 	struct xt_multiport_v1 *mp;
 	struct xt_tcp *tcp;
 
-	if (r->ports_match == PORTS_NONE || r->nports == 0)
-		return 0;
-	if (r->nports == 1 && r->ports_match != PORTS_EITHER) {
-		uint16_t *set, *any;
+	if (rule_ports_in_tcp(r)) {
+		uint16_t *set;
 
-		if (!(tcp = fw_iptc_add_match(b, "tcp", 0, sizeof(*tcp))))
+		if (!(tcp = fw_iptc_tcp(b, r)))
 			return -1;
 		set = r->ports_match == PORTS_DST ? tcp->dpts : tcp->spts;
-		any = r->ports_match == PORTS_DST ? tcp->spts : tcp->dpts;
 		set[0] = set[1] = r->ports[0];
-		any[0] = 0;
-		any[1] = 0xffff;
 		if (r->ports_neg)
 			tcp->invflags = r->ports_match == PORTS_DST ? XT_TCP_INV_DSTPT : XT_TCP_INV_SRCPT;
 		return 0;
 	}
-	if (r->nports > XT_MULTI_PORTS || !(mp = fw_iptc_add_match(b, "multiport", 1, sizeof(*mp))))
-		return -1;
-	mp->flags = multiport_flags[r->ports_match];
-	mp->count = (uint8_t)r->nports;
-	for (size_t i = 0; i < r->nports; i++)
-		mp->ports[i] = r->ports[i];
-	mp->invert = r->ports_neg;
-	return 0;
+	if (r->ports_match != PORTS_NONE && r->nports) {
+		if (r->nports > XT_MULTI_PORTS ||
+		    !(mp = fw_iptc_add_match(b, "multiport", 1, sizeof(*mp))))
+			return -1;
+		mp->flags = multiport_flags[r->ports_match];
+		mp->count = (uint8_t)r->nports;
+		for (size_t i = 0; i < r->nports; i++)
+			mp->ports[i] = r->ports[i];
+		mp->invert = r->ports_neg;
+	}
+	return r->tcp_syn && !fw_iptc_tcp(b, r) ? -1 : 0;
 }
 
 static int fw_iptc_mac(struct fw_iptc_entry *b, const struct rule *r)

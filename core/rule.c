@@ -120,6 +120,12 @@ static void sb_addr(struct strbuf *sb, const char *opt, bool neg, const struct a
 	sb_printf(sb, "%s %s %s", neg ? " !" : "", opt, text);
 }
 
+bool rule_ports_in_tcp(const struct rule *r)
+{
+	return r->ports_match != PORTS_NONE && r->ports_match != PORTS_EITHER && r->nports == 1;
+}
+
+/* The ports, then --syn: in the one-port tcp match, else in a tcp match of its own. */
 static void sb_ports(struct strbuf *sb, const struct rule *r)
 {
 	static const char *const multi_opt[] = {
@@ -132,16 +138,17 @@ static void sb_ports(struct strbuf *sb, const struct rule *r)
 		[PORTS_SRC] = "--sport",
 	};
 	const char *neg = r->ports_neg ? " !" : "";
+	bool in_tcp = rule_ports_in_tcp(r);
 
-	if (r->ports_match == PORTS_NONE || r->nports == 0)
-		return;
-	if (r->nports == 1 && r->ports_match != PORTS_EITHER) {
+	if (in_tcp) {
 		sb_printf(sb, " -m tcp%s %s %u", neg, single_opt[r->ports_match], r->ports[0]);
-		return;
+	} else if (r->ports_match != PORTS_NONE && r->nports) {
+		sb_printf(sb, " -m multiport%s %s ", neg, multi_opt[r->ports_match]);
+		for (size_t i = 0; i < r->nports; i++)
+			sb_printf(sb, "%s%u", i ? "," : "", r->ports[i]);
 	}
-	sb_printf(sb, " -m multiport%s %s ", neg, multi_opt[r->ports_match]);
-	for (size_t i = 0; i < r->nports; i++)
-		sb_printf(sb, "%s%u", i ? "," : "", r->ports[i]);
+	if (r->tcp_syn)
+		sb_printf(sb, "%s --tcp-flags FIN,SYN,RST,ACK SYN", in_tcp ? "" : " -m tcp");
 }
 
 static void sb_ctstate(struct strbuf *sb, const struct rule *r)

@@ -150,6 +150,7 @@ struct parse_state {
 	struct rule *r;
 	bool neg;
 	const char *module;	/* the last "-m NAME" */
+	const char *arg2;	/* the second argument of a two-argument option */
 };
 
 static int opt_chain(struct parse_state *st, const char *arg)
@@ -215,6 +216,16 @@ static int opt_sport(struct parse_state *st, const char *arg) { return opt_port(
 static int opt_dports(struct parse_state *st, const char *arg) { return opt_port(st, arg, PORTS_DST, true); }
 static int opt_sports(struct parse_state *st, const char *arg) { return opt_port(st, arg, PORTS_SRC, true); }
 static int opt_ports(struct parse_state *st, const char *arg) { return opt_port(st, arg, PORTS_EITHER, true); }
+
+/* Only --syn, as libxt_tcp saves it: "--tcp-flags FIN,SYN,RST,ACK SYN". */
+static int opt_tcp_flags(struct parse_state *st, const char *arg)
+{
+	if (st->neg || !st->module || strcmp(st->module, "tcp") != 0 || st->r->tcp_syn ||
+	    strcmp(arg, "FIN,SYN,RST,ACK") != 0 || strcmp(st->arg2, "SYN") != 0)
+		return -1;
+	st->r->tcp_syn = true;
+	return 0;
+}
 
 static int opt_mac(struct parse_state *st, const char *arg)
 {
@@ -336,6 +347,7 @@ static int opt_nflog_threshold(struct parse_state *st, const char *arg)
 struct option_entry {
 	const char *name;
 	bool takes_arg;
+	bool takes_arg2;	/* a second argument, in parse_state.arg2 */
 	int (*apply)(struct parse_state *st, const char *arg);
 };
 
@@ -352,6 +364,7 @@ static const struct option_entry option_table[] = {
 	{ .name = "--dports", .takes_arg = true, .apply = opt_dports },
 	{ .name = "--sports", .takes_arg = true, .apply = opt_sports },
 	{ .name = "--ports", .takes_arg = true, .apply = opt_ports },
+	{ .name = "--tcp-flags", .takes_arg = true, .takes_arg2 = true, .apply = opt_tcp_flags },
 	{ .name = "--mac-source", .takes_arg = true, .apply = opt_mac },
 	{ .name = "--ctstate", .takes_arg = true, .apply = opt_ctstate },
 	{ .name = "--mark", .takes_arg = true, .apply = opt_mark },
@@ -402,12 +415,13 @@ int rule_parse_save(const char *line, int family, struct rule *out, struct error
 			continue;
 		}
 		o = option_find(w->word[i]);
-		if (!o || (o->takes_arg && i + 1 >= w->count)) {
+		if (!o || i + o->takes_arg + o->takes_arg2 >= w->count) {
 			rc = -1;
 			break;
 		}
 		if (o->takes_arg)
 			arg = w->word[++i];
+		st.arg2 = o->takes_arg2 ? w->word[++i] : NULL;
 		rc = o->apply(&st, arg);
 		st.neg = false;
 	}

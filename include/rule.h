@@ -70,6 +70,12 @@ struct rule {
 	bool ports_neg;
 	uint16_t ports[CONFIG_MAX_PORTS];
 	size_t nports;
+	/*
+	 * --syn: of FIN,SYN,RST,ACK only SYN is set (ECN bits ignored), a
+	 * connection attempt.  In the tcp match of a single port, else in a
+	 * tcp match of its own after the ports (where iptables puts it).
+	 */
+	bool tcp_syn;
 
 	bool has_mac;
 	unsigned char mac[6];
@@ -133,6 +139,9 @@ bool chain_is_own(const char *name);
  * Returns the length, or -1 if buf is too small.
  */
 int rule_format_save(const struct rule *r, char *buf, size_t size);
+
+/* True when r's ports go in the tcp match (one port, one side), else in multiport. */
+bool rule_ports_in_tcp(const struct rule *r);
 
 /*
  * The limit match's period for rate, as iptables stores it: XT_LIMIT_SCALE

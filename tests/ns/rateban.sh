@@ -1,6 +1,7 @@
 #!/bin/sh
 # rateban.sh - mode rateban on the real kernel beyond the basics of
-# modes.sh: untracked traffic is no exemption, a client's own SYN
+# modes.sh: only SYNs are attempts (untracked and invalid packets are
+# neither exempt nor counted), a client's own SYN
 # retransmissions are not repeats, each family keeps its own xt_recent
 # list and mask, and unban takes the host's own address.
 . tests/lib/tap.sh
@@ -46,24 +47,61 @@ forget_bans() {
 	done
 }
 
-# --- 1. untracked packets are attempts, not exemptions
-# From a second WLAN address: the server side of the NOTRACKed connections keeps retransmitting
-# its SYN-ACK for a minute, and the client's RSTs to them must not reach the later cases' host.
+# listed_once HOST: HOST has one line in $LIST4 with one timestamp (one counted attempt); sets entry.
+listed_once() {
+	entry=$(gw grep "src=$1 " "$LIST4")
+	stamps=$(printf '%s\n' "$entry" | sed 's/.*oldest_pkt: [0-9]* //' | tr ',' '\n' | grep -c '[0-9]')
+	[ "$(printf '%s\n' "$entry" | grep -c .)" = 1 ] && [ "$stamps" = 1 ]
+}
+
+# send_tcp FROM_ADDR TO_ADDR PORT FLAGS: one bare TCP segment (no connection) from the WLAN,
+# source port 1025 (outside the ephemeral range), FLAGS the header's flag byte (4 = RST).
+send_tcp() {
+	wlan perl -MSocket -e '
+		my ($src, $dst, $dport, $flags) = @ARGV;
+		my $tcp = pack("nnNNCCnnn", 1025, $dport, 12345, 0, 5 << 4, $flags, 1024, 0, 0);
+		my $sum = 0;
+		$sum += $_ for unpack("n*", inet_aton($src) . inet_aton($dst) . pack("CCn", 0, 6, length $tcp) . $tcp);
+		$sum = ($sum & 0xffff) + ($sum >> 16) while $sum >> 16;
+		substr($tcp, 16, 2) = pack("n", ~$sum & 0xffff);
+		socket(my $s, PF_INET, SOCK_RAW, 6) or die "socket: $!\n";
+		bind($s, sockaddr_in(0, inet_aton($src))) or die "bind: $!\n";
+		send($s, $tcp, 0, sockaddr_in(0, inet_aton($dst))) or die "send: $!\n";' "$@"
+}
+
+# --- 1. only SYNs are attempts: untracked (NOTRACK) and invalid packets are no exemption,
+# and no attempt either.  From other WLAN addresses than the later cases' host.
 NT=192.0.2.67
 wlan ip addr add "$NT/26" dev eth0
-V4B=192.0.2.68	# another IPv4 host of the WLAN for case 3, away from the NOTRACK leftovers
+NT2=192.0.2.69	# the stray RST's host
+wlan ip addr add "$NT2/26" dev eth0
+V4B=192.0.2.68	# another IPv4 host of the WLAN for case 3
 wlan ip addr add "$V4B/26" dev eth0
 use_rateban "apply rateban"
 gw iptables-legacy -w -t raw -A PREROUTING -i eth2 -j NOTRACK
-send_mail "$NS_WLAN" 203.0.113.25 --local-interface "$NT" || :	# the first attempt: fails closed (README)
+if send_mail "$NS_WLAN" 203.0.113.25 --local-interface "$NT"; then ok "NOTRACK: the first mail of a host is delivered"; else
+	fail "NOTRACK: the first mail of a host is delivered" "$(gw cat "$LIST4" 2>&1)"; fi
+if listed_once "$NT"; then ok "NOTRACK: after a whole SMTP session the host is listed with one attempt (its SYN)"; else
+	fail "NOTRACK: after a whole SMTP session the host is listed with one attempt (its SYN)" "$entry"; fi
 if send_mail "$NS_WLAN" 203.0.113.25 --local-interface "$NT"; then
 	fail "NOTRACK: a repeat within ban_seconds is refused" "swaks got through: untracked packets are exempt"
 else
 	ok "NOTRACK: a repeat within ban_seconds is refused"
 fi
-if gw grep -q "src=$NT " "$LIST4"; then ok "NOTRACK: the host is in $LIST4"; else
-	fail "NOTRACK: the host is in $LIST4" "$(gw cat "$LIST4" 2>&1)"; fi
 gw iptables-legacy -w -t raw -D PREROUTING -i eth2 -j NOTRACK
+
+# Tracked again: a RST that belongs to no connection is INVALID; it must not use up the host's
+# first mail.  The gateway counts it in raw PREROUTING; the mail's SYN follows it on the same
+# link, so it has passed the zone chain before the SYN does.
+RST_RULE="PREROUTING -s $NT2 -p tcp --sport 1025 --tcp-flags ALL RST"
+gw iptables-legacy -w -t raw -A $RST_RULE
+if out=$(send_tcp "$NT2" 203.0.113.25 25 4 2>&1); then ok "stray RST: sent"; else fail "stray RST: sent" "$out"; fi
+if send_mail "$NS_WLAN" 203.0.113.25 --local-interface "$NT2"; then ok "stray RST: the host's first mail is still delivered"; else
+	fail "stray RST: the host's first mail is still delivered" "$(gw cat "$LIST4" 2>&1)"; fi
+is "$(gw iptables-legacy -w -t raw -L PREROUTING -v -x -n | awk '/1025/ { print $1 }')" 1 "stray RST: the gateway saw it"
+if listed_once "$NT2"; then ok "stray RST: the host is listed with one attempt (the mail's SYN)"; else
+	fail "stray RST: the host is listed with one attempt (the mail's SYN)" "$entry"; fi
+gw iptables-legacy -w -t raw -D $RST_RULE
 forget_bans
 if send_mail "$NS_WLAN" 203.0.113.25; then ok "tracked again: the first mail passes"; else
 	fail "tracked again: the first mail passes"; fi
@@ -77,9 +115,7 @@ if send_mail "$NS_WLAN" 203.0.113.25 --timeout 10; then ok "SYN lost beyond the 
 	fail "SYN lost beyond the gateway: the retransmit delivers" "$(gw cat "$LIST4" 2>&1)"; fi
 is "$(wan iptables-legacy -w -L INPUT -v -x -n | awk '/statistic/ { print $1 }')" 1 \
 	"SYN lost beyond the gateway: the WAN dropped exactly one SYN"
-entry=$(gw grep 'src=192.0.2.66 ' "$LIST4")
-stamps=$(printf '%s\n' "$entry" | sed 's/.*oldest_pkt: [0-9]* //' | tr ',' '\n' | grep -c '[0-9]')
-if [ "$(printf '%s\n' "$entry" | grep -c .)" = 1 ] && [ "$stamps" = 1 ]; then
+if listed_once 192.0.2.66; then
 	ok "SYN lost beyond the gateway: the list holds the host once, with one attempt"
 else
 	fail "SYN lost beyond the gateway: the list holds the host once, with one attempt" "$entry"
@@ -148,6 +184,17 @@ refused6 "$WLAN6B" "ban_prefix6 = 64: the whole /64 is banned"
 out=$(sg -c "$CONF" unban "$WLAN6B" 2>&1)
 is "$?" 0 "ban_prefix6 = 64: unban takes a host's own address, not only the prefix ($out)"
 delivers6 "$WLAN6" "ban_prefix6 = 64: after unban the /64 may send again"
+fresh
+
+# --- 5. several ports: --syn is a tcp match of its own after multiport, in both families
+write_zones_config "$CONF" allow rateban "ban_seconds = 60"
+sed -i 's/^ports = 25$/ports = 25,587/' "$CONF"
+if out=$(sg -c "$CONF" apply 2>&1); then ok "ports 25,587: apply"; else fail "ports 25,587: apply" "$out"; fi
+syn_rules='-p tcp -m multiport --dports 25,587 -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m recent'
+is "$(gw_save | grep -c -- "$syn_rules")" 3 "ports 25,587: the three IPv4 recent rules match SYNs only"
+is "$(gw_save6 | grep -c -- "$syn_rules")" 3 "ports 25,587: the three IPv6 recent rules match SYNs only"
+out=$(sg -c "$CONF" apply --check 2>&1)
+is "$?" 0 "ports 25,587: apply --check says in step (the kernel prints what smtpguard wrote)"
 fresh
 
 done_testing

@@ -167,9 +167,9 @@ static void test_rateban(void)
 	       "-A SMTPGUARD-wlan -d 203.0.113.10/32 -i eth2 -p tcp -m tcp --dport 25 -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m connmark --mark 0x800000/0x800000 -j RETURN\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --rcheck --seconds 90 --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -m limit --limit 1/sec -j LOG --log-prefix \"Illegal port 25 > \"\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --update --seconds 90 --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -j DROP\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --set --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -j CONNMARK --set-xmark 0x800000/0x800000\n",
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 --tcp-flags FIN,SYN,RST,ACK SYN -m recent --rcheck --seconds 90 --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -m limit --limit 1/sec -j LOG --log-prefix \"Illegal port 25 > \"\n"
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 --tcp-flags FIN,SYN,RST,ACK SYN -m recent --update --seconds 90 --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -j DROP\n"
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 --tcp-flags FIN,SYN,RST,ACK SYN -m recent --set --name SMTPGUARD-wlan --mask 255.255.255.255 --rsource -j CONNMARK --set-xmark 0x800000/0x800000\n",
 	       "rateban: article 2 with one recent list per zone");
 }
 
@@ -359,9 +359,9 @@ static void test_ipv6_rateban_devices(void)
 	       "-A SMTPGUARD-wlan -d 2001:db8:25::/64 -i eth2 -p tcp -m tcp --dport 25 -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
 	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m connmark --mark 0x800000/0x800000 -j RETURN\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --rcheck --seconds 60 --name SMTPGUARD-wlan-IPV6-128 --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource -m limit --limit 1/sec -j LOG --log-prefix \"Illegal port 25 > \"\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --update --seconds 60 --name SMTPGUARD-wlan-IPV6-128 --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource -j DROP\n"
-	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m recent --set --name SMTPGUARD-wlan-IPV6-128 --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource -j CONNMARK --set-xmark 0x800000/0x800000\n"
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 --tcp-flags FIN,SYN,RST,ACK SYN -m recent --rcheck --seconds 60 --name SMTPGUARD-wlan-IPV6-128 --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource -m limit --limit 1/sec -j LOG --log-prefix \"Illegal port 25 > \"\n"
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 --tcp-flags FIN,SYN,RST,ACK SYN -m recent --update --seconds 60 --name SMTPGUARD-wlan-IPV6-128 --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource -j DROP\n"
+	       "-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 --tcp-flags FIN,SYN,RST,ACK SYN -m recent --set --name SMTPGUARD-wlan-IPV6-128 --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource -j CONNMARK --set-xmark 0x800000/0x800000\n"
 	       "-A SMTPGUARD-wlan-MAC -j DROP\n",
 	       "IPv6 rateban: /128 mask, IPv6 relays only, no IPv6 device pair so the MAC chain drops all");
 }

@@ -109,6 +109,19 @@ static void test_ports(void)
 	ports(&r, PORTS_DST, (const uint16_t[]){ 25, 26 }, 2);
 	is_str(fmt(&r), "-A SMTPGUARD-wlan -p tcp -m multiport ! --dports 25,26 -j RETURN",
 	       "negated multiport");
+	r = base(AF_INET, "SMTPGUARD-wlan");
+	ports(&r, PORTS_DST, p25, 1);
+	r.tcp_syn = true;
+	r.target = TARGET_DROP;
+	is_str(fmt(&r), "-A SMTPGUARD-wlan -p tcp -m tcp --dport 25 --tcp-flags FIN,SYN,RST,ACK SYN -j DROP",
+	       "--syn after the one dport, in the same tcp match");
+	ports(&r, PORTS_DST, p25_587, 2);
+	is_str(fmt(&r), "-A SMTPGUARD-wlan -p tcp -m multiport --dports 25,587 -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP",
+	       "--syn after multiport, in a tcp match of its own");
+	r.ports_match = PORTS_NONE;
+	r.nports = 0;
+	is_str(fmt(&r), "-A SMTPGUARD-wlan -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP",
+	       "--syn without ports");
 }
 
 static void test_mac_conntrack(void)

@@ -107,6 +107,31 @@ int main(void)
 	r.target = TARGET_RETURN;
 	round_trip(&r, "device pair");
 
+	r = base("SMTPGUARD-wlan");
+	r.tcp_syn = true;
+	r.recent = RECENT_UPDATE;
+	strcpy(r.recent_name, "SMTPGUARD-wlan");
+	r.recent_seconds = 60;
+	r.recent_mask_bits = 32;
+	round_trip(&r, "--syn in the one-port tcp match");
+	r.ports[1] = 587;
+	r.nports = 2;
+	round_trip(&r, "--syn after multiport");
+	ok(rule_parse_save("-A SMTPGUARD-wlan -p tcp -m multiport --dports 25,587 -m tcp --tcp-flags "
+			   "FIN,SYN,RST,ACK SYN -j DROP", AF_INET, &r, &err) == 0 && r.tcp_syn &&
+	   r.nports == 2, "--tcp-flags FIN,SYN,RST,ACK SYN reads as tcp_syn, the ports kept");
+	ok(rule_parse_save("-A SMTPGUARD-wlan -p tcp -m tcp --dport 25 -j DROP", AF_INET, &r, &err) == 0 &&
+	   !r.tcp_syn, "no --tcp-flags reads as any flags");
+	ok(rule_parse_save("-A SMTPGUARD-wlan -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -j DROP",
+			   AF_INET, &r, &err) < 0, "negated --tcp-flags is refused");
+	ok(rule_parse_save("-A SMTPGUARD-wlan -p tcp -m tcp --tcp-flags SYN,ACK SYN -j DROP", AF_INET,
+			   &r, &err) < 0, "other --tcp-flags than --syn are refused");
+	ok(rule_parse_save("-A SMTPGUARD-wlan -p tcp -m multiport --dports 25,587 --tcp-flags "
+			   "FIN,SYN,RST,ACK SYN -j DROP", AF_INET, &r, &err) < 0,
+	   "--tcp-flags outside -m tcp is refused");
+	ok(rule_parse_save("-A SMTPGUARD-wlan -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK", AF_INET, &r,
+			   &err) < 0, "--tcp-flags without its second argument is refused");
+
 	ok(rule_parse_save("-A SMTPGUARD-wlan -m comment --comment x -j DROP", AF_INET, &r, &err) < 0,
 	   "a match smtpguard never writes is refused");
 	ok(strstr(err.text, "edited by hand") != NULL, "the refusal says why");
