@@ -17,7 +17,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 2
 fi
 QUICK=${BENCH_QUICK:-0}
-DRV=${BENCHDRV:-$(pwd)/build/bench/benchdrv}
+DRV=${BENCHDRV:-$(pwd)/build/tests/benchdrv}
 [ -x "$DRV" ] || { echo "bench: $DRV is missing; run make bench" >&2; exit 2; }
 RESULTS=tests/bench/results
 
