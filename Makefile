@@ -62,7 +62,7 @@ smtpguard: $(TUI_OBJ) $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(TUI_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
 	mv -f $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(LIBCORE)
+$(BUILD)/tests/%: tests/unit/%.c tests/tap.h tests/unit/helpers.h $(LIBCORE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(CORE_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) $(CORE_LIBS)
 

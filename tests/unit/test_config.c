@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "helpers.h"
 #include "tap.h"
 
 #define GEN "[general]\nwan = eth0\n"	/* two lines every good config starts with */
@@ -577,7 +578,8 @@ static void test_resolve(void)
 	config_free(cfg);
 }
 
-static char *slurp(const char *path)
+/* The file at path, in a buffer valid until the next call (no free in the checks). */
+static char *read_back(const char *path)
 {
 	static char buf[65536];
 	FILE *f = fopen(path, "r");
@@ -587,16 +589,6 @@ static char *slurp(const char *path)
 		fclose(f);
 	buf[n] = '\0';
 	return buf;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
 }
 
 static void test_save(void)
@@ -652,7 +644,7 @@ static void test_save(void)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/save.conf", tmpdir);
-	write_file(path, original);
+	spit(path, original);
 	chmod(path, 0644);
 	cfg = config_load(path, &err);
 	if (!ok(cfg != NULL, "save: the original loads"))
@@ -670,7 +662,7 @@ static void test_save(void)
 		ok(chown(path, 65534, 65534) == 0, "save: original given to nobody");
 	if (!ok(config_save(cfg, path, &err) == 0, "save: config_save succeeds"))
 		printf("#   %s\n", err.text);
-	is_str(slurp(path), expected, "save: comments kept, values rewritten in place, keys and "
+	is_str(read_back(path), expected, "save: comments kept, values rewritten in place, keys and "
 				      "zones added and removed");
 	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "save: mode 0600 after save");
 	if (geteuid() == 0)
@@ -681,7 +673,7 @@ static void test_save(void)
 
 	/* Saving an unchanged config writes the same bytes. */
 	if (back) {
-		ok(config_save(back, path, &err) == 0 && strcmp(slurp(path), expected) == 0,
+		ok(config_save(back, path, &err) == 0 && strcmp(read_back(path), expected) == 0,
 		   "save: an unchanged config is written byte for byte");
 	}
 	config_free(back);
@@ -696,7 +688,7 @@ static void test_save(void)
 	}
 	ok(config_save(cfg, path, &err) == 0, "save: 20 devices");
 	back = config_load(path, &err);
-	ok(back && config_equal(cfg, back) && strstr(slurp(path), ",\n          00:02:2d"),
+	ok(back && config_equal(cfg, back) && strstr(read_back(path), ",\n          00:02:2d"),
 	   "save: a long list wraps and reads back");
 	config_free(back);
 
@@ -710,7 +702,7 @@ static void test_save(void)
 	/* An invalid config is never written. */
 	snprintf(cfg->wan[0], sizeof(cfg->wan[0]), "eth1");
 	ok(config_save(cfg, path, &err) == -1 && strstr(err.text, "WAN interface") &&
-		   strcmp(slurp(path), expected) != 0 && strstr(slurp(path), "wan = eth0"),
+		   strcmp(read_back(path), expected) != 0 && strstr(read_back(path), "wan = eth0"),
 	   "save: an invalid config is refused, the file unchanged");
 	snprintf(cfg->wan[0], sizeof(cfg->wan[0]), "eth0");
 
@@ -725,24 +717,24 @@ static void test_save(void)
 	config_free(cfg);
 
 	/* An empty list with a comment gets its value before the comment. */
-	write_file(path, "[general]\nwan = eth0\nrelays = ; none yet\n");
+	spit(path, "[general]\nwan = eth0\nrelays = ; none yet\n");
 	cfg = config_load(path, &err);
 	if (cfg) {
 		config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.10", &err);
 		ok(config_save(cfg, path, &err) == 0 &&
-			   strcmp(slurp(path), "[general]\nwan = eth0\nrelays = 203.0.113.10 ; none "
+			   strcmp(read_back(path), "[general]\nwan = eth0\nrelays = 203.0.113.10 ; none "
 					       "yet\n") == 0,
 		   "save: a value goes before the comment of an empty key");
 	}
 	config_free(cfg);
 
 	/* CRLF files stay CRLF. */
-	write_file(path, "[general]\r\nwan = eth0\r\n[zone lan]\r\ninterface = eth1\r\n");
+	spit(path, "[general]\r\nwan = eth0\r\n[zone lan]\r\ninterface = eth1\r\n");
 	cfg = config_load(path, &err);
 	if (cfg) {
 		config_zone(cfg, "lan")->mode = MODE_BLOCK;
 		ok(config_save(cfg, path, &err) == 0 &&
-			   strcmp(slurp(path), "[general]\r\nwan = eth0\r\n[zone lan]\r\n"
+			   strcmp(read_back(path), "[general]\r\nwan = eth0\r\n[zone lan]\r\n"
 					       "interface = eth1\r\nmode = block\r\n") == 0,
 		   "save: CRLF kept");
 	}
@@ -753,7 +745,7 @@ static void test_save(void)
 	if (cfg) {
 		snprintf(other, sizeof(other), "%s/example.conf", tmpdir);
 		ok(config_save(cfg, other, &err) == 0, "save: example saved");
-		ok(strcmp(slurp(other), cfg->source) == 0, "save: the example is kept byte for byte");
+		ok(strcmp(read_back(other), cfg->source) == 0, "save: the example is kept byte for byte");
 	}
 	config_free(cfg);
 }
