@@ -62,19 +62,34 @@ smtpguard: $(TUI_OBJ) $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(TUI_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
 	mv -f $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(LIBCORE)
+$(BUILD)/tests/%: tests/unit/%.c tests/tap.h tests/unit/helpers.h $(LIBCORE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(CORE_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) $(CORE_LIBS)
 
-unit: $(UNIT_BIN)
+# Test programs the shell tests drive, built like the unit tests (and under check-asan with the
+# sanitizers): tests/ns/backend.sh runs fwdriver, tests/bench/ benchdrv.
+TEST_PROGS = $(BUILD)/tests/fwdriver $(BUILD)/tests/benchdrv
+$(BUILD)/tests/fwdriver: tests/ns/fwdriver.c $(LIBCORE)
+$(BUILD)/tests/benchdrv: tests/bench/benchdrv.c $(LIBCORE)
+$(TEST_PROGS):
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(CORE_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) $(CORE_LIBS)
 
-# The layers, as design.md draws them: curses only in tui/, libiptc/xtables only in the backend.
+unit: $(UNIT_BIN) $(TEST_PROGS)
+
+# The layers, as doc/design.md draws them: curses only in tui/, libiptc/xtables only in the
+# backend, and the compiler and the planner pure (no I/O of their own, no backend).
+PURE_SRC = core/compile.c core/plan.c
 check-layers:
 	@! grep -nE '#include *[<"](n?curses|ncursesw/|term\.h)' core/*.c include/*.h || \
 		{ echo "check-layers: curses included outside tui/"; exit 1; }
 	@! grep -lE '#include *[<"](libiptc/|xtables\.h)' core/*.c include/*.h tui/*.c | grep -v '^core/fw_iptc\.c$$' || \
 		{ echo "check-layers: libiptc/xtables included outside core/fw_iptc.c"; exit 1; }
 	@! grep -nE '#include *"\.\./core' tui/*.c || { echo "check-layers: tui/ reaches into core/"; exit 1; }
+	@! grep -nE '#include *<(unistd|fcntl|dirent|netdb|sys/stat)\.h>|\<(fopen|fdopen|popen|opendir|open|read|write|close|getenv|system)\(|\<(stdin|stdout|stderr)\>' $(PURE_SRC) || \
+		{ echo "check-layers: the compiler and the planner do I/O"; exit 1; }
+	@! grep -niE '\<(fw|fw_[a-z]+|dualstack|backend_[a-z]+)\.h\>|iptc|xtables|nft' $(PURE_SRC) || \
+		{ echo "check-layers: the compiler and the planner name a backend"; exit 1; }
 
 deps:
 	@sh scripts/deps.sh build

@@ -348,7 +348,7 @@ static int mode_log(struct zone_build *zb)
 static struct rule zone_recent(const struct zone_build *zb, enum recent_cmd cmd)
 {
 	struct rule r = zone_outbound(zb);
-	unsigned prefix6 = zb->zone->ban_prefix6 ? zb->zone->ban_prefix6 : COMPILE_BAN_PREFIX6;
+	unsigned prefix6 = zb->zone->ban_prefix6 ? zb->zone->ban_prefix6 : CONFIG_BAN_PREFIX6;
 
 	r.tcp_syn = true;
 	r.recent = cmd;

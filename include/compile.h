@@ -11,14 +11,6 @@
 #include "rule.h"
 
 /*
- * The default rate-ban mask of IPv6 hosts: the host's own address, so one
- * abusive host does not cut off the other hosts of its /64 (a LAN).  A
- * zone whose hosts rotate privacy addresses sets ban_prefix6 = 64.
- * (IPv4 hosts are always banned by address.)
- */
-#define COMPILE_BAN_PREFIX6 128
-
-/*
  * The connmark bit rate-ban sets on the connection whose first packet it
  * counted, so that the client's retransmitted SYNs (still NEW: no reply
  * yet) are not counted as repeats.  Only this bit is set or tested (it is

@@ -24,6 +24,13 @@
 #define CONFIG_MAX_ZONES 32
 #define LOG_PREFIX_MAX 29		/* the kernel's LOG prefix limit, without NUL */
 #define RELAY_TEXT_MAX 256
+/*
+ * The default rate-ban mask of IPv6 hosts (ban_prefix6): the host's own
+ * address, so one abusive host does not cut off the other hosts of its
+ * /64 (a LAN).  A zone whose hosts rotate privacy addresses sets
+ * ban_prefix6 = 64.  (IPv4 hosts are always banned by address.)
+ */
+#define CONFIG_BAN_PREFIX6 128
 
 enum zone_mode {
 	MODE_ALLOW,
@@ -156,12 +163,17 @@ struct zone *config_zone(struct config *cfg, const char *name);
 struct zone *config_zone_by_interface(struct config *cfg, const char *ifname);
 /* Whether ifname is one of wan (names or wildcards). */
 bool config_is_wan(const struct config *cfg, const char *ifname);
-int config_relay_add(struct config *cfg, struct zone *z, const char *text, struct error *err);	/* z NULL: [general] */
-int config_relay_remove(struct config *cfg, struct zone *z, const char *text, struct error *err);
-int config_device_add(struct zone *z, const char *text, struct error *err);	/* "MAC IP" */
-int config_device_remove(struct zone *z, const char *text, struct error *err);
-int config_quarantine_add(struct zone *z, const char *text, struct error *err);	/* IP, CIDR or MAC */
-int config_quarantine_remove(struct zone *z, const char *text, struct error *err);
+/*
+ * The lists edited item by item; relays also in [general] (z NULL), the
+ * others of a zone only.  Items are written as in the config: a relay
+ * ("203.0.113.10", "203.0.113.16/28", "smtp.example.net"), a device
+ * ("MAC IP"), a quarantined host (IP, CIDR or MAC).
+ */
+enum config_list { CONFIG_LIST_RELAYS, CONFIG_LIST_DEVICES, CONFIG_LIST_QUARANTINE, CONFIG_LIST_COUNT };
+int config_list_add(struct config *cfg, struct zone *z, enum config_list list, const char *text,
+		    struct error *err);
+int config_list_remove(struct config *cfg, struct zone *z, enum config_list list,
+		       const char *text, struct error *err);
 /* "192.0.2.70", "192.0.2.72/30" or "00:02:2d:11:22:33", as the config and the console write it. */
 void config_quarantine_format(const struct quarantine *q, char *buf, size_t size);
 /* A new zone (mode monitor, nothing listed) on ifname; valid until the next zone add/remove. */

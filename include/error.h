@@ -17,7 +17,7 @@ struct error {
 	int code;	/* exit code the command should end with: 1 runtime, 2 usage/config */
 };
 
-/* Exit codes of the command line (design.md). */
+/* Exit codes of the command line (doc/design.md). */
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_RUNTIME = 1,

@@ -7,12 +7,8 @@
 # Everything runs in network namespaces the bench creates and deletes; results go
 # to tests/bench/results/latest.md and latest.json (not committed).  Never fails on a number.
 
-BENCH_DRV = $(BUILD)/bench/benchdrv
+BENCH_DRV = $(BUILD)/tests/benchdrv	# built by the Makefile with the other test programs
 BENCH_QUICK ?= 0
-
-$(BENCH_DRV): tests/bench/benchdrv.c $(LIBCORE)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CORE_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) $(CORE_LIBS)
 
 bench: smtpguard $(BENCH_DRV)
 	@sh scripts/deps.sh test

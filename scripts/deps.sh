@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh build|test|hardening - install the Debian packages smtpguard needs that are missing.
-# Only apt-get, only package names from design.md; does nothing when all are there.
+# Only apt-get, only the package names listed below; does nothing when all are there.
 set -eu
 
 build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev libncurses-dev

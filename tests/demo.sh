@@ -1,5 +1,5 @@
 #!/bin/sh
-# demo.sh - what `make demo` runs: the sandbox gateway of design.md in
+# demo.sh - what `make demo` runs: the sandbox gateway of doc/design.md in
 # network namespaces, a spam zombie on the WLAN, a legitimate sender on
 # the LAN, and the console on the gateway.  Quitting the console tears
 # everything down: namespaces, processes, rules (they live in the

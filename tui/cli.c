@@ -44,6 +44,18 @@ int cli_fail(int code, const char *fmt, ...)
 	return code;
 }
 
+int cli_usage_fail(const char *name, const char *fmt, ...)
+{
+	char text[ERROR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return cli_fail(EXIT_USAGE, "%s: %s (usage: smtpguard %s %s)", name, text, name,
+			cli_usage(name));
+}
+
 void cli_uplink_warn(const struct config *cfg)
 {
 	struct route_uplink *up;
@@ -110,11 +122,6 @@ int cli_compile_family(struct cli *cli, int family, struct config **cfg_out, str
 	}
 	*cfg_out = cfg;
 	return 0;
-}
-
-int cli_compile(struct cli *cli, struct config **cfg_out, struct ruleset *rs, int *code)
-{
-	return cli_compile_family(cli, AF_INET, cfg_out, rs, code);
 }
 
 int cli_compile_all(struct cli *cli, struct config **cfg_out, struct ruleset rs[DUALSTACK_N],

@@ -31,7 +31,7 @@ struct cli_command {
 
 /* Print "smtpguard: <text>" on stderr and return err->code (or 1). */
 int cli_error(const struct error *err);
-/* Print "smtpguard: <formatted>" on stderr and return code. */
+/* Print "smtpguard: <formatted>" on stderr, through sanitize_text(), and return code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Load, validate (and when resolve is true, resolve) the config named by cli; NULL after printing the error. */
 struct config *cli_load_config(struct cli *cli, bool resolve, int *code);
@@ -41,17 +41,15 @@ struct config *cli_load_config(struct cli *cli, bool resolve, int *code);
  * the default file does not exist (defined in cmd_report.c).
  */
 struct config *cli_config_if_present(struct cli *cli, int *code);
+/* The synopsis of command name's arguments, from the table of main.c ("" for an unknown name). */
+const char *cli_usage(const char *name);
 /*
- * cli_fail and cli_error with the line passed through sanitize_text()
- * first, for messages that carry an argument, a path or a name from the
- * kernel (defined in cmd_report.c).
+ * A usage error of command name, one line: "smtpguard: NAME: <formatted>
+ * (usage: smtpguard NAME SYNOPSIS)"; returns EXIT_USAGE.
  */
-int cli_fail_safe(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int cli_error_safe(const struct error *err);
-/* Load, validate, resolve and compile the IPv4 ruleset; -1 (and *code) after printing the error.
- * On success the caller owns *cfg (config_free) and rs (ruleset_free). */
-int cli_compile(struct cli *cli, struct config **cfg, struct ruleset *rs, int *code);
-/* The same for family's ruleset (AF_INET or AF_INET6). */
+int cli_usage_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Load, validate, resolve and compile family's ruleset (AF_INET or AF_INET6); -1 (and *code)
+ * after printing the error.  On success the caller owns *cfg (config_free) and rs (ruleset_free). */
 int cli_compile_family(struct cli *cli, int family, struct config **cfg, struct ruleset *rs,
 		       int *code);
 /* The same for both families (include/dualstack.h); the caller frees rs with dualstack_rulesets_free. */

@@ -140,11 +140,6 @@ static int apply_confirmed(const struct ruleset rs[DUALSTACK_N], unsigned second
 	return apply_follow(pid, "Not confirmed: ", o, &err);
 }
 
-static void apply_usage(void)
-{
-	fprintf(stderr, "usage: smtpguard apply [--dry-run | --check] [--confirm SECS]\n");
-}
-
 int cmd_apply(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -176,12 +171,11 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 				return cli_fail(EXIT_USAGE, "apply: --confirm needs seconds, 1 to 3600");
 			break;
 		default:
-			apply_usage();
-			return cli_fail(EXIT_USAGE, "apply: unknown option '%s'", argv[optind - 1]);
+			return cli_usage_fail("apply", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cli_fail(EXIT_USAGE, "apply: unexpected argument '%s'", argv[optind]);
+		return cli_usage_fail("apply", "unexpected argument '%s'", argv[optind]);
 	if (dry_run && check)
 		return cli_fail(EXIT_USAGE, "apply: --dry-run and --check exclude each other");
 	if (confirm > 0 && (dry_run || check))

@@ -68,21 +68,20 @@ int cmd_bans(struct cli *cli, int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else
-			return cli_fail_safe(EXIT_USAGE, "bans: unexpected argument '%s' (usage: bans [--json])",
-					argv[i]);
+			return cli_usage_fail("bans", "unexpected argument '%s'", argv[i]);
 	}
 	cfg = cli_config_if_present(cli, &code);
 	if (code != EXIT_OK)
 		return code;
 	if (fw_backend()->bans->read(cfg, &bans, &n, &err) < 0) {
 		config_free(cfg);
-		return cli_error_safe(&err);
+		return cli_error(&err);
 	}
 	bans_print(bans, n, json ? EMIT_JSON : EMIT_TEXT);
 	free(bans);
 	config_free(cfg);
 	if (fflush(stdout) != 0)
-		return cli_fail_safe(EXIT_RUNTIME, "bans: cannot write to standard output");
+		return cli_fail(EXIT_RUNTIME, "bans: cannot write to standard output");
 	return EXIT_OK;
 }
 
@@ -94,17 +93,17 @@ int cmd_unban(struct cli *cli, int argc, char **argv)
 	int removed;
 
 	if (argc != 2)
-		return cli_fail_safe(EXIT_USAGE, "unban: give one address (usage: unban IP)");
+		return cli_usage_fail("unban", "give one address");
 	if (addr_parse(argv[1], &a, &err) < 0)
-		return cli_fail_safe(EXIT_USAGE, "unban: %s", err.text);
+		return cli_fail(EXIT_USAGE, "unban: %s", err.text);
 	if (a.prefix != (a.family == AF_INET ? 32u : 128u))
-		return cli_fail_safe(EXIT_USAGE, "unban: %s is a network; give one host address", argv[1]);
+		return cli_fail(EXIT_USAGE, "unban: %s is a network; give one host address", argv[1]);
 	addr_format(&a, text, sizeof(text));
 	removed = fw_backend()->bans->unban(&a, &err);
 	if (removed < 0)
-		return cli_error_safe(&err);
+		return cli_error(&err);
 	if (removed == 0)
-		return cli_fail_safe(EXIT_RUNTIME,
+		return cli_fail(EXIT_RUNTIME,
 				"unban: %s is not in any rate-ban list (smtpguard bans lists them)", text);
 	printf("Removed %s from %d rate-ban list%s: its next connection passes.\n", text, removed,
 	       removed == 1 ? "" : "s");

@@ -69,8 +69,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		} else if (opt == 'F') {
 			return cli_fail(EXIT_USAGE, "export: unknown family '%s'; use 4 or 6", optarg);
 		} else {
-			return cli_fail(EXIT_USAGE, "export: unknown option '%s' (usage: export [--format "
-					"restore|sh] [--family 4|6] [-o FILE])", argv[optind - 1]);
+			return cli_usage_fail("export", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

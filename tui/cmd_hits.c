@@ -51,7 +51,7 @@ static int hits_follow(struct hit_context *ctx, struct hits_out *o)
 	int code = EXIT_OK;
 
 	if (!src)
-		return cli_error_safe(&err);
+		return cli_error(&err);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -62,11 +62,11 @@ static int hits_follow(struct hit_context *ctx, struct hits_out *o)
 		int n = poll(&pfd, 1, 1000);	/* a file's rotation is checked at least every second */
 
 		if (n < 0 && errno != EINTR) {
-			code = cli_fail_safe(EXIT_RUNTIME, "hits: poll failed: %s", strerror(errno));
+			code = cli_fail(EXIT_RUNTIME, "hits: poll failed: %s", strerror(errno));
 			break;
 		}
 		if (logsource_read(src, hits_print, o, &err) < 0) {
-			code = cli_error_safe(&err);
+			code = cli_error(&err);
 			break;
 		}
 		if (fflush(stdout) != 0)
@@ -98,9 +98,7 @@ int cmd_hits(struct cli *cli, int argc, char **argv)
 		else if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else
-			return cli_fail_safe(EXIT_USAGE,
-					"hits: unexpected argument '%s' (usage: hits [--follow] [--json])",
-					argv[i]);
+			return cli_usage_fail("hits", "unexpected argument '%s'", argv[i]);
 	}
 	cfg = cli_load_config(cli, false, &code);
 	if (!cfg)
@@ -111,15 +109,15 @@ int cmd_hits(struct cli *cli, int argc, char **argv)
 	ring = hit_ring_new(HITS_RECENT, 64);
 	if (!ring) {
 		config_free(cfg);
-		return cli_fail_safe(EXIT_RUNTIME, "hits: out of memory");
+		return cli_fail(EXIT_RUNTIME, "hits: out of memory");
 	}
 	if (logsource_backfill(&ctx, ring, HITS_BACKFILL_BYTES, NULL, &err) < 0) {
-		code = cli_error_safe(&err);
+		code = cli_error(&err);
 	} else {
 		for (size_t i = hit_ring_len(ring); i > 0; i--)
 			hits_print(&o, hit_ring_at(ring, i - 1));
 		if (fflush(stdout) != 0 || o.failed)
-			code = cli_fail_safe(EXIT_RUNTIME, "hits: cannot write to standard output");
+			code = cli_fail(EXIT_RUNTIME, "hits: cannot write to standard output");
 		else if (follow)
 			code = hits_follow(&ctx, &o);
 	}

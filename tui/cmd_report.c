@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,25 +14,6 @@
 
 #include "cli.h"
 #include "report.h"
-#include "sanitize.h"
-
-int cli_fail_safe(int code, const char *fmt, ...)
-{
-	char raw[ERROR_TEXT_MAX], clean[ERROR_TEXT_MAX * 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vsnprintf(raw, sizeof(raw), fmt, ap) < 0)
-		raw[0] = '\0';
-	va_end(ap);
-	sanitize_text(raw, strnlen(raw, sizeof(raw)), clean, sizeof(clean));
-	return cli_fail(code, "%s", clean);
-}
-
-int cli_error_safe(const struct error *err)
-{
-	return cli_fail_safe(err->code ? err->code : EXIT_RUNTIME, "%s", err->text);
-}
 
 struct config *cli_config_if_present(struct cli *cli, int *code)
 {
@@ -77,33 +57,30 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'd':
 			if (dated)
-				return cli_fail_safe(EXIT_USAGE, "report: give one of --date and --yesterday");
+				return cli_fail(EXIT_USAGE, "report: give one of --date and --yesterday");
 			if (report_parse_date(optarg, &opts, &err) < 0)
-				return cli_error_safe(&err);
+				return cli_error(&err);
 			dated = true;
 			break;
 		case 'y':
 			if (dated)
-				return cli_fail_safe(EXIT_USAGE, "report: give one of --date and --yesterday");
+				return cli_fail(EXIT_USAGE, "report: give one of --date and --yesterday");
 			dated = true;
 			break;
 		case 'f':
 			if (report_format_parse(optarg, &opts.format) < 0)
-				return cli_fail_safe(EXIT_USAGE, "report: unknown format '%s'; use text, csv or json",
+				return cli_fail(EXIT_USAGE, "report: unknown format '%s'; use text, csv or json",
 						optarg);
 			break;
 		default:
-			return cli_fail_safe(EXIT_USAGE,
-					"report: unknown option '%s' (usage: report [--date YYYY-MM-DD | "
-					"--yesterday] [--format text|csv|json] [FILE...])",
-					argv[optind - 1]);
+			return cli_usage_fail("report", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	cfg = cli_config_if_present(cli, &code);
 	if (code != EXIT_OK)
 		return code;
 	if (optind >= argc && !cfg)
-		return cli_fail_safe(EXIT_USAGE, "report: no config at %s and no files named; pass -c FILE or "
+		return cli_fail(EXIT_USAGE, "report: no config at %s and no files named; pass -c FILE or "
 					    "the log files to read",
 				cli->config_path);
 	opts.cfg = cfg;
@@ -114,20 +91,20 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		defaults = report_default_files(cfg, &opts, &err);
 		if (!defaults) {
 			config_free(cfg);
-			return cli_error_safe(&err);
+			return cli_error(&err);
 		}
 	}
 	r = report_new(&opts, stdout, &err);
 	if (!r) {
-		code = cli_error_safe(&err);
+		code = cli_error(&err);
 	} else {
 		char **files = defaults ? defaults : argv + optind;
 
 		for (int i = 0; files[i] && code == EXIT_OK; i++)
 			if (report_add_file(r, files[i], &err) < 0)
-				code = cli_error_safe(&err);
+				code = cli_error(&err);
 		if (code == EXIT_OK && report_finish(r, &err) < 0)
-			code = cli_error_safe(&err);
+			code = cli_error(&err);
 	}
 	report_free(r);
 	report_files_free(defaults);

@@ -292,8 +292,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else
-			return cli_fail(EXIT_USAGE, "status: unknown argument '%s' (usage: status [--json])",
-					argv[i]);
+			return cli_usage_fail("status", "unknown argument '%s'", argv[i]);
 	}
 	/* Before any table is opened: a read must not create a legacy table (backend_detect.h). */
 	backend_detect(&st.facts, fw->kernel);

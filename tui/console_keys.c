@@ -199,38 +199,13 @@ static int key_quarantine_add(struct console *c) { return input_open_zone(c, INP
  */
 struct list_edit {
 	const char *what;
-	int (*add)(struct config *cfg, struct zone *z, const char *text, struct error *err);
-	int (*remove)(struct config *cfg, struct zone *z, const char *text, struct error *err);
+	enum config_list list;
 };
 
-static int device_add(struct config *cfg, struct zone *z, const char *text, struct error *err)
-{
-	return config_device_add(z, text, err);
-}
-
-static int device_remove(struct config *cfg, struct zone *z, const char *text, struct error *err)
-{
-	return config_device_remove(z, text, err);
-}
-
-static int quarantine_add(struct config *cfg, struct zone *z, const char *text, struct error *err)
-{
-	return config_quarantine_add(z, text, err);
-}
-
-static int quarantine_remove(struct config *cfg, struct zone *z, const char *text,
-			     struct error *err)
-{
-	return config_quarantine_remove(z, text, err);
-}
-
 static const struct list_edit list_edits[] = {
-	[INPUT_RELAY] = { .what = "relay",
-			  .add = config_relay_add, .remove = config_relay_remove },
-	[INPUT_DEVICE] = { .what = "device",
-			   .add = device_add, .remove = device_remove },
-	[INPUT_QUARANTINE] = { .what = "quarantine",
-			       .add = quarantine_add, .remove = quarantine_remove },
+	[INPUT_RELAY] = { .what = "relay", .list = CONFIG_LIST_RELAYS },
+	[INPUT_DEVICE] = { .what = "device", .list = CONFIG_LIST_DEVICES },
+	[INPUT_QUARANTINE] = { .what = "quarantine", .list = CONFIG_LIST_QUARANTINE },
 };
 
 /* Which list a row of the zones area is an entry of; -1 for none. */
@@ -288,7 +263,7 @@ static int key_delete(struct console *c)
 		console_die("out of memory");
 	if (row->zone >= 0)
 		z = &copy->zones[row->zone];
-	if (list->remove(copy, z, text, &err) < 0) {
+	if (config_list_remove(copy, z, list->list, text, &err) < 0) {
 		config_free(copy);
 		console_message(c, true, "%s", err.text);
 		return REDRAW_SCREEN;
@@ -363,7 +338,7 @@ static int key_quarantine_host(struct console *c)
 				text);
 		return REDRAW_SCREEN;
 	}
-	if (config_quarantine_add(z, text, &err) < 0) {
+	if (config_list_add(copy, z, CONFIG_LIST_QUARANTINE, text, &err) < 0) {
 		config_free(copy);
 		console_message(c, true, "%s", err.text);
 		return REDRAW_SCREEN;
@@ -533,7 +508,7 @@ static struct config *input_try(struct console *c)
 		console_die("out of memory");
 	if (c->input_zone >= 0)
 		z = &copy->zones[c->input_zone];
-	if (list_edits[c->input_kind].add(copy, z, c->input, &err) < 0) {
+	if (config_list_add(copy, z, list_edits[c->input_kind].list, c->input, &err) < 0) {
 		snprintf(c->input_check, sizeof(c->input_check), "%s", err.text);
 		config_free(copy);
 		return NULL;

@@ -70,6 +70,13 @@ static const struct cli_command *command_find(const char *name)
 	return NULL;
 }
 
+const char *cli_usage(const char *name)
+{
+	const struct cli_command *c = command_find(name);
+
+	return c ? c->usage : "";
+}
+
 /* Parse "-d N": tenths of a second, 1..600. */
 static int delay_parse(const char *text, unsigned *out)
 {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/bench/run.sh - `make bench`: smtpguard against the commands an
 # administrator would use instead, side by side in one run, as ratios
-# (issue 6).  Root; everything runs in the design.md topology built by
+# (issue 6).  Root; everything runs in the doc/design.md topology built by
 # tests/lib/netns.sh under the prefix sgbench<pid>, deleted on every exit.
 # Writes tests/bench/results/latest.md and latest.json.  Never fails on a
 # number: a missing tool or a failed measurement becomes a "-" with a note.
@@ -17,7 +17,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 2
 fi
 QUICK=${BENCH_QUICK:-0}
-DRV=${BENCHDRV:-$(pwd)/build/bench/benchdrv}
+DRV=${BENCHDRV:-$(pwd)/build/tests/benchdrv}
 [ -x "$DRV" ] || { echo "bench: $DRV is missing; run make bench" >&2; exit 2; }
 RESULTS=tests/bench/results
 

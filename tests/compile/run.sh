@@ -5,8 +5,7 @@
 # byte for byte, and the sh export of the same config must be valid sh
 # with one -A command per own rule.  fail-NAME.conf must be refused with
 # exit code 2 and an error holding the text of fail-NAME.err.  NAME.rules6
-# is the IPv6 ruleset of NAME.conf, printed by the test driver export6.c
-# (the command line exports IPv4 only).
+# must equal `smtpguard export --family 6` of NAME.conf.
 # tests/ns/render.sh proves the .rules files are what the kernel prints.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -44,21 +43,16 @@ for conf in "$dir"/*.conf; do
 		"$name: sh export appends as many rules as the restore file"
 done
 
-if cc -std=c11 -Iinclude -D_GNU_SOURCE -o "$tmp/export6" "$dir/export6.c" build/libsmtpguard.a \
-	$(pkg-config --libs libip4tc libip6tc xtables inih libnetfilter_log zlib) 2>"$tmp/cc.err"; then
-	for rules in "$dir"/*.rules6; do
-		name=$(basename "$rules" .rules6)
-		if "$tmp/export6" "$dir/$name.conf" >"$tmp/$name.rules6" 2>"$tmp/$name.err" &&
-			cmp -s "$tmp/$name.rules6" "$rules"; then
-			ok "$name: the IPv6 ruleset equals $name.rules6"
-		else
-			fail "$name: the IPv6 ruleset equals $name.rules6" "$(cat "$tmp/$name.err")" \
-				"$(diff -u "$rules" "$tmp/$name.rules6")"
-		fi
-	done
-else
-	fail "export6 driver builds" "$(cat "$tmp/cc.err")"
-fi
+for rules in "$dir"/*.rules6; do
+	name=$(basename "$rules" .rules6)
+	if "$SMTPGUARD" -c "$dir/$name.conf" export --family 6 >"$tmp/$name.rules6" 2>"$tmp/$name.err" &&
+		cmp -s "$tmp/$name.rules6" "$rules"; then
+		ok "$name: export --family 6 equals $name.rules6"
+	else
+		fail "$name: export --family 6 equals $name.rules6" "$(cat "$tmp/$name.err")" \
+			"$(diff -u "$rules" "$tmp/$name.rules6")"
+	fi
+done
 
 for conf in "$dir"/fail-*.conf; do
 	name=$(basename "$conf" .conf)

@@ -60,16 +60,16 @@ static void fuzz_edit(struct config *cfg)
 	struct error err = { 0 };
 	struct zone *z = cfg->nzones ? &cfg->zones[0] : NULL;
 
-	if (config_relay_add(cfg, z, "203.0.113.99", &err) == 0)
-		fuzz_assert(config_relay_remove(cfg, z, "203.0.113.99", &err) == 0);
+	if (config_list_add(cfg, z, CONFIG_LIST_RELAYS, "203.0.113.99", &err) == 0)
+		fuzz_assert(config_list_remove(cfg, z, CONFIG_LIST_RELAYS, "203.0.113.99", &err) == 0);
 	if (!z)
 		return;
 	fuzz_assert(config_zone(cfg, z->name) == z);
-	if (config_device_add(z, "00:02:2d:aa:bb:cc 192.0.2.99", &err) == 0)
-		fuzz_assert(config_device_remove(z, "00:02:2d:aa:bb:cc 192.0.2.99", &err) == 0);
-	if (config_quarantine_add(z, "192.0.2.98", &err) == 0)
-		fuzz_assert(config_quarantine_remove(z, "192.0.2.98", &err) == 0);
-	fuzz_assert(config_relay_add(cfg, z, "300.1.1.1/33", &err) < 0);
+	if (config_list_add(cfg, z, CONFIG_LIST_DEVICES, "00:02:2d:aa:bb:cc 192.0.2.99", &err) == 0)
+		fuzz_assert(config_list_remove(cfg, z, CONFIG_LIST_DEVICES, "00:02:2d:aa:bb:cc 192.0.2.99", &err) == 0);
+	if (config_list_add(cfg, z, CONFIG_LIST_QUARANTINE, "192.0.2.98", &err) == 0)
+		fuzz_assert(config_list_remove(cfg, z, CONFIG_LIST_QUARANTINE, "192.0.2.98", &err) == 0);
+	fuzz_assert(config_list_add(cfg, z, CONFIG_LIST_RELAYS, "300.1.1.1/33", &err) < 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_error(&err);
 	} else {
 		fuzz_save_load(cfg);
-		if (config_relay_add(copy, NULL, "203.0.113.99", &err) == 0)
+		if (config_list_add(copy, NULL, CONFIG_LIST_RELAYS, "203.0.113.99", &err) == 0)
 			fuzz_save_load(copy);
 	}
 	config_free(copy);

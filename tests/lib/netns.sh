@@ -1,4 +1,4 @@
-# netns.sh - the test topology of design.md, in network namespaces this
+# netns.sh - the test topology of doc/design.md, in network namespaces this
 # run creates and always deletes (sourced by root tests and the demo).
 #
 #   gateway: eth0 198.51.100.1/24 (WAN), eth1 192.0.2.1/26 (LAN), eth2 192.0.2.65/26 (WLAN)

@@ -123,7 +123,7 @@ tmux_cleanup() {
 	rm -rf "$TMUX_PRIV"
 }
 
-# The sandbox every console test starts from: root, the design.md
+# The sandbox every console test starts from: root, the doc/design.md
 # topology with its SMTP servers, cleanup of tmux and namespaces on
 # exit, and CONF naming the config file to write.
 console_sandbox() {

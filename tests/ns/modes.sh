@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes.sh - every mode of design.md on the real kernel, with real SMTP
+# modes.sh - every mode of doc/design.md on the real kernel, with real SMTP
 # traffic through the test gateway: what passes, what is dropped, and
 # the counters `status` shows for the packets sent.
 . tests/lib/tap.sh

@@ -9,25 +9,8 @@
 #include <sys/socket.h>
 
 #include "compile.h"
+#include "helpers.h"
 #include "tap.h"
-
-static struct addr ip(const char *text)
-{
-	struct addr a = { 0 };
-	struct error err;
-
-	if (addr_parse(text, &a, &err) < 0)
-		printf("# bad address in test: %s\n", text);
-	return a;
-}
-
-static struct relay relay(const char *text)
-{
-	struct relay r = { .addr = ip(text) };
-
-	snprintf(r.text, sizeof(r.text), "%s", text);
-	return r;
-}
 
 static struct relay general_relays[4];
 static struct zone zones[4];

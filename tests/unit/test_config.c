@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "helpers.h"
 #include "tap.h"
 
 #define GEN "[general]\nwan = eth0\n"	/* two lines every good config starts with */
@@ -468,46 +469,46 @@ static void test_edits(void)
 	if (!cfg)
 		return;
 	z = config_zone(cfg, "lan");
-	ok(config_relay_add(cfg, NULL, "203.0.113.11", &err) == 0, "relay added to [general]");
-	ok(config_relay_add(cfg, NULL, "203.0.113.10", &err) == -1 &&
+	ok(config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.11", &err) == 0, "relay added to [general]");
+	ok(config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.10", &err) == -1 &&
 		   strstr(err.text, "listed twice (line 3)") && err.code == EXIT_USAGE,
 	   "duplicate relay refused: %s", err.text);
-	ok(config_relay_add(cfg, z, "0.0.0.0/0", &err) == -1 &&
+	ok(config_list_add(cfg, z, CONFIG_LIST_RELAYS, "0.0.0.0/0", &err) == -1 &&
 		   strstr(err.text, "whole internet"),
 	   "0.0.0.0/0 refused by the edit too");
-	ok(config_relay_add(cfg, z, "smtp.example.net", &err) == 0 && z->nrelays == 1 &&
+	ok(config_list_add(cfg, z, CONFIG_LIST_RELAYS, "smtp.example.net", &err) == 0 && z->nrelays == 1 &&
 		   z->relays[0].is_name && z->relays[0].line == 0,
 	   "name relay added to the zone, line 0");
-	ok(config_relay_remove(cfg, z, "SMTP.example.net", &err) == 0 && z->nrelays == 0,
+	ok(config_list_remove(cfg, z, CONFIG_LIST_RELAYS, "SMTP.example.net", &err) == 0 && z->nrelays == 0,
 	   "name relay removed, case-insensitive");
-	ok(config_relay_remove(cfg, z, "203.0.113.99", &err) == -1 &&
+	ok(config_list_remove(cfg, z, CONFIG_LIST_RELAYS, "203.0.113.99", &err) == -1 &&
 		   strstr(err.text, "not in the list of relays of zone lan") &&
 		   err.code == EXIT_USAGE,
 	   "removing an absent relay: %s", err.text);
-	ok(config_relay_remove(cfg, NULL, "203.0.113.10/32", &err) == 0 && cfg->nrelays == 1 &&
+	ok(config_list_remove(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.10/32", &err) == 0 && cfg->nrelays == 1 &&
 		   strcmp(cfg->relays[0].text, "203.0.113.11") == 0,
 	   "relay removed by an equal form");
 
-	ok(config_device_add(z, "00:02:2d:11:22:33 192.0.2.2", &err) == 0, "device added");
-	ok(config_device_add(z, "00:02:2d:11:22:34 192.0.2.2", &err) == -1 &&
+	ok(config_list_add(cfg, z, CONFIG_LIST_DEVICES, "00:02:2d:11:22:33 192.0.2.2", &err) == 0, "device added");
+	ok(config_list_add(cfg, z, CONFIG_LIST_DEVICES, "00:02:2d:11:22:34 192.0.2.2", &err) == -1 &&
 		   strstr(err.text, "listed twice"),
 	   "second device on one IP refused");
-	ok(config_device_add(z, "00:02:2d:11:22 192.0.2.3", &err) == -1 &&
+	ok(config_list_add(cfg, z, CONFIG_LIST_DEVICES, "00:02:2d:11:22 192.0.2.3", &err) == -1 &&
 		   strstr(err.text, "group(s)"),
 	   "bad MAC refused");
-	ok(config_device_remove(z, "00:02:2d:11:22:34 192.0.2.2", &err) == -1 &&
+	ok(config_list_remove(cfg, z, CONFIG_LIST_DEVICES, "00:02:2d:11:22:34 192.0.2.2", &err) == -1 &&
 		   strstr(err.text, "not in the list of devices"),
 	   "device remove needs the pair");
-	ok(config_device_remove(z, "00-02-2D-11-22-33 192.0.2.2", &err) == 0 && z->ndevices == 0,
+	ok(config_list_remove(cfg, z, CONFIG_LIST_DEVICES, "00-02-2D-11-22-33 192.0.2.2", &err) == 0 && z->ndevices == 0,
 	   "device removed");
 
-	ok(config_quarantine_add(z, "192.0.2.40/30", &err) == 0, "quarantine added");
-	ok(config_quarantine_add(z, "192.0.2.41", &err) == -1 && strstr(err.text, "overlaps"),
+	ok(config_list_add(cfg, z, CONFIG_LIST_QUARANTINE, "192.0.2.40/30", &err) == 0, "quarantine added");
+	ok(config_list_add(cfg, z, CONFIG_LIST_QUARANTINE, "192.0.2.41", &err) == -1 && strstr(err.text, "overlaps"),
 	   "overlapping quarantine refused");
-	ok(config_quarantine_remove(z, "192.0.2.41", &err) == -1 &&
+	ok(config_list_remove(cfg, z, CONFIG_LIST_QUARANTINE, "192.0.2.41", &err) == -1 &&
 		   strstr(err.text, "not in the quarantine list"),
 	   "quarantine remove of an absent entry");
-	ok(config_quarantine_remove(z, "192.0.2.40/30", &err) == 0 && z->nquarantine == 0,
+	ok(config_list_remove(cfg, z, CONFIG_LIST_QUARANTINE, "192.0.2.40/30", &err) == 0 && z->nquarantine == 0,
 	   "quarantine removed");
 
 	ok(config_zone_add(cfg, "wlan", "eth0", &err) == NULL &&
@@ -524,7 +525,7 @@ static void test_edits(void)
 	copy = config_copy(cfg);
 	ok(copy && config_equal(cfg, copy), "config_copy is equal");
 	if (copy) {
-		config_relay_add(copy, NULL, "203.0.113.12", &err);
+		config_list_add(copy, NULL, CONFIG_LIST_RELAYS, "203.0.113.12", &err);
 		ok(!config_equal(cfg, copy) && cfg->nrelays == 1, "the copy is independent");
 		config_zone(copy, "wlan")->mode = MODE_LOG;
 		ok(config_zone(cfg, "wlan")->mode == MODE_MONITOR, "zones are copied too");
@@ -565,7 +566,7 @@ static void test_resolve(void)
 	   "an unresolvable name is an error at its line: %s", err.text);
 	ok(cfg->relays[0].nresolved >= 1, "localhost resolved to %zu address(es)",
 	   cfg->relays[0].nresolved);
-	config_relay_remove(cfg, config_zone(cfg, "lan"), "nosuchhost.invalid", &err);
+	config_list_remove(cfg, config_zone(cfg, "lan"), CONFIG_LIST_RELAYS, "nosuchhost.invalid", &err);
 	ok(config_resolve(cfg, &err) == 0, "resolve succeeds without the bad name");
 	for (size_t i = 0; i < cfg->relays[0].nresolved; i++) {
 		const struct addr *a = &cfg->relays[0].resolved[i];
@@ -577,7 +578,8 @@ static void test_resolve(void)
 	config_free(cfg);
 }
 
-static char *slurp(const char *path)
+/* The file at path, in a buffer valid until the next call (no free in the checks). */
+static char *read_back(const char *path)
 {
 	static char buf[65536];
 	FILE *f = fopen(path, "r");
@@ -587,16 +589,6 @@ static char *slurp(const char *path)
 		fclose(f);
 	buf[n] = '\0';
 	return buf;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
 }
 
 static void test_save(void)
@@ -652,25 +644,25 @@ static void test_save(void)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/save.conf", tmpdir);
-	write_file(path, original);
+	spit(path, original);
 	chmod(path, 0644);
 	cfg = config_load(path, &err);
 	if (!ok(cfg != NULL, "save: the original loads"))
 		return printf("#   %s\n", err.text), (void)0;
-	config_relay_remove(cfg, NULL, "203.0.113.11", &err);
-	config_relay_add(cfg, NULL, "203.0.113.12", &err);
+	config_list_remove(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.11", &err);
+	config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.12", &err);
 	cfg->confirm = 30;
 	z = config_zone(cfg, "lan");
 	z->mode = MODE_LOG;
 	z->protect_gateway = true;
 	config_zone_remove(cfg, "guest", &err);
 	z = config_zone_add(cfg, "dmz", "eth4", &err);
-	config_quarantine_add(z, "192.0.2.200", &err);
+	config_list_add(cfg, z, CONFIG_LIST_QUARANTINE, "192.0.2.200", &err);
 	if (geteuid() == 0)
 		ok(chown(path, 65534, 65534) == 0, "save: original given to nobody");
 	if (!ok(config_save(cfg, path, &err) == 0, "save: config_save succeeds"))
 		printf("#   %s\n", err.text);
-	is_str(slurp(path), expected, "save: comments kept, values rewritten in place, keys and "
+	is_str(read_back(path), expected, "save: comments kept, values rewritten in place, keys and "
 				      "zones added and removed");
 	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "save: mode 0600 after save");
 	if (geteuid() == 0)
@@ -681,7 +673,7 @@ static void test_save(void)
 
 	/* Saving an unchanged config writes the same bytes. */
 	if (back) {
-		ok(config_save(back, path, &err) == 0 && strcmp(slurp(path), expected) == 0,
+		ok(config_save(back, path, &err) == 0 && strcmp(read_back(path), expected) == 0,
 		   "save: an unchanged config is written byte for byte");
 	}
 	config_free(back);
@@ -692,11 +684,11 @@ static void test_save(void)
 		char dev[64];
 
 		snprintf(dev, sizeof(dev), "00:02:2d:11:22:%02x 192.0.2.%d", i, 10 + i);
-		config_device_add(z, dev, &err);
+		config_list_add(cfg, z, CONFIG_LIST_DEVICES, dev, &err);
 	}
 	ok(config_save(cfg, path, &err) == 0, "save: 20 devices");
 	back = config_load(path, &err);
-	ok(back && config_equal(cfg, back) && strstr(slurp(path), ",\n          00:02:2d"),
+	ok(back && config_equal(cfg, back) && strstr(read_back(path), ",\n          00:02:2d"),
 	   "save: a long list wraps and reads back");
 	config_free(back);
 
@@ -710,7 +702,7 @@ static void test_save(void)
 	/* An invalid config is never written. */
 	snprintf(cfg->wan[0], sizeof(cfg->wan[0]), "eth1");
 	ok(config_save(cfg, path, &err) == -1 && strstr(err.text, "WAN interface") &&
-		   strcmp(slurp(path), expected) != 0 && strstr(slurp(path), "wan = eth0"),
+		   strcmp(read_back(path), expected) != 0 && strstr(read_back(path), "wan = eth0"),
 	   "save: an invalid config is refused, the file unchanged");
 	snprintf(cfg->wan[0], sizeof(cfg->wan[0]), "eth0");
 
@@ -725,24 +717,24 @@ static void test_save(void)
 	config_free(cfg);
 
 	/* An empty list with a comment gets its value before the comment. */
-	write_file(path, "[general]\nwan = eth0\nrelays = ; none yet\n");
+	spit(path, "[general]\nwan = eth0\nrelays = ; none yet\n");
 	cfg = config_load(path, &err);
 	if (cfg) {
-		config_relay_add(cfg, NULL, "203.0.113.10", &err);
+		config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.10", &err);
 		ok(config_save(cfg, path, &err) == 0 &&
-			   strcmp(slurp(path), "[general]\nwan = eth0\nrelays = 203.0.113.10 ; none "
+			   strcmp(read_back(path), "[general]\nwan = eth0\nrelays = 203.0.113.10 ; none "
 					       "yet\n") == 0,
 		   "save: a value goes before the comment of an empty key");
 	}
 	config_free(cfg);
 
 	/* CRLF files stay CRLF. */
-	write_file(path, "[general]\r\nwan = eth0\r\n[zone lan]\r\ninterface = eth1\r\n");
+	spit(path, "[general]\r\nwan = eth0\r\n[zone lan]\r\ninterface = eth1\r\n");
 	cfg = config_load(path, &err);
 	if (cfg) {
 		config_zone(cfg, "lan")->mode = MODE_BLOCK;
 		ok(config_save(cfg, path, &err) == 0 &&
-			   strcmp(slurp(path), "[general]\r\nwan = eth0\r\n[zone lan]\r\n"
+			   strcmp(read_back(path), "[general]\r\nwan = eth0\r\n[zone lan]\r\n"
 					       "interface = eth1\r\nmode = block\r\n") == 0,
 		   "save: CRLF kept");
 	}
@@ -753,7 +745,7 @@ static void test_save(void)
 	if (cfg) {
 		snprintf(other, sizeof(other), "%s/example.conf", tmpdir);
 		ok(config_save(cfg, other, &err) == 0, "save: example saved");
-		ok(strcmp(slurp(other), cfg->source) == 0, "save: the example is kept byte for byte");
+		ok(strcmp(read_back(other), cfg->source) == 0, "save: the example is kept byte for byte");
 	}
 	config_free(cfg);
 }
@@ -804,11 +796,11 @@ static void test_quarantine_mac(void)
 			   !z->quarantine[2].is_mac, "two addresses and a MAC");
 		config_quarantine_format(&z->quarantine[1], text, sizeof(text));
 		is_str(text, "00:02:2d:11:22:33", "the MAC is written lower case, ':' separated");
-		ok(config_quarantine_add(z, "00-02-2d-11-22-33", &err) == -1 &&
+		ok(config_list_add(cfg, z, CONFIG_LIST_QUARANTINE, "00-02-2d-11-22-33", &err) == -1 &&
 			   strstr(err.text, "listed twice"), "the same MAC again is refused: %s", err.text);
-		ok(config_quarantine_add(z, "00:06:25:aa:bb:cc", &err) == 0 && z->nquarantine == 4,
+		ok(config_list_add(cfg, z, CONFIG_LIST_QUARANTINE, "00:06:25:aa:bb:cc", &err) == 0 && z->nquarantine == 4,
 		   "the console adds a MAC");
-		ok(config_quarantine_remove(z, "00:02:2d:11:22:33", &err) == 0 && z->nquarantine == 3,
+		ok(config_list_remove(cfg, z, CONFIG_LIST_QUARANTINE, "00:02:2d:11:22:33", &err) == 0 && z->nquarantine == 3,
 		   "the console removes a MAC");
 		config_free(cfg);
 	}
@@ -840,10 +832,10 @@ static void test_prefix_limits(void)
 		"quarantine = 2001:db8::/47\n", 5, "2001:db8::/47 is wider than a /48");
 	cfg = good("a zone", GEN "[zone w]\ninterface = eth2\n");
 	if (cfg) {
-		ok(config_relay_add(cfg, NULL, "2001::/16", &err) == -1 &&
+		ok(config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "2001::/16", &err) == -1 &&
 			   strstr(err.text, "wider than a /32") && err.code == EXIT_USAGE,
 		   "the console's relay edit gives the same answer: %s", err.text);
-		ok(config_quarantine_add(&cfg->zones[0], "::/0", &err) == -1 &&
+		ok(config_list_add(cfg, &cfg->zones[0], CONFIG_LIST_QUARANTINE, "::/0", &err) == -1 &&
 			   strstr(err.text, "would cut every host off") && err.code == EXIT_USAGE,
 		   "the console's quarantine edit gives the same answer: %s", err.text);
 		ok(cfg->nrelays == 0 && cfg->zones[0].nquarantine == 0, "nothing was added");
@@ -888,6 +880,8 @@ int main(void)
 		}
 		bad("ban_prefix6 0", GEN "[zone w]\ninterface = eth2\nban_prefix6 = 0\n", 5, "ban_prefix6");
 		bad("ban_prefix6 129", GEN "[zone w]\ninterface = eth2\nban_prefix6 = 129\n", 5, "ban_prefix6");
+		ok(strstr(config_key_help(true, "ban_prefix6"), "(default 128)") != NULL,
+		   "the console's help for ban_prefix6 names the default it applies");
 	}
 	return tap_done();
 }

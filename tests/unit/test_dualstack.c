@@ -13,31 +13,10 @@
 #include "backend_detect.h"
 #include "config.h"
 #include "dualstack.h"
+#include "helpers.h"
 #include "tap.h"
 
 static char dir[64], path4[128], path6[128];
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-
-	if (f) {
-		size_t n = fread(buf, 1, 65535, f);
-
-		buf[n] = '\0';
-		fclose(f);
-	}
-	return buf;
-}
-
-static void spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
 
 static struct config *load(const char *text)
 {

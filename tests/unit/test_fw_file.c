@@ -11,6 +11,7 @@
 
 #include "fw.h"
 #include "plan.h"
+#include "helpers.h"
 #include "tap.h"
 
 static const char original[] = "*filter\n"
@@ -27,28 +28,6 @@ static const char original[] = "*filter\n"
 			       "COMMIT\n";
 
 static char path[256];
-
-static char *slurp(void)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-
-	if (f) {
-		size_t n = fread(buf, 1, 65535, f);
-
-		buf[n] = '\0';
-		fclose(f);
-	}
-	return buf;
-}
-
-static void spit(const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
 
 /* A forward jump and one zone chain whose last rule depends on mode. */
 static void ruleset_zone(struct ruleset *rs, enum rule_target last)
@@ -111,7 +90,7 @@ int main(void)
 	fw_table_free(&t);
 
 	/* Apply onto a table with foreign chains, rules and counters. */
-	spit(original);
+	spit(path, original);
 	plan_init(&p);
 	ok(fw->apply(&drop, &p, &err) == 0, "apply works: %s", err.text);
 	ok(!plan_empty(&p) && p.nrebuild == 2, "apply reports what it did");
@@ -137,18 +116,18 @@ int main(void)
 		fw->read(AF_INET, &t, &err);
 		before = t.fingerprint;
 		fw_table_free(&t);
-		text = slurp();
+		text = slurp(path);
 		changed = strstr(text, "[9:540]");
 		ok(changed != NULL, "setup: a foreign rule's counters");
 		if (changed)
 			memcpy(changed, "[8:540]", 7);
-		spit(text);
+		spit(path, text);
 		fw->read(AF_INET, &t, &err);
 		ok(t.fingerprint == before, "the fingerprint ignores counters");
 		fw_table_free(&t);
 		if ((changed = strstr(text, "--dport 22")))
 			changed[9] = '3';
-		spit(text);
+		spit(path, text);
 		fw->read(AF_INET, &t, &err);
 		ok(t.fingerprint != before, "the fingerprint changes with a rule");
 		fw_table_free(&t);
@@ -156,12 +135,12 @@ int main(void)
 			changed[9] = '2';
 		if ((changed = strstr(text, "[8:540]")))
 			memcpy(changed, "[9:540]", 7);
-		spit(text);
+		spit(path, text);
 		free(text);
 	}
 
 	/* Round trip: the text written is the text read back. */
-	text = slurp();
+	text = slurp(path);
 	fw->read(AF_INET, &t, &err);
 	{
 		char *again = NULL;
@@ -184,15 +163,15 @@ int main(void)
 		if (hit && fwd_hit) {
 			memcpy(hit, "[7:7]", 5);
 			memcpy(fwd_hit, "[4:4]", 5);
-			spit(text);
+			spit(path, text);
 		}
 	}
 	free(text);
-	after_first = slurp();
+	after_first = slurp(path);
 	plan_init(&p);
 	ok(fw->apply(&drop, &p, &err) == 0 && plan_empty(&p), "the same ruleset again is a no-op");
 	plan_free(&p);
-	text = slurp();
+	text = slurp(path);
 	is_str(text, after_first, "a no-op apply leaves the file byte for byte");
 	free(text);
 
@@ -213,16 +192,16 @@ int main(void)
 	plan_init(&p);
 	ok(fw->apply(&empty, &p, &err) == 0 && p.ndrop == 2, "remove drops both chains");
 	plan_free(&p);
-	text = slurp();
+	text = slurp(path);
 	is_str(text, original, "after remove the file is the original, byte for byte");
 	free(text);
 	free(after_first);
 
 	/* A malformed line is an error with file:line. */
-	spit("*filter\n:INPUT ACCEPT [0:0]\n-A NOPE -j DROP\nCOMMIT\n");
+	spit(path, "*filter\n:INPUT ACCEPT [0:0]\n-A NOPE -j DROP\nCOMMIT\n");
 	ok(fw->read(AF_INET, &t, &err) < 0, "a rule of an unknown chain is refused");
 	ok(strstr(err.text, ":3: ") != NULL, "the error names line 3: %s", err.text);
-	spit("*filter\n:INPUT ACCEPT [x:0]\nCOMMIT\n");
+	spit(path, "*filter\n:INPUT ACCEPT [x:0]\nCOMMIT\n");
 	ok(fw->read(AF_INET, &t, &err) < 0 && strstr(err.text, ":2: "), "bad counters refused at line 2");
 
 	unlink(path);

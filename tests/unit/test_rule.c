@@ -10,17 +10,8 @@
 #include <netinet/in.h>
 
 #include "rule.h"
+#include "helpers.h"
 #include "tap.h"
-
-static struct addr ip(const char *text)
-{
-	struct addr a = { 0 };
-	struct error err;
-
-	if (addr_parse(text, &a, &err) < 0)
-		printf("# bad address in test: %s\n", text);
-	return a;
-}
 
 static struct rule base(int family, const char *chain)
 {
