@@ -1,7 +1,8 @@
 /*
  * console.h - the state of the interactive console, shared by its parts:
  *
- *   console.c          entry, curses setup, signals, the poll() loop, die()
+ *   console_main.c     entry, signals, the poll() loop: the top, calls the rest
+ *   console.c          what every part calls: messages, clock, curses, die()
  *   console_data.c     one refresh: interfaces, table, rates, hits, bans
  *   console_draw.c     the four areas, status and key-hint lines, overlays
  *   console_keys.c     the key table (the help screen is generated from it) and handlers
@@ -179,10 +180,15 @@ struct console {
 };
 
 /* console.c */
+/* Fatal: run the hook registered with console_on_die(), restore the terminal, print, exit 1. */
 void console_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* What console_die() runs first, on c (NULL: nothing); one at a time. */
+void console_on_die(struct console *c, void (*hook)(struct console *c));
 void console_message(struct console *c, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 double console_now(void);
+void console_curses_start(struct console *c);
+void console_curses_end(void);
 
 /* console_data.c */
 void console_sources_open(struct console *c);
@@ -213,6 +219,10 @@ int console_key(struct console *c, int key);
 void console_entry_text(const struct config *cfg, const struct zrow *row, char *buf, size_t size);
 
 /* console_change.c: the only place that applies, confirms and rolls back. */
+/* Fatal paths (console_die) roll back an unconfirmed change from now on. */
+void change_init(struct console *c);
+/* The console ends: roll back an unconfirmed change; fatal paths no longer do. */
+void change_quit(struct console *c);
 int change_propose(struct console *c, struct config *edited, const char *what);
 int change_accept(struct console *c);
 int change_decline(struct console *c);

@@ -260,6 +260,22 @@ int change_rollback(struct console *c, const char *why)
 	return change_follow(c, o, &err, why);
 }
 
+static void change_on_die(struct console *c)
+{
+	change_rollback(c, "the console is ending");
+}
+
+void change_init(struct console *c)
+{
+	console_on_die(c, change_on_die);
+}
+
+void change_quit(struct console *c)
+{
+	change_rollback(c, "the console is ending");
+	console_on_die(NULL, NULL);
+}
+
 /* The watchdog ends on its own at the deadline, or when someone runs `smtpguard confirm`. */
 int change_tick(struct console *c)
 {
