@@ -5,7 +5,7 @@
  *   console.c          what every part calls: messages, clock, curses, die()
  *   console_data.c     one refresh: interfaces, table, rates, hits, bans
  *   console_draw.c     the four areas, status and key-hint lines, overlays
- *   console_keys.c     the key table (the help screen is generated from it) and handlers
+ *   console_keys.c     the key tables per mode (help and hints are generated from them)
  *   console_change.c   plan -> confirm -> apply -> confirm countdown / rollback
  *
  * Handlers change state and return a redraw mask; only the loop draws.
@@ -48,6 +48,7 @@ enum console_mode {
 	CMODE_HELP,
 	CMODE_PLAN,		/* a proposed change is shown; y applies, n declines */
 	CMODE_INPUT,		/* the input line is open */
+	CMODE_COUNT
 };
 
 /* What the input line is for. */
@@ -207,14 +208,24 @@ void console_draw(struct console *c);
 struct console_key {
 	int key;		/* curses key code */
 	const char *name;	/* as shown: "q", "Tab", "F1" */
-	const char *label;	/* in the key-hint line; NULL: only on the help screen */
-	const char *help;	/* one line on the help screen */
+	const char *label;	/* in the mode's hint line; NULL: not there */
+	const char *help;	/* one line on the help screen; NULL: an alias, not listed */
 	int (*handler)(struct console *c);
+	bool (*offered)(const struct console *c);	/* NULL: always; else only when true */
 };
 
-extern const struct console_key console_keys[];
-extern const size_t console_nkeys;
+/* The keys of one mode; a key not in the table (or not offered) goes to other. */
+struct console_keymap {
+	const char *title;	/* heading on the help screen; NULL for the main keys (first) */
+	const struct console_key *keys;
+	size_t nkeys;
+	int (*other)(struct console *c, int key);
+};
+
+extern const struct console_keymap console_keymaps[CMODE_COUNT];
 int console_key(struct console *c, int key);
+/* Line i of the help screen (every mode's keys) into buf, or NULL past the end. */
+const char *console_help_line(size_t i, char *buf, size_t size, bool *heading);
 /* The text of a relay, device or quarantine row as the config_*_remove calls take it. */
 void console_entry_text(const struct config *cfg, const struct zrow *row, char *buf, size_t size);
 

@@ -113,7 +113,7 @@ int change_propose(struct console *c, struct config *edited, const char *what)
 	c->plan_top = 0;
 	snprintf(c->proposed_what, sizeof(c->proposed_what), "%s", what);
 	c->mode = CMODE_PLAN;
-	console_message(c, false, "%s: y applies, n cancels", what);
+	c->message[0] = '\0';	/* the plan view says what it is and which keys answer */
 	return REDRAW_SCREEN;
 }
 

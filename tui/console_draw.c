@@ -552,21 +552,18 @@ static int region_height(void)
 	return h;
 }
 
-static void draw_help(struct console *c)
+static void draw_help(const struct console *c)
 {
 	int rows = region_height(), y = 0;
 	char line[256];
+	bool heading;
 
 	region_clear();
 	region_put(y++, A_BOLD,
 		   "smtpguard console keys (any other key closes this help; Up/Down scroll)");
-	for (size_t i = c->help_top; i < console_nkeys && y < rows; i++) {
-		snprintf(line, sizeof(line), "  %-6s %s", console_keys[i].name,
-			 console_keys[i].help);
-		region_put(y++, A_NORMAL, line);
-	}
-	if (c->help_top >= console_nkeys)
-		c->help_top = console_nkeys - 1;
+	for (size_t i = c->help_top; y < rows && console_help_line(i, line, sizeof(line), &heading);
+	     i++)
+		region_put(y++, heading ? A_BOLD : A_NORMAL, line);
 }
 
 /* One plan line, whole, wrapped at spaces: the operator reads every rule before saying y. */
@@ -592,6 +589,22 @@ static int plan_line_put(int y, int rows, attr_t attr, const char *text)
 			at++;
 	} while (at < len && y < rows - 1);
 	return y;
+}
+
+/* "y applies, n cancels": the labels of map's keys offered now. */
+static void keys_hint(const struct console *c, const struct console_keymap *map, char *buf,
+		      size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < map->nkeys && n < size; i++) {
+		const struct console_key *k = &map->keys[i];
+
+		if (k->label && (!k->offered || k->offered(c)))
+			n += (size_t)snprintf(buf + n, size - n, "%s%s %s", n ? ", " : "", k->name,
+					      k->label);
+	}
 }
 
 /* The proposal's plan, each family's changes under its heading, from line plan_top on. */
@@ -631,8 +644,7 @@ static void draw_plan(struct console *c)
 			y = plan_line_put(y, rows, attr, line);
 		}
 	}
-	snprintf(line, sizeof(line), "y applies, n cancels%s",
-		 c->mode_zone >= 0 ? ", m the next mode" : "");
+	keys_hint(c, &console_keymaps[CMODE_PLAN], line, sizeof(line));
 	if (confirm > 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 			 "; after y, c within %u s keeps it, else it is rolled back", confirm);
@@ -730,13 +742,14 @@ static void draw_message(struct console *c)
 		put(w, 0, 0, c->message_error ? style(c, 2, A_BOLD) : A_BOLD, c->message);
 }
 
-static void draw_hints(struct console *c)
+static void draw_hints(const struct console *c)
 {
+	const struct console_keymap *map = &console_keymaps[CMODE_NORMAL];
 	WINDOW *w = part_win[PART_HINTS];
 	int x = 0;
 
-	for (size_t i = 0; i < console_nkeys && x < COLS; i++) {
-		const struct console_key *k = &console_keys[i];
+	for (size_t i = 0; i < map->nkeys && x < COLS; i++) {
+		const struct console_key *k = &map->keys[i];
 
 		if (!k->label)
 			continue;
