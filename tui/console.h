@@ -173,6 +173,8 @@ struct console {
 	struct config *rollback;	/* config before the unconfirmed change (owned) */
 	pid_t watchdog;			/* the pending change's rollback watchdog */
 	enum watchdog_outcome watchdog_said;	/* its last word the console reported */
+	bool watchdog_seen;		/* a change is pending (ours or another shell's), as last read */
+	unsigned watchdog_left;		/* its seconds to the deadline, as last read */
 	bool unsaved;			/* cfg differs from the file */
 	bool rollback_unsaved;		/* unsaved as it was before the pending change */
 	time_t last_apply;
@@ -202,7 +204,10 @@ int console_source_fd(const struct console *c);
 void console_data_free(struct console *c);
 
 /* console_draw.c */
-void console_draw(struct console *c);
+/* Fit the views to the screen (heights, scroll positions, plan_top): before each draw. */
+void console_layout(struct console *c);
+/* Draw the model as it is; reads the watchdog's state from c, never the watchdog. */
+void console_draw(const struct console *c);
 
 /* console_keys.c */
 struct console_key {
@@ -240,7 +245,8 @@ int change_decline(struct console *c);
 int change_confirm(struct console *c);
 int change_rollback(struct console *c, const char *why);
 int change_tick(struct console *c);
+/* Read the watchdog's countdown into watchdog_seen/_left: at each refresh and tick, not per frame. */
+void change_watch(struct console *c);
 bool change_pending(const struct console *c);
-double change_seconds_left(const struct console *c);
 
 #endif

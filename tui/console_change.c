@@ -25,13 +25,10 @@ bool change_pending(const struct console *c)
 	return c->rollback != NULL;
 }
 
-double change_seconds_left(const struct console *c)
+void change_watch(struct console *c)
 {
-	unsigned left = 0;
-
-	if (!watchdog_pending(&left))
-		return 0;
-	return left;
+	c->watchdog_left = 0;
+	c->watchdog_seen = watchdog_pending(&c->watchdog_left);
 }
 
 /*
@@ -197,6 +194,7 @@ static void change_end(struct console *c, bool kept)
 	}
 	c->rollback = NULL;
 	console_refresh(c);
+	change_watch(c);
 }
 
 /*
@@ -285,6 +283,7 @@ int change_tick(struct console *c)
 
 	if (!change_pending(c))
 		return REDRAW_NONE;
+	change_watch(c);
 	o = watchdog_outcome(c->watchdog, &why);
 	if (o == WATCHDOG_WAITING || (o == c->watchdog_said && !watchdog_outcome_over(o)))
 		return REDRAW_NONE;

@@ -119,6 +119,7 @@ static void console_loop(struct console *c)
 		if (hits_new && console_now() - last_draw >= HITS_DRAW_SECONDS)
 			r |= REDRAW_SCREEN;
 		if (r & REDRAW_SCREEN) {
+			console_layout(c);
 			console_draw(c);
 			last_draw = console_now();
 			hits_new = false;
@@ -147,6 +148,7 @@ static void console_loop(struct console *c)
 		}
 		if (console_now() >= next_refresh) {
 			console_refresh(c);
+			change_watch(c);
 			next_refresh = console_now() + interval;
 			r |= REDRAW_SCREEN;
 		}
@@ -183,6 +185,7 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 	console_config_set(c, c->cfg);
 	console_sources_open(c);
 	console_refresh(c);
+	change_watch(c);
 	console_curses_start(c);
 	console_loop(c);
 	change_quit(c);
