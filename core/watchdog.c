@@ -10,9 +10,9 @@
  * wall-clock jump neither fires nor delays it.  SIGUSR1 confirms;
  * SIGUSR2, SIGTERM and SIGINT roll back at once; SIGHUP is ignored.
  * Once it has decided, signals change nothing: a late confirm finds the
- * decision in the outcome file.  The watchdog holds one ruleset, or both
- * families' (then the rollback goes through dualstack_apply(), as every
- * apply does).
+ * decision in the outcome file.  The watchdog holds both families'
+ * rulesets and the backend it was armed with; the rollback goes through
+ * dualstack_apply(), as every apply does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
-#include "fw.h"
 #include "plan.h"
 #include "testenv.h"
 #include "watchdog.h"
@@ -175,7 +174,9 @@ const char *watchdog_describe(enum watchdog_outcome o, const struct error *why, 
 		[WATCHDOG_LOCK_BUSY] = "rolling back, the xtables lock is busy; retrying",
 		[WATCHDOG_RETRYING] = "could not roll back yet",
 		[WATCHDOG_ROLLED_BACK] = "rolled back: the previous rules are restored",
-		[WATCHDOG_GONE] = "not rolled back: the watchdog ended; run smtpguard apply or remove",
+		/* one sentence, parenthesized so that no comma looks missing */
+		[WATCHDOG_GONE] = ("could not roll back: the watchdog ended before the previous "
+				   "rules were restored; run smtpguard apply or smtpguard remove"),
 	};
 
 	if (o == WATCHDOG_RETRYING)
@@ -200,30 +201,25 @@ bool watchdog_pending(unsigned *seconds_left)
 }
 
 /* One try at putting previous back. */
-static int watchdog_restore(const struct ruleset *previous, size_t n, struct error *err)
+static int watchdog_restore(const struct fw_ops *fw, const struct ruleset *previous,
+			    struct error *err)
 {
 	struct plan plan[DUALSTACK_N];
-	int rc;
+	int rc = dualstack_apply(fw, previous, plan, err);
 
-	if (n == DUALSTACK_N) {
-		rc = dualstack_apply(fw_backend(), previous, plan, err);
-		dualstack_plans_free(plan);
-	} else {
-		plan_init(&plan[0]);
-		rc = fw_backend()->apply(previous, &plan[0], err);
-		plan_free(&plan[0]);
-	}
+	dualstack_plans_free(plan);
 	return rc;
 }
 
 /* Roll back until it is committed: a pause between tries, doubling up to RETRY_MAX_SECONDS. */
-static void watchdog_roll_back(const struct ruleset *previous, size_t n, const char *why)
+static void watchdog_roll_back(const struct fw_ops *fw, const struct ruleset *previous,
+			       const char *why)
 {
 	unsigned pause = RETRY_FIRST_SECONDS, tries = 1;
 	struct error err = { 0 };
 
 	watchdog_outcome_write(WATCHDOG_ROLLING_BACK, NULL);
-	while (watchdog_restore(previous, n, &err) < 0) {
+	while (watchdog_restore(fw, previous, &err) < 0) {
 		bool busy = err.code == ERROR_LOCK_BUSY;
 
 		watchdog_outcome_write(busy ? WATCHDOG_LOCK_BUSY : WATCHDOG_RETRYING, &err);
@@ -237,7 +233,8 @@ static void watchdog_roll_back(const struct ruleset *previous, size_t n, const c
 	syslog(LOG_WARNING, "change %s: previous rules restored (try %u)", why, tries);
 }
 
-static void watchdog_run(const struct ruleset *previous, size_t n, double deadline, int lock_fd)
+static void watchdog_run(const struct fw_ops *fw, const struct ruleset *previous, double deadline,
+			 int lock_fd)
 {
 	struct timespec wait;
 	sigset_t set;
@@ -267,7 +264,7 @@ static void watchdog_run(const struct ruleset *previous, size_t n, double deadli
 		watchdog_outcome_write(WATCHDOG_CONFIRMED, NULL);
 		syslog(LOG_INFO, "change confirmed");
 	} else {
-		watchdog_roll_back(previous, n, sig ? "cancelled" : "not confirmed in time");
+		watchdog_roll_back(fw, previous, sig ? "cancelled" : "not confirmed in time");
 	}
 	watchdog_path(path, sizeof(path), "pending");
 	unlink(path);
@@ -276,7 +273,8 @@ static void watchdog_run(const struct ruleset *previous, size_t n, double deadli
 }
 
 /* In the watchdog: take the lock, write the pending file, tell the armer (one byte), then wait. */
-static void watchdog_start(const struct ruleset *previous, size_t n, unsigned seconds, int ready_fd)
+static void watchdog_start(const struct fw_ops *fw, const struct ruleset *previous,
+			   unsigned seconds, int ready_fd)
 {
 	char path[512], text[128];
 	double deadline = monotonic_now() + seconds;
@@ -317,11 +315,11 @@ static void watchdog_start(const struct ruleset *previous, size_t n, unsigned se
 	if (write(ready_fd, &ok, 1) != 1)
 		_exit(1);
 	close(ready_fd);
-	watchdog_run(previous, n, deadline, lock_fd);
+	watchdog_run(fw, previous, deadline, lock_fd);
 }
 
-static pid_t watchdog_arm_n(const struct ruleset *previous, size_t count, unsigned seconds,
-			    struct error *err)
+pid_t watchdog_arm(const struct fw_ops *fw, const struct ruleset previous[DUALSTACK_N],
+		   unsigned seconds, struct error *err)
 {
 	int pipefd[2], status;
 	pid_t middle, pid;
@@ -348,7 +346,7 @@ static pid_t watchdog_arm_n(const struct ruleset *previous, size_t count, unsign
 		if (setsid() < 0)
 			_exit(1);
 		if (fork() == 0)
-			watchdog_start(previous, count, seconds, pipefd[1]);
+			watchdog_start(fw, previous, seconds, pipefd[1]);
 		_exit(0);
 	}
 	close(pipefd[1]);
@@ -361,17 +359,6 @@ static pid_t watchdog_arm_n(const struct ruleset *previous, size_t count, unsign
 		return error_set(err, "the rollback watchdog did not start (is %s writable?); nothing was "
 				      "changed", watchdog_dir());
 	return pid;
-}
-
-pid_t watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err)
-{
-	return watchdog_arm_n(previous, 1, seconds, err);
-}
-
-pid_t watchdog_arm_dualstack(const struct ruleset previous[DUALSTACK_N], unsigned seconds,
-			     struct error *err)
-{
-	return watchdog_arm_n(previous, DUALSTACK_N, seconds, err);
 }
 
 /*

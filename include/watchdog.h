@@ -1,15 +1,15 @@
 /*
- * watchdog.h - confirmed changes: a change that is not confirmed in
+ * watchdog.h - the confirm countdown: a change that is not confirmed in
  * time is rolled back, even when smtpguard is killed, the SSH session
  * drops, the wall clock jumps or the xtables lock is busy at the
- * deadline.
+ * deadline.  guard_apply() (include/guard.h) arms it and applies.
  *
  * watchdog_arm() forks a detached process (its own session, no
- * terminal, SIGHUP ignored) that holds the previous own ruleset in
+ * terminal, SIGHUP ignored) that holds the previous own rulesets in
  * memory and a lock in the run directory, and waits on the monotonic
  * clock.  watchdog_confirm() - from this process or any shell - tells
  * it to stand down; otherwise at the deadline it applies the previous
- * ruleset through the same backend call as every apply (so foreign
+ * rulesets through the same backend call as every apply (so foreign
  * rules added meanwhile stay), and tries again, with a growing pause
  * (1 s doubling to 30 s), until that commit succeeds; each failed try
  * and the outcome go to syslog.  watchdog_rollback() asks for the
@@ -36,6 +36,7 @@
 
 #include "dualstack.h"
 #include "error.h"
+#include "fw.h"
 #include "rule.h"
 
 enum watchdog_outcome {
@@ -50,13 +51,12 @@ enum watchdog_outcome {
 };
 
 /*
- * Arm a watchdog that restores previous unless confirmed within seconds;
- * its pid, or -1 with err.
+ * Arm a watchdog that restores previous (both families, as
+ * dualstack_snapshot() gives them) through dualstack_apply() on fw
+ * unless confirmed within seconds; its pid, or -1 with err.
  */
-pid_t watchdog_arm(const struct ruleset *previous, unsigned seconds, struct error *err);
-/* The same for both address families (dualstack_snapshot()), restored by dualstack_apply(). */
-pid_t watchdog_arm_dualstack(const struct ruleset previous[DUALSTACK_N], unsigned seconds,
-			     struct error *err);
+pid_t watchdog_arm(const struct fw_ops *fw, const struct ruleset previous[DUALSTACK_N],
+		   unsigned seconds, struct error *err);
 
 /*
  * Ask the watchdog pid (0: whichever is pending) to stand down, or to roll

@@ -4,9 +4,10 @@
  *
  * The config is compiled to one ruleset per address family; --dry-run
  * prints the plans against the tables as they are, --check exits 3 when
- * either has one, and a plain apply hands both to dualstack_apply(): the
- * backend re-reads each table inside the xtables lock and commits it
- * once, IPv6 first; when the IPv4 commit fails, IPv6 is put back.
+ * either has one, and an apply hands both to guard_apply() (with
+ * --confirm, a watchdog is armed first): the backend re-reads each
+ * table inside the xtables lock and commits it once, IPv6 first; when
+ * the IPv4 commit fails, IPv6 is put back.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +21,7 @@
 #include "cli.h"
 #include "dualstack.h"
 #include "fw.h"
+#include "guard.h"
 #include "iface.h"
 #include "plan.h"
 #include "watchdog.h"
@@ -85,43 +87,23 @@ static int apply_follow(pid_t pid, const char *lead, enum watchdog_outcome o, st
 	}
 }
 
-/*
- * apply --confirm: snapshot both families' own rules, arm the watchdog
- * with them, apply, then ask.  The watchdog is armed before anything
- * changes, so a kill or hangup at any later point ends with the
- * snapshot restored.
- */
-static int apply_confirmed(const struct ruleset rs[DUALSTACK_N], unsigned seconds,
-			   struct plan plan[DUALSTACK_N])
+/* A failed apply: its error, then what the watchdog (if one was armed) says. */
+static int apply_failed(const struct guard *g, const struct error *err)
 {
-	const struct fw_ops *fw = fw_backend();
-	struct ruleset previous[DUALSTACK_N];
+	char text[ERROR_TEXT_MAX + 128];
+	int rc = cli_error(err);
+
+	if (g->done != GUARD_HALF_APPLIED || g->watchdog < 0)
+		return rc;
+	return cli_fail(rc, "%s", watchdog_describe(g->said, &g->why, text, sizeof(text)));
+}
+
+/* apply --confirm once applied: ask, then confirm or roll back, and report the watchdog's word. */
+static int apply_confirm_ask(pid_t pid, unsigned seconds)
+{
 	struct error err = { 0 };
 	enum watchdog_outcome o;
-	pid_t pid = -1;
-	int rc;
 
-	rc = dualstack_snapshot(fw, previous, &err);
-	if (rc == 0)
-		pid = watchdog_arm_dualstack(previous, seconds, &err);
-	dualstack_rulesets_free(previous);
-	if (rc < 0 || pid < 0)
-		return cli_error(&err);
-	if (dualstack_apply(fw, rs, plan, &err) < 0) {
-		struct error why = { 0 };
-		char text[ERROR_TEXT_MAX + 128];
-
-		rc = cli_error(&err);
-		if (dualstack_plans_empty(plan)) {
-			watchdog_confirm(pid, &o, &why);	/* nothing changed: stand it down */
-			return rc;
-		}
-		/* half applied: the armed watchdog puts the previous rules back now */
-		if (watchdog_rollback(pid, &o, &why) < 0)
-			return cli_error(&why);
-		return cli_fail(rc, "%s", watchdog_describe(o, &why, text, sizeof(text)));
-	}
-	dualstack_plans_write(plan, stdout);
 	if (!isatty(0)) {
 		printf("Applied; rolls back in %u s unless someone runs: smtpguard confirm\n", seconds);
 		return EXIT_OK;
@@ -155,6 +137,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	struct ruleset rs[DUALSTACK_N];
 	struct plan plan[DUALSTACK_N] = { { 0 } };	/* empty: an early failure frees them too */
 	struct error err = { 0 };
+	struct guard guard;
 	int opt, code = EXIT_OK;
 	char *end;
 
@@ -195,14 +178,14 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 			dualstack_plans_write(plan, stdout);
 			code = check ? EXIT_DRIFT : EXIT_OK;
 		}
-	} else if (confirm > 0) {
-		code = apply_confirmed(rs, (unsigned)confirm, plan);
-	} else if (dualstack_apply(fw, rs, plan, &err) < 0) {
-		code = cli_error(&err);
-	} else if (dualstack_plans_empty(plan)) {
+	} else if (guard_apply(fw, rs, confirm > 0 ? (unsigned)confirm : 0, plan, &guard, &err) < 0) {
+		code = apply_failed(&guard, &err);
+	} else if (dualstack_plans_empty(plan) && confirm <= 0) {
 		printf("The kernel's rules already match %s: nothing changed.\n", cfg->path);
 	} else {
 		dualstack_plans_write(plan, stdout);
+		if (confirm > 0)
+			code = apply_confirm_ask(guard.watchdog, (unsigned)confirm);
 	}
 	/* Warnings only once the firewall was reached: a "need root" error stays one line. */
 	if (code == EXIT_OK || code == EXIT_DRIFT) {

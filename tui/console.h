@@ -1,10 +1,11 @@
 /*
  * console.h - the state of the interactive console, shared by its parts:
  *
- *   console.c          entry, curses setup, signals, the poll() loop, die()
+ *   console_main.c     entry, signals, the poll() loop: the top, calls the rest
+ *   console.c          what every part calls: messages, clock, curses, die()
  *   console_data.c     one refresh: interfaces, table, rates, hits, bans
  *   console_draw.c     the four areas, status and key-hint lines, overlays
- *   console_keys.c     the key table (the help screen is generated from it) and handlers
+ *   console_keys.c     the key tables per mode (help and hints are generated from them)
  *   console_change.c   plan -> confirm -> apply -> confirm countdown / rollback
  *
  * Handlers change state and return a redraw mask; only the loop draws.
@@ -47,6 +48,7 @@ enum console_mode {
 	CMODE_HELP,
 	CMODE_PLAN,		/* a proposed change is shown; y applies, n declines */
 	CMODE_INPUT,		/* the input line is open */
+	CMODE_COUNT
 };
 
 /* What the input line is for. */
@@ -171,6 +173,8 @@ struct console {
 	struct config *rollback;	/* config before the unconfirmed change (owned) */
 	pid_t watchdog;			/* the pending change's rollback watchdog */
 	enum watchdog_outcome watchdog_said;	/* its last word the console reported */
+	bool watchdog_seen;		/* a change is pending (ours or another shell's), as last read */
+	unsigned watchdog_left;		/* its seconds to the deadline, as last read */
 	bool unsaved;			/* cfg differs from the file */
 	bool rollback_unsaved;		/* unsaved as it was before the pending change */
 	time_t last_apply;
@@ -179,10 +183,15 @@ struct console {
 };
 
 /* console.c */
+/* Fatal: run the hook registered with console_on_die(), restore the terminal, print, exit 1. */
 void console_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* What console_die() runs first, on c (NULL: nothing); one at a time. */
+void console_on_die(struct console *c, void (*hook)(struct console *c));
 void console_message(struct console *c, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 double console_now(void);
+void console_curses_start(struct console *c);
+void console_curses_end(void);
 
 /* console_data.c */
 void console_sources_open(struct console *c);
@@ -195,31 +204,49 @@ int console_source_fd(const struct console *c);
 void console_data_free(struct console *c);
 
 /* console_draw.c */
-void console_draw(struct console *c);
+/* Fit the views to the screen (heights, scroll positions, plan_top): before each draw. */
+void console_layout(struct console *c);
+/* Draw the model as it is; reads the watchdog's state from c, never the watchdog. */
+void console_draw(const struct console *c);
 
 /* console_keys.c */
 struct console_key {
 	int key;		/* curses key code */
 	const char *name;	/* as shown: "q", "Tab", "F1" */
-	const char *label;	/* in the key-hint line; NULL: only on the help screen */
-	const char *help;	/* one line on the help screen */
+	const char *label;	/* in the mode's hint line; NULL: not there */
+	const char *help;	/* one line on the help screen; NULL: an alias, not listed */
 	int (*handler)(struct console *c);
+	bool (*offered)(const struct console *c);	/* NULL: always; else only when true */
 };
 
-extern const struct console_key console_keys[];
-extern const size_t console_nkeys;
+/* The keys of one mode; a key not in the table (or not offered) goes to other. */
+struct console_keymap {
+	const char *title;	/* heading on the help screen; NULL for the main keys (first) */
+	const struct console_key *keys;
+	size_t nkeys;
+	int (*other)(struct console *c, int key);
+};
+
+extern const struct console_keymap console_keymaps[CMODE_COUNT];
 int console_key(struct console *c, int key);
+/* Line i of the help screen (every mode's keys) into buf, or NULL past the end. */
+const char *console_help_line(size_t i, char *buf, size_t size, bool *heading);
 /* The text of a relay, device or quarantine row as the config_*_remove calls take it. */
 void console_entry_text(const struct config *cfg, const struct zrow *row, char *buf, size_t size);
 
 /* console_change.c: the only place that applies, confirms and rolls back. */
+/* Fatal paths (console_die) roll back an unconfirmed change from now on. */
+void change_init(struct console *c);
+/* The console ends: roll back an unconfirmed change; fatal paths no longer do. */
+void change_quit(struct console *c);
 int change_propose(struct console *c, struct config *edited, const char *what);
 int change_accept(struct console *c);
 int change_decline(struct console *c);
 int change_confirm(struct console *c);
 int change_rollback(struct console *c, const char *why);
 int change_tick(struct console *c);
+/* Read the watchdog's countdown into watchdog_seen/_left: at each refresh and tick, not per frame. */
+void change_watch(struct console *c);
 bool change_pending(const struct console *c);
-double change_seconds_left(const struct console *c);
 
 #endif

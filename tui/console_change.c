@@ -3,10 +3,10 @@
  * kernel: an edited config is planned against the table, shown, applied
  * on 'y' and, when cfg->confirm is set, kept only if confirmed in time.
  *
- * The countdown is the safe-apply watchdog's (include/watchdog.h): it
- * is armed with a snapshot of the own rules before anything changes,
- * so a crash, kill or dropped SSH session still ends with the snapshot
- * restored.  'c' here or `smtpguard confirm` in another shell keeps the
+ * The countdown is the watchdog's, armed by guard_apply() (include/guard.h)
+ * with a snapshot of the own rules before anything changes, so a crash,
+ * kill or dropped SSH session still ends with the snapshot restored.
+ * 'c' here or `smtpguard confirm` in another shell keeps the
  * change; q, a signal or the deadline restores it.  The watchdog alone
  * decides; the console reports its word (watchdog_outcome()) and
  * follows which config is in force.
@@ -17,6 +17,7 @@
 
 #include "console.h"
 #include "dualstack.h"
+#include "guard.h"
 #include "watchdog.h"
 
 bool change_pending(const struct console *c)
@@ -24,56 +25,39 @@ bool change_pending(const struct console *c)
 	return c->rollback != NULL;
 }
 
-double change_seconds_left(const struct console *c)
+void change_watch(struct console *c)
 {
-	unsigned left = 0;
-
-	if (!watchdog_pending(&left))
-		return 0;
-	return left;
+	c->watchdog_left = 0;
+	c->watchdog_seen = watchdog_pending(&c->watchdog_left);
 }
 
 /*
  * Compile cfg for both families and make the kernel's own rules match
- * it - only if they are still the ones the shown plan was made against.
+ * it - only if they are still the ones the shown plan was made against -
+ * guarded by a watchdog of confirm seconds (0: none).
  */
-static int change_commit(struct console *c, const struct config *cfg, bool *left_changed,
-			 struct error *err)
+static int change_commit(struct console *c, const struct config *cfg, unsigned confirm,
+			 struct guard *g, struct error *err)
 {
 	struct ruleset rs[DUALSTACK_N];
 	struct plan done[DUALSTACK_N];
 	int rc;
 
-	*left_changed = false;
+	*g = (struct guard){ .watchdog = -1, .done = GUARD_NOT_APPLIED };
 	rc = dualstack_compile(cfg, rs, err);
 	for (size_t i = 0; rc == 0 && c->have_plan && i < DUALSTACK_N; i++) {
 		rs[i].expect_set = true;
 		rs[i].expect_own = c->plans[i].base_own;
 	}
 	if (rc == 0) {
-		rc = dualstack_apply(c->fw, rs, done, err);
-		*left_changed = rc < 0 && !dualstack_plans_empty(done);
+		rc = guard_apply(c->fw, rs, confirm, done, g, err);
 		dualstack_plans_free(done);
 	}
 	dualstack_rulesets_free(rs);
+	c->watchdog = g->watchdog;
+	c->watchdog_said = g->said;
 	if (rc == 0)
 		c->last_apply = time(NULL);
-	return rc;
-}
-
-/* Arm the watchdog with a snapshot of both families' own rules as the kernel has them now. */
-static int change_arm(struct console *c, unsigned seconds, struct error *err)
-{
-	struct ruleset previous[DUALSTACK_N];
-	int rc;
-
-	rc = dualstack_snapshot(c->fw, previous, err);
-	if (rc == 0) {
-		c->watchdog = watchdog_arm_dualstack(previous, seconds, err);
-		rc = c->watchdog < 0 ? -1 : 0;
-	}
-	c->watchdog_said = WATCHDOG_WAITING;
-	dualstack_rulesets_free(previous);
 	return rc;
 }
 
@@ -126,7 +110,7 @@ int change_propose(struct console *c, struct config *edited, const char *what)
 	c->plan_top = 0;
 	snprintf(c->proposed_what, sizeof(c->proposed_what), "%s", what);
 	c->mode = CMODE_PLAN;
-	console_message(c, false, "%s: y applies, n cancels", what);
+	c->message[0] = '\0';	/* the plan view says what it is and which keys answer */
 	return REDRAW_SCREEN;
 }
 
@@ -135,7 +119,7 @@ int change_accept(struct console *c)
 	struct error err = { 0 };
 	struct config *old = c->cfg, *edited = c->proposed;
 	unsigned confirm = old->confirm;
-	bool left_changed;
+	struct guard g;
 
 	if (!edited)
 		return REDRAW_NONE;
@@ -149,27 +133,16 @@ int change_accept(struct console *c)
 		change_clear_proposal(c);
 		return REDRAW_SCREEN;
 	}
-	if (confirm > 0 && change_arm(c, confirm, &err) < 0) {
-		console_message(c, true, "%s not applied: %s", c->proposed_what, err.text);
-		change_clear_proposal(c);
-		return REDRAW_SCREEN;
-	}
-	if (change_commit(c, edited, &left_changed, &err) < 0) {
-		struct error why = { 0 };
+	if (change_commit(c, edited, confirm, &g, &err) < 0) {
 		char what[sizeof(c->proposed_what)], text[ERROR_TEXT_MAX + 128];
-		enum watchdog_outcome o;
 
-		if (confirm > 0 && left_changed) {
-			/* half applied: the armed watchdog puts the previous rules back now */
-			if (watchdog_rollback(c->watchdog, &o, &why) < 0)
-				o = WATCHDOG_GONE;
+		if (g.done == GUARD_HALF_APPLIED && g.watchdog >= 0) {
+			/* the armed watchdog was asked to put the previous rules back now */
 			console_message(c, true, "%s not applied: %s; %s", c->proposed_what, err.text,
-					watchdog_describe(o, &why, text, sizeof(text)));
+					watchdog_describe(g.said, &g.why, text, sizeof(text)));
 			change_clear_proposal(c);
 			return REDRAW_SCREEN;
 		}
-		if (confirm > 0)
-			watchdog_confirm(c->watchdog, &o, &why); /* nothing changed: stand it down */
 		if (err.code == ERROR_CONFLICT) {
 			/* plan the same edit again against the table as it is now */
 			snprintf(what, sizeof(what), "%s", c->proposed_what);
@@ -221,6 +194,7 @@ static void change_end(struct console *c, bool kept)
 	}
 	c->rollback = NULL;
 	console_refresh(c);
+	change_watch(c);
 }
 
 /*
@@ -284,6 +258,22 @@ int change_rollback(struct console *c, const char *why)
 	return change_follow(c, o, &err, why);
 }
 
+static void change_on_die(struct console *c)
+{
+	change_rollback(c, "the console is ending");
+}
+
+void change_init(struct console *c)
+{
+	console_on_die(c, change_on_die);
+}
+
+void change_quit(struct console *c)
+{
+	change_rollback(c, "the console is ending");
+	console_on_die(NULL, NULL);
+}
+
 /* The watchdog ends on its own at the deadline, or when someone runs `smtpguard confirm`. */
 int change_tick(struct console *c)
 {
@@ -293,6 +283,7 @@ int change_tick(struct console *c)
 
 	if (!change_pending(c))
 		return REDRAW_NONE;
+	change_watch(c);
 	o = watchdog_outcome(c->watchdog, &why);
 	if (o == WATCHDOG_WAITING || (o == c->watchdog_said && !watchdog_outcome_over(o)))
 		return REDRAW_NONE;

@@ -4,9 +4,11 @@
  * input line and the key-hint line; the help screen and the plan view
  * take the areas' place.
  *
- * Each part is a curses window, erased and redrawn in full, then
- * written with one doupdate(): curses sends only what changed, so
- * nothing flickers.  Every string that came from outside (kernel, log,
+ * console_layout() is the only step here that writes the model: the
+ * windows' sizes become the views' heights and scroll positions.
+ * console_draw() then only reads it.  Each part is a curses window,
+ * erased and redrawn in full, then written with one doupdate(): curses
+ * sends only what changed, so nothing flickers.  Every string that came from outside (kernel, log,
  * config, errors quoting them) goes through sanitize_text() in put().
  */
 #include <curses.h>
@@ -19,7 +21,6 @@
 
 #include "console.h"
 #include "sanitize.h"
-#include "watchdog.h"
 
 #define TEXT_MAX 1024
 
@@ -220,15 +221,21 @@ static void layout(struct console *c)
 
 /* ---- areas ---- */
 
+/* The first content row of an area's window: under the title, and the headings when there is room. */
+static int area_first_row(WINDOW *w)
+{
+	return getmaxy(w) >= 6 ? 2 : 1;
+}
+
 /*
  * The title row (highlighted when the area is selected), extra text at
  * its right, and the column headings when the area has room for them.
- * Sets the view's content height; returns the first content row.
+ * Returns the first content row.
  */
-static int draw_title(struct console *c, WINDOW *w, enum area a, const char *extra)
+static int draw_title(const struct console *c, WINDOW *w, enum area a, const char *extra)
 {
 	attr_t attr = c->area == a ? style(c, 1, A_REVERSE) | A_BOLD : A_BOLD | A_UNDERLINE;
-	int y0 = getmaxy(w) >= 6 ? 2 : 1;
+	int y0 = area_first_row(w);
 	char heading[160];
 
 	bar(w, 0, c->area == a ? attr : A_NORMAL);
@@ -243,11 +250,10 @@ static int draw_title(struct console *c, WINDOW *w, enum area a, const char *ext
 		area_heading(a, heading, sizeof(heading));
 		put(w, 1, 0, A_BOLD, heading);
 	}
-	c->view[a].height = getmaxy(w) - y0;
 	return y0;
 }
 
-/* Keep the selection visible; returns the row attribute for row i. */
+/* Keep the selection visible. */
 static void view_scroll(struct area_view *v)
 {
 	if (v->height <= 0)
@@ -260,7 +266,7 @@ static void view_scroll(struct area_view *v)
 		v->top = 0;
 }
 
-static attr_t row_attr(struct console *c, enum area a, size_t i)
+static attr_t row_attr(const struct console *c, enum area a, size_t i)
 {
 	if (i != c->view[a].sel)
 		return A_NORMAL;
@@ -288,7 +294,7 @@ static double iface_elapsed(const struct console *c)
 	       (double)(c->last_read.tv_nsec - c->prev_read.tv_nsec) / 1e9;
 }
 
-static void draw_iface(struct console *c, WINDOW *w, int y, attr_t attr, const struct iface *it)
+static void draw_iface(const struct console *c, WINDOW *w, int y, attr_t attr, const struct iface *it)
 {
 	const struct iface *old = iface_find(c->prev_ifaces, c->nprev_ifaces, it->name);
 	char role[32], addrs[160] = "", rx[16] = "-", tx[16] = "-", name[4 * IFACE_NAME_MAX + 1];
@@ -315,7 +321,7 @@ static void draw_iface(struct console *c, WINDOW *w, int y, attr_t attr, const s
 	     !it->up ? "down" : it->carrier ? "up" : "nocar", addrs[0] ? addrs : "-", rx, tx);
 }
 
-static void draw_zone(struct console *c, WINDOW *w, int y, attr_t attr, const struct zone *z)
+static void draw_zone(const struct console *c, WINDOW *w, int y, attr_t attr, const struct zone *z)
 {
 	attr_t mode_attr = z->mode == MODE_ALLOW ? style(c, 4, A_BOLD) : style(c, 3, A_BOLD);
 	char name[64];
@@ -338,13 +344,12 @@ static const char *const zrow_names[] = {
 	[ZROW_DEVICE] = "device", [ZROW_QUARANTINE] = "quarantine",
 };
 
-static void draw_zones(struct console *c)
+static void draw_zones(const struct console *c)
 {
 	WINDOW *w = area_win[AREA_ZONES];
-	struct area_view *v = &c->view[AREA_ZONES];
+	const struct area_view *v = &c->view[AREA_ZONES];
 
 	int y0 = draw_title(c, w, AREA_ZONES, NULL);
-	view_scroll(v);
 	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->nzrows; y++) {
 		size_t i = v->top + (size_t)(y - y0);
 		const struct zrow *r = &c->zrows[i];
@@ -400,10 +405,10 @@ static size_t rule_shift(const char *text, size_t shift)
 	return shift < len ? shift : len;
 }
 
-static void draw_rules(struct console *c)
+static void draw_rules(const struct console *c)
 {
 	WINDOW *w = area_win[AREA_RULES];
-	struct area_view *v = &c->view[AREA_RULES];
+	const struct area_view *v = &c->view[AREA_RULES];
 	char sparks[256];
 
 	sparks_format(c, sparks, sizeof(sparks));
@@ -413,7 +418,6 @@ static void draw_rules(struct console *c)
 		     c->table_error);
 		return;
 	}
-	view_scroll(v);
 	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->nrrows; y++) {
 		size_t i = v->top + (size_t)(y - y0);
 		const struct rrow *r = &c->rrows[i];
@@ -441,10 +445,10 @@ static void draw_rules(struct console *c)
 	}
 }
 
-static void draw_hits(struct console *c)
+static void draw_hits(const struct console *c)
 {
 	WINDOW *w = area_win[AREA_HITS];
-	struct area_view *v = &c->view[AREA_HITS];
+	const struct area_view *v = &c->view[AREA_HITS];
 	char extra[ERROR_TEXT_MAX + 64];
 	size_t n = c->ring ? hit_ring_len(c->ring) : 0;
 
@@ -455,8 +459,6 @@ static void draw_hits(struct console *c)
 	else
 		snprintf(extra, sizeof(extra), "no live source");
 	int y0 = draw_title(c, w, AREA_HITS, extra);
-	v->rows = n;
-	view_scroll(v);
 	if (n == 0) {
 		put(w, y0, 0, A_DIM, c->source_error[0] ? c->source_error : "no port-25 hits yet");
 		return;
@@ -488,13 +490,12 @@ static void draw_hits(struct console *c)
 	}
 }
 
-static void draw_offenders(struct console *c)
+static void draw_offenders(const struct console *c)
 {
 	WINDOW *w = area_win[AREA_OFFENDERS];
-	struct area_view *v = &c->view[AREA_OFFENDERS];
+	const struct area_view *v = &c->view[AREA_OFFENDERS];
 
 	int y0 = draw_title(c, w, AREA_OFFENDERS, "u unban  Q quarantine");
-	view_scroll(v);
 	if (c->noffenders == 0) {
 		put(w, y0, 0, A_DIM, "no banned hosts, no port-25 talkers yet");
 		return;
@@ -552,21 +553,18 @@ static int region_height(void)
 	return h;
 }
 
-static void draw_help(struct console *c)
+static void draw_help(const struct console *c)
 {
 	int rows = region_height(), y = 0;
 	char line[256];
+	bool heading;
 
 	region_clear();
 	region_put(y++, A_BOLD,
 		   "smtpguard console keys (any other key closes this help; Up/Down scroll)");
-	for (size_t i = c->help_top; i < console_nkeys && y < rows; i++) {
-		snprintf(line, sizeof(line), "  %-6s %s", console_keys[i].name,
-			 console_keys[i].help);
-		region_put(y++, A_NORMAL, line);
-	}
-	if (c->help_top >= console_nkeys)
-		c->help_top = console_nkeys - 1;
+	for (size_t i = c->help_top; y < rows && console_help_line(i, line, sizeof(line), &heading);
+	     i++)
+		region_put(y++, heading ? A_BOLD : A_NORMAL, line);
 }
 
 /* One plan line, whole, wrapped at spaces: the operator reads every rule before saying y. */
@@ -594,23 +592,35 @@ static int plan_line_put(int y, int rows, attr_t attr, const char *text)
 	return y;
 }
 
+/* "y applies, n cancels": the labels of map's keys offered now. */
+static void keys_hint(const struct console *c, const struct console_keymap *map, char *buf,
+		      size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < map->nkeys && n < size; i++) {
+		const struct console_key *k = &map->keys[i];
+
+		if (k->label && (!k->offered || k->offered(c)))
+			n += (size_t)snprintf(buf + n, size - n, "%s%s %s", n ? ", " : "", k->name,
+					      k->label);
+	}
+}
+
 /* The proposal's plan, each family's changes under its heading, from line plan_top on. */
-static void draw_plan(struct console *c)
+static void draw_plan(const struct console *c)
 {
 	int rows = region_height(), y = 0;
 	char line[TEXT_MAX];
 	unsigned confirm = c->cfg->confirm;
-	size_t k = 0, total = 0;
+	size_t k = 0;
 
 	region_clear();
 	snprintf(line, sizeof(line), "Plan: %s", c->proposed_what);
 	region_put(y++, A_BOLD, line);
 	if (dualstack_plans_empty(c->plans))
 		region_put(y++, A_NORMAL, "  no rule changes (the kernel already matches)");
-	for (size_t f = 0; f < DUALSTACK_N; f++)
-		total += plan_empty(&c->plans[f]) ? 0 : c->plans[f].nlines + 1;
-	if (c->plan_top >= total)
-		c->plan_top = total ? total - 1 : 0;
 	for (size_t f = 0; f < DUALSTACK_N; f++) {
 		const struct plan *p = &c->plans[f];
 
@@ -631,8 +641,7 @@ static void draw_plan(struct console *c)
 			y = plan_line_put(y, rows, attr, line);
 		}
 	}
-	snprintf(line, sizeof(line), "y applies, n cancels%s",
-		 c->mode_zone >= 0 ? ", m the next mode" : "");
+	keys_hint(c, &console_keymaps[CMODE_PLAN], line, sizeof(line));
 	if (confirm > 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 			 "; after y, c within %u s keeps it, else it is rolled back", confirm);
@@ -641,12 +650,11 @@ static void draw_plan(struct console *c)
 
 /* ---- status, message and hint lines ---- */
 
-static void draw_status(struct console *c)
+static void draw_status(const struct console *c)
 {
 	WINDOW *w = part_win[PART_STATUS];
 	char line[TEXT_MAX], when[16] = "never";
 	size_t own = 0;
-	unsigned other = 0;
 	int x;
 
 	for (size_t i = 0; c->have_table && i < c->table.nrules; i++)
@@ -665,11 +673,11 @@ static void draw_status(struct console *c)
 		put(w, 0, x, style(c, 2, A_BOLD) | A_REVERSE, "rolling back ");
 	else if (change_pending(c))
 		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
-		     "pending: rollback in %.0fs, c keeps ", change_seconds_left(c));
-	else if (watchdog_pending(&other))
+		     "pending: rollback in %us, c keeps ", c->watchdog_left);
+	else if (c->watchdog_seen)
 		putf(w, 0, x, style(c, 4, A_BOLD) | A_REVERSE,
 		     "another shell's change rolls back in %us (smtpguard confirm keeps it) ",
-		     other);
+		     c->watchdog_left);
 	else if (!c->have_table)
 		put(w, 0, x, style(c, 2, A_BOLD) | A_REVERSE, "table unreadable ");
 	else if (c->drift)
@@ -702,7 +710,7 @@ static const struct input_info {
 				.fine = "ok: Enter writes it (0600, atomically), Esc cancels" },
 };
 
-static void draw_message(struct console *c)
+static void draw_message(const struct console *c)
 {
 	WINDOW *w = part_win[PART_MESSAGE];
 	char line[TEXT_MAX];
@@ -730,13 +738,14 @@ static void draw_message(struct console *c)
 		put(w, 0, 0, c->message_error ? style(c, 2, A_BOLD) : A_BOLD, c->message);
 }
 
-static void draw_hints(struct console *c)
+static void draw_hints(const struct console *c)
 {
+	const struct console_keymap *map = &console_keymaps[CMODE_NORMAL];
 	WINDOW *w = part_win[PART_HINTS];
 	int x = 0;
 
-	for (size_t i = 0; i < console_nkeys && x < COLS; i++) {
-		const struct console_key *k = &console_keys[i];
+	for (size_t i = 0; i < map->nkeys && x < COLS; i++) {
+		const struct console_key *k = &map->keys[i];
 
 		if (!k->label)
 			continue;
@@ -749,20 +758,51 @@ static void draw_hints(struct console *c)
 	}
 }
 
-void console_draw(struct console *c)
+/* Lines the plan view scrolls through: each non-empty family's heading and lines. */
+static size_t plan_total(const struct console *c)
 {
-	if (LINES < 16 || COLS < 40) {
-		/* too small for the areas: say so until the terminal grows */
+	size_t total = 0;
+
+	for (size_t f = 0; f < DUALSTACK_N; f++)
+		total += plan_empty(&c->plans[f]) ? 0 : c->plans[f].nlines + 1;
+	return total;
+}
+
+static bool screen_too_small(void)
+{
+	return LINES < 16 || COLS < 40;
+}
+
+void console_layout(struct console *c)
+{
+	size_t total = plan_total(c);
+
+	if (c->plan_top >= total)
+		c->plan_top = total ? total - 1 : 0;
+	c->view[AREA_HITS].rows = c->ring ? hit_ring_len(c->ring) : 0;
+	if (screen_too_small()) {
 		layout_free();
 		layout_lines = 0;
-		erase();
-		mvprintw(0, 0, "smtpguard: the terminal is %dx%d; 80x24 is the least", COLS, LINES);
-		refresh();
 		return;
 	}
 	if (LINES != layout_lines || COLS != layout_cols || c->nzrows != layout_zrows ||
 	    c->nrrows != layout_rrows || !area_win[0])
 		layout(c);
+	for (int a = 0; a < AREA_COUNT; a++) {
+		c->view[a].height = getmaxy(area_win[a]) - area_first_row(area_win[a]);
+		view_scroll(&c->view[a]);
+	}
+}
+
+void console_draw(const struct console *c)
+{
+	if (screen_too_small() || !area_win[0]) {
+		/* too small for the areas: say so until the terminal grows */
+		erase();
+		mvprintw(0, 0, "smtpguard: the terminal is %dx%d; 80x24 is the least", COLS, LINES);
+		refresh();
+		return;
+	}
 	for (int a = 0; a < AREA_COUNT; a++)
 		werase(area_win[a]);
 	for (int p = 0; p < PART_COUNT; p++)

@@ -1,6 +1,7 @@
 /*
- * console_keys.c - every key of the console: one const table (the help
- * screen and the key-hint line are generated from it) and the handlers.
+ * console_keys.c - every key of the console: one const table per mode
+ * (main, plan view, input line, help; the help screen and the hint lines
+ * are generated from them) and the handlers.
  *
  * Edits are made on a copy of the config with the same config_*_add /
  * _remove calls the core validates with; a refused edit changes
@@ -114,7 +115,7 @@ static struct zone *zone_edit(struct console *c, struct config **copy)
 	return &(*copy)->zones[zi];
 }
 
-/* Propose zone zi of the config in force in mode; m in the plan view proposes the next one. */
+/* Propose zone zi of the config in force in mode. */
 static int mode_propose(struct console *c, int zi, enum zone_mode mode)
 {
 	struct config *copy = config_copy(c->cfg);
@@ -134,16 +135,27 @@ static int mode_propose(struct console *c, int zi, enum zone_mode mode)
 	return r;
 }
 
+/* The selected zone's next mode; in the plan view of a mode, the one after the proposed. */
 static int key_mode(struct console *c)
 {
-	int zi = console_zone_selected(c);
+	bool again = c->mode == CMODE_PLAN;
+	int zi = again ? c->mode_zone : console_zone_selected(c);
+	enum zone_mode next;
 
 	if (zi < 0) {
 		console_message(c, true,
 				"select a zone first (Tab to the zones area, arrows to a zone)");
 		return REDRAW_SCREEN;
 	}
-	return mode_propose(c, zi, (enum zone_mode)((c->cfg->zones[zi].mode + 1) % MODE_COUNT));
+	next = (enum zone_mode)(((again ? c->proposed : c->cfg)->zones[zi].mode + 1) % MODE_COUNT);
+	if (again)
+		change_decline(c);
+	return mode_propose(c, zi, next);
+}
+
+static bool plan_of_mode(const struct console *c)
+{
+	return c->mode_zone >= 0;
 }
 
 static int key_gateway(struct console *c)
@@ -405,7 +417,7 @@ static int key_quit(struct console *c)
 	return REDRAW_QUIT;
 }
 
-const struct console_key console_keys[] = {
+static const struct console_key normal_keys[] = {
 	{ .key = KEY_F(1), .name = "F1", .label = "Help",
 	  .help = "this help (also ?)", .handler = key_help },
 	{ .key = '?', .name = "?",
@@ -486,8 +498,6 @@ const struct console_key console_keys[] = {
 	{ .key = KEY_END, .name = "End",
 	  .help = "last row", .handler = key_end },
 };
-
-const size_t console_nkeys = sizeof(console_keys) / sizeof(console_keys[0]);
 
 /* ---- the input line ---- */
 
@@ -596,81 +606,189 @@ static int input_submit(struct console *c)
 	return change_propose(c, copy, what);
 }
 
-static int input_key(struct console *c, int key)
+/* After an edit of the input line: check the text again. */
+static int input_edited(struct console *c)
 {
-	if (key == KEY_ESCAPE || key == CTRL('c') || key == CTRL('g')) {
-		c->mode = CMODE_NORMAL;
-		console_message(c, false, "cancelled: nothing changed");
-		return REDRAW_SCREEN;
-	}
-	if (key == '\r' || key == '\n' || key == KEY_ENTER)
-		return input_submit(c);
-	if (key == KEY_BACKSPACE || key == 127 || key == CTRL('h')) {
-		if (c->input_len > 0)
-			c->input[--c->input_len] = '\0';
-	} else if (key == CTRL('u')) {
-		c->input_len = 0;
-		c->input[0] = '\0';
-	} else if (key >= 0x20 && key < 0x7f && c->input_len + 1 < sizeof(c->input)) {
-		/* addresses, names and paths: printable ASCII only */
-		c->input[c->input_len++] = (char)key;
-		c->input[c->input_len] = '\0';
-	} else {
-		return REDRAW_NONE;
-	}
 	c->message[0] = '\0';
 	input_check(c);
 	return REDRAW_SCREEN;
 }
 
-static int plan_key(struct console *c, int key)
+static int input_cancel(struct console *c)
 {
-	if (key == 'y' || key == 'Y')
-		return change_accept(c);
-	if (key == 'n' || key == 'N' || key == 'q' || key == KEY_ESCAPE)
-		return change_decline(c);
-	if (key == 'm' && c->mode_zone >= 0) {
-		int zi = c->mode_zone;
-		enum zone_mode next =
-		    (enum zone_mode)((c->proposed->zones[zi].mode + 1) % MODE_COUNT);
-
-		change_decline(c);
-		return mode_propose(c, zi, next);
-	}
-	if (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)
-		c->plan_top += key == KEY_NPAGE ? 10 : 1;
-	else if ((key == KEY_UP || key == 'k' || key == KEY_PPAGE) && c->plan_top > 0)
-		c->plan_top -= key == KEY_PPAGE && c->plan_top >= 10 ? 10 : 1;
+	c->mode = CMODE_NORMAL;
+	console_message(c, false, "cancelled: nothing changed");
 	return REDRAW_SCREEN;
 }
 
-static int help_key(struct console *c, int key)
+static int input_erase(struct console *c)
 {
-	if (key == KEY_DOWN || key == 'j')
-		c->help_top++;
-	else if ((key == KEY_UP || key == 'k') && c->help_top > 0)
-		c->help_top--;
-	else
-		c->mode = CMODE_NORMAL;
+	if (c->input_len > 0)
+		c->input[--c->input_len] = '\0';
+	return input_edited(c);
+}
+
+static int input_clear(struct console *c)
+{
+	c->input_len = 0;
+	c->input[0] = '\0';
+	return input_edited(c);
+}
+
+/* Any other key on the input line: addresses, names and paths are printable ASCII only. */
+static int input_insert(struct console *c, int key)
+{
+	if (key < 0x20 || key >= 0x7f || c->input_len + 1 >= sizeof(c->input))
+		return REDRAW_NONE;
+	c->input[c->input_len++] = (char)key;
+	c->input[c->input_len] = '\0';
+	return input_edited(c);
+}
+
+static int plan_down(struct console *c) { c->plan_top++; return REDRAW_SCREEN; }
+static int plan_page_down(struct console *c) { c->plan_top += 10; return REDRAW_SCREEN; }
+static int plan_up(struct console *c)
+{
+	if (c->plan_top > 0)
+		c->plan_top--;
 	return REDRAW_SCREEN;
+}
+
+static int plan_page_up(struct console *c)
+{
+	c->plan_top = c->plan_top >= 10 ? c->plan_top - 10 : c->plan_top > 0 ? c->plan_top - 1 : 0;
+	return REDRAW_SCREEN;
+}
+
+static int help_down(struct console *c)
+{
+	char line[256];
+	bool heading;
+
+	if (console_help_line(c->help_top + 1, line, sizeof(line), &heading))
+		c->help_top++;
+	return REDRAW_SCREEN;
+}
+
+static int help_up(struct console *c)
+{
+	if (c->help_top > 0)
+		c->help_top--;
+	return REDRAW_SCREEN;
+}
+
+static int help_close(struct console *c, int key)
+{
+	c->mode = CMODE_NORMAL;
+	return REDRAW_SCREEN;
+}
+
+static int plan_other(struct console *c, int key)
+{
+	return REDRAW_SCREEN;
+}
+
+static int normal_other(struct console *c, int key)
+{
+	if (key < 0x80 && isprint(key))
+		console_message(c, true, "no action on '%c': F1 or ? lists the keys", key);
+	return REDRAW_SCREEN;
+}
+
+static int key_accept(struct console *c) { return change_accept(c); }
+static int key_decline(struct console *c) { return change_decline(c); }
+
+/* The plan view's labels make its hint line ("y applies, n cancels, m the next mode"). */
+static const struct console_key plan_keys[] = {
+	{ .key = 'y', .name = "y", .label = "applies",
+	  .help = "apply the change shown", .handler = key_accept },
+	{ .key = 'Y', .name = "Y", .handler = key_accept },
+	{ .key = 'n', .name = "n", .label = "cancels",
+	  .help = "cancel: nothing is applied (also q, Esc)", .handler = key_decline },
+	{ .key = 'N', .name = "N", .handler = key_decline },
+	{ .key = 'q', .name = "q", .handler = key_decline },
+	{ .key = KEY_ESCAPE, .name = "Esc", .handler = key_decline },
+	{ .key = 'm', .name = "m", .label = "the next mode", .offered = plan_of_mode,
+	  .help = "propose the zone's next mode instead", .handler = key_mode },
+	{ .key = KEY_DOWN, .name = "Down", .help = "scroll the plan (also j)", .handler = plan_down },
+	{ .key = 'j', .name = "j", .handler = plan_down },
+	{ .key = KEY_UP, .name = "Up", .help = "scroll back (also k)", .handler = plan_up },
+	{ .key = 'k', .name = "k", .handler = plan_up },
+	{ .key = KEY_NPAGE, .name = "PgDn", .help = "ten lines on", .handler = plan_page_down },
+	{ .key = KEY_PPAGE, .name = "PgUp", .help = "ten lines back", .handler = plan_page_up },
+};
+
+static const struct console_key input_keys[] = {
+	{ .key = '\r', .name = "Enter", .help = "take the text: the plan, or the next question",
+	  .handler = input_submit },
+	{ .key = '\n', .name = "Enter", .handler = input_submit },
+	{ .key = KEY_ENTER, .name = "Enter", .handler = input_submit },
+	{ .key = KEY_ESCAPE, .name = "Esc", .help = "cancel: nothing changes (also ^C, ^G)",
+	  .handler = input_cancel },
+	{ .key = CTRL('c'), .name = "^C", .handler = input_cancel },
+	{ .key = CTRL('g'), .name = "^G", .handler = input_cancel },
+	{ .key = KEY_BACKSPACE, .name = "BkSp", .help = "erase the last character",
+	  .handler = input_erase },
+	{ .key = 127, .name = "BkSp", .handler = input_erase },
+	{ .key = CTRL('h'), .name = "^H", .handler = input_erase },
+	{ .key = CTRL('u'), .name = "^U", .help = "erase the whole line", .handler = input_clear },
+};
+
+static const struct console_key help_keys[] = {
+	{ .key = KEY_DOWN, .name = "Down", .help = "scroll this help (also j)", .handler = help_down },
+	{ .key = 'j', .name = "j", .handler = help_down },
+	{ .key = KEY_UP, .name = "Up", .help = "scroll back (also k)", .handler = help_up },
+	{ .key = 'k', .name = "k", .handler = help_up },
+};
+
+#define KEYMAP(k) .keys = (k), .nkeys = sizeof(k) / sizeof((k)[0])
+
+const struct console_keymap console_keymaps[] = {
+	[CMODE_NORMAL] = { KEYMAP(normal_keys), .other = normal_other },
+	[CMODE_PLAN] = { .title = "In the plan view:", KEYMAP(plan_keys), .other = plan_other },
+	[CMODE_INPUT] = { .title = "On the input line (other keys type):", KEYMAP(input_keys),
+			  .other = input_insert },
+	[CMODE_HELP] = { .title = "On this help screen (other keys close it):", KEYMAP(help_keys),
+			 .other = help_close },
+};
+
+const char *console_help_line(size_t i, char *buf, size_t size, bool *heading)
+{
+	static const enum console_mode order[] = { CMODE_NORMAL, CMODE_PLAN, CMODE_INPUT,
+						   CMODE_HELP };
+
+	for (size_t m = 0; m < sizeof(order) / sizeof(order[0]); m++) {
+		const struct console_keymap *map = &console_keymaps[order[m]];
+
+		if (map->title && i-- == 0) {
+			*heading = true;
+			snprintf(buf, size, "%s", map->title);
+			return buf;
+		}
+		for (size_t k = 0; k < map->nkeys; k++) {
+			if (!map->keys[k].help || i-- > 0)
+				continue;
+			*heading = false;
+			snprintf(buf, size, "  %-6s %s", map->keys[k].name, map->keys[k].help);
+			return buf;
+		}
+	}
+	return NULL;
 }
 
 int console_key(struct console *c, int key)
 {
+	const struct console_keymap *map = &console_keymaps[c->mode];
+
 	if (key == KEY_RESIZE)
 		return REDRAW_SCREEN;
-	if (c->mode == CMODE_INPUT)
-		return input_key(c, key);
-	if (c->mode == CMODE_PLAN)
-		return plan_key(c, key);
-	if (c->mode == CMODE_HELP)
-		return help_key(c, key);
-	if (key != 'q')
+	if (c->mode == CMODE_NORMAL && key != 'q')
 		c->quit_armed = false;
-	for (size_t i = 0; i < console_nkeys; i++)
-		if (console_keys[i].key == key)
-			return console_keys[i].handler(c);
-	if (key < 0x80 && isprint(key))
-		console_message(c, true, "no action on '%c': F1 or ? lists the keys", key);
-	return REDRAW_SCREEN;
+	for (size_t i = 0; i < map->nkeys; i++) {
+		const struct console_key *k = &map->keys[i];
+
+		if (k->key == key && (!k->offered || k->offered(c)))
+			return k->handler(c);
+	}
+	return map->other(c, key);
 }
