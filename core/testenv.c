@@ -29,10 +29,16 @@ static unsigned testenv_seconds(const char *name, unsigned fallback)
 	return (unsigned)v;
 }
 
+static bool loaded;
+
+void testenv_reload(void)
+{
+	loaded = false;
+}
+
 const struct testenv *testenv(void)
 {
 	static struct testenv env;
-	static bool loaded;
 
 	if (!loaded) {
 		env = (struct testenv){

@@ -31,5 +31,7 @@ struct testenv {
 };
 
 const struct testenv *testenv(void);
+/* Read the environment again at the next testenv(): for unit tests that change it between cases. */
+void testenv_reload(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "guard.h"
 #include "tap.h"
+#include "testenv.h"
 
 static char dir[64];
 static pid_t parent;
@@ -75,12 +76,14 @@ static void test_guard(const struct ruleset rs[DUALSTACK_N], struct ruleset empt
 		fclose(f);
 	snprintf(bad, sizeof(bad), "%s/afile/run", dir);
 	setenv("SMTPGUARD_RUN_DIR", bad, 1);
+	testenv_reload();
 	is_int(guard_apply(&fw_file_ops, empty, 30, done, &g, &err), -1, "no run directory: fails");
 	ok(g.done == GUARD_NOT_APPLIED && g.watchdog < 0 && strstr(err.text, "cannot create"),
 	   "nothing armed, nothing applied: %s", err.text);
 	ok(dualstack_plans_empty(done) && in_step(rs), "the rules stay");
 	dualstack_plans_free(done);
 	setenv("SMTPGUARD_RUN_DIR", run, 1);
+	testenv_reload();
 
 	for (size_t i = 0; i < DUALSTACK_N; i++) {
 		empty[i].expect_set = true;
