@@ -5,7 +5,8 @@
 # that no other test run can remove.
 # shellcheck shell=sh
 
-TMUX_SOCK="sgtest$$"
+TMUX_STARTS=0
+TMUX_SOCK="sgtest$$-0"
 case ${TEST_OUT:-tests/out} in
 /*) TMUX_OUT="$TEST_OUT/console-$(basename "$0" .sh)" ;;
 *) TMUX_OUT="$(pwd)/${TEST_OUT:-tests/out}/console-$(basename "$0" .sh)" ;;
@@ -21,12 +22,15 @@ echo "set -g remain-on-exit on" >"$TMUX_CONF"
 tmux_cmd() { tmux -L "$TMUX_SOCK" -f "$TMUX_CONF" "$@"; }
 
 # Start "command" in a detached session of WIDTH x HEIGHT (any earlier one is
-# ended); the bytes it writes to the terminal go to $TMUX_RAW and its
+# ended, with its server: each start has a server of its own, so a new session can
+# never reach a server that is still exiting after its last session); the bytes it writes to the terminal go to $TMUX_RAW and its
 # exit status to $TMUX_PRIV/status.  The status comes from the shell that
 # runs it: tmux does not always reap a pane's process when it ends.
 tmux_start() { # tmux_start WIDTH HEIGHT command
 	mkdir -p "$TMUX_OUT"
-	tmux_cmd kill-session -t sg 2>/dev/null
+	tmux_cmd kill-server 2>/dev/null
+	TMUX_STARTS=$((TMUX_STARTS + 1))
+	TMUX_SOCK="sgtest$$-$TMUX_STARTS"
 	: >"$TMUX_RAW"
 	rm -f "$TMUX_PRIV/status"
 	tmux_cmd new-session -d -s sg -x "$1" -y "$2" "$3; echo \$? >'$TMUX_PRIV/status'" || return 1

@@ -7,7 +7,14 @@
 ns_require_root
 ns_setup || { fail "topology"; done_testing; exit 1; }
 CONF="$NS_DIR/smtpguard.conf"
-TMUX_SOCKET="sgconfirm$$"
+TMUX_SOCKET="sgconfirm$$-0"
+TMUX_STARTS=0
+# A tmux server of its own for each session: a new session never reaches a server still exiting.
+tmux_fresh() {
+	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+	TMUX_STARTS=$((TMUX_STARTS + 1))
+	TMUX_SOCKET="sgconfirm$$-$TMUX_STARTS"
+}
 trap 'tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null; ns_cleanup' EXIT
 
 write_config "$CONF" "[zone wlan]
@@ -52,6 +59,7 @@ sg -c "$CONF" remove >/dev/null 2>&1
 before=$(gw_save)
 
 # 3. SIGKILL of smtpguard while it waits at the prompt (on a terminal, in tmux)
+tmux_fresh
 tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 3"
 n=0
@@ -65,6 +73,7 @@ is "$(gw_save)" "$before" "SIGKILL: the watchdog rolled back"
 tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
 
 # 4. SSH drop: the terminal goes away (SIGHUP) while smtpguard waits at the prompt
+tmux_fresh
 tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 3"
 n=0
@@ -78,6 +87,7 @@ is "$(gw_save)" "$before" "hangup: the watchdog rolled back"
 # 4b. SIGHUP at every stage: before, during and after the commit, at the prompt
 hup_mixed=0
 for delay in 0 0.005 0.01 0.02 0.04 0.08 0.15 0.3 0.6; do
+	tmux_fresh
 	tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 		"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 2"
 	sleep "$delay"
@@ -92,6 +102,7 @@ diag "SIGHUP after 0 to 600 ms of apply --confirm 2, 9 runs: $hup_mixed left the
 is "$hup_mixed" 0 "hangup at every stage ends with the old table"
 
 # 5. typing yes keeps it
+tmux_fresh
 tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 5; sleep 5"
 n=0
