@@ -93,6 +93,13 @@ pid_t watch_running(void)
 	return fl.l_type == F_UNLCK ? 0 : fl.l_pid;
 }
 
+struct logsource *watch_open_reader(const struct hit_context *ctx, struct error *err)
+{
+	if (watch_running() && ctx->cfg)
+		return logsource_open_file(ctx->cfg->hits_log, HIT_FORMAT_HITSLOG, false, ctx, err);
+	return logsource_open_config(ctx, err);
+}
+
 /* ---- the loop */
 
 enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_NFDS };

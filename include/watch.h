@@ -37,6 +37,17 @@ void watch_lock_release(struct watch_lock *l);
 /* The pid of the running watch, 0 when none runs (or the run dir is not readable). */
 pid_t watch_running(void);
 
+/*
+ * The live hits for a reader (`hits --follow`, the console): the hits
+ * log followed from its end while watch runs (it holds the source: an
+ * NFLOG group has one reader), else logsource_open_config().
+ * Never call it inside watch: closing any fd of the pid file would drop
+ * the process's lock.
+ */
+struct hit_context;
+struct logsource;
+struct logsource *watch_open_reader(const struct hit_context *ctx, struct error *err);
+
 struct watch_counts {
 	uint64_t hits;		/* recorded */
 	uint64_t lost;		/* the kernel dropped before they were read */

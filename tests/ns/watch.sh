@@ -46,11 +46,29 @@ if wait_until 5 grep -q '"src":"192.0.2.66","dst":"203.0.113.25"' "$LOG"; then
 else
 	fail "the zombie's hit is in the hits log" "$(cat "$LOG" 2>&1)"
 fi
-out=$(sg -c "$CONF" report --date "$(date +%F)" "$LOG" 2>&1)
-case $out in
-*"SRC=192.0.2.66 - DST=203.0.113.25"*) ok "report of today lists the hit from the hits log" ;;
-*) fail "report of today lists the hit from the hits log" "$out" ;;
-esac
+for files in "$LOG" ""; do
+	out=$(sg -c "$CONF" report --date "$(date +%F)" $files 2>&1)
+	what="report of today (${files:-no files named}) lists the hit"
+	case $out in
+	*"SRC=192.0.2.66 - DST=203.0.113.25"*) ok "$what" ;;
+	*) fail "$what" "$out" ;;
+	esac
+done
+
+# ---- hits --follow while watch runs reads the hits log (the group is watch's)
+(exec ip netns exec "$NS_GW" "$SMTPGUARD" -c "$CONF" hits --follow >"$NS_DIR/follow.out" 2>"$NS_DIR/follow.err") &
+echo $! >"$NS_DIR/follow.pid"
+if wait_until 5 grep -q "following $LOG" "$NS_DIR/follow.err"; then ok "hits --follow follows the hits log while watch runs"; else
+	fail "hits --follow follows the hits log while watch runs" "$(cat "$NS_DIR/follow.err")"; fi
+wlan socat -T1 /dev/null "TCP4:203.0.113.25:25,connect-timeout=0.5" >/dev/null 2>&1
+if wait_until 5 grep -q " wlan dropped eth2>eth0 SRC=192.0.2.66 DST=203.0.113.25 TCP" "$NS_DIR/follow.out"; then
+	ok "hits --follow shows a new hit from the log"
+else
+	fail "hits --follow shows a new hit from the log" "$(cat "$NS_DIR/follow.out" "$NS_DIR/follow.err")"
+fi
+kill "$(cat "$NS_DIR/follow.pid")"
+wait "$(cat "$NS_DIR/follow.pid")" 2>/dev/null
+rm -f "$NS_DIR/follow.pid"
 
 # ---- a second watch refuses: one line, exit 1
 out=$(sg -c "$CONF" watch 2>&1)
