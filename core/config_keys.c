@@ -211,6 +211,20 @@ static int set_log_prefix(const struct config_key *k, struct config *cfg, struct
 	return 0;
 }
 
+/* A path key (offset: a char[CONFIG_PATH_MAX + 1] of struct config): absolute, one line. */
+static int set_path(const struct config_key *k, struct config *cfg, struct zone *z,
+		    const char *value, struct error *err)
+{
+	size_t len = strlen(value);
+
+	if (value[0] != '/' || len > CONFIG_PATH_MAX)
+		return error_set(err, "'%s' is not an absolute path of at most %d bytes; write "
+				      "one like /var/log/smtpguard/hits.log",
+				 value, CONFIG_PATH_MAX);
+	memcpy((char *)cfg + k->offset, value, len + 1);
+	return 0;
+}
+
 static int set_log_limit(const struct config_key *k, struct config *cfg, struct zone *z,
 			 const char *value, struct error *err)
 {
@@ -288,6 +302,12 @@ static void print_log_prefix(const struct config_key *k, const struct config *cf
 			     const struct zone *z, FILE *out)
 {
 	fprintf(out, "\"%s\"", cfg->log_prefix);
+}
+
+static void print_path(const struct config_key *k, const struct config *cfg,
+		       const struct zone *z, FILE *out)
+{
+	fputs((const char *)cfg + k->offset, out);
 }
 
 static void print_log_limit(const struct config_key *k, const struct config *cfg,
@@ -374,6 +394,10 @@ const struct config_key config_keys[KEY_COUNT] = {
 				  "(default 60)" },
 	[KEY_LOG_FILES] = { .name = "log_files", .add = log_files_add, .print = print_log_files,
 			    .help = "where the report and the console look for log lines" },
+	[KEY_HITS_LOG] = { .name = "hits_log", .set = set_path, .print = print_path,
+			   .offset = offsetof(struct config, hits_log),
+			   .help = "where `watch` records every hit; report, hits and the console "
+				   "read it (default " CONFIG_HITS_LOG_DEFAULT ")" },
 	[KEY_ZONE_INTERFACE] = { .name = "interface", .zone = true, .set = set_interface,
 				 .print = print_interface,
 				 .help = "the interface the zone's clients are on (required)" },

@@ -34,6 +34,7 @@ const char *const hit_format_names[HIT_FORMAT_COUNT] = {
 	[HIT_FORMAT_JOURNAL] = "journal",
 	[HIT_FORMAT_LOGEMU] = "logemu",
 	[HIT_FORMAT_NFLOG] = "nflog",
+	[HIT_FORMAT_HITSLOG] = "hitslog",
 };
 
 const char *const hit_action_names[HIT_ACTION_COUNT] = {
@@ -675,62 +676,187 @@ static size_t json_unescape(struct span s, char *out, size_t size)
 	return n;
 }
 
-static enum hit_result parse_journal(const char *p, const char *end, const struct hit_context *ctx,
-				     struct hit *out)
-{
-	struct span transport = { NULL, 0 }, message = { NULL, 0 }, stamp = { NULL, 0 };
-	char msg[JOURNAL_MESSAGE_MAX];
-	unsigned long usec;
-	enum hit_result r;
-	size_t mlen;
+/*
+ * Walk the members of the JSON object at p (one line) and call fn for
+ * each: val is a string's body (escaped, str true) or a bare value's
+ * text (numbers, null; a byte array as a whole).  False when p is not
+ * an object.
+ */
+typedef void (*json_member_fn)(void *arg, struct span key, struct span val, bool str);
 
+static bool json_members(const char *p, const char *end, json_member_fn fn, void *arg)
+{
 	p = json_skip_ws(p, end);
 	if (p >= end || *p != '{')
-		return HIT_NONE;
+		return false;
 	for (p = json_skip_ws(p + 1, end); p < end && *p != '}';) {
 		const char *k = p, *v;
 		struct span key, val;
+		bool str;
 
 		if (*p != '"' || !(p = json_skip_string(p, end)))
-			return HIT_NONE;
+			return false;
 		key = (struct span){ k + 1, (size_t)(p - k - 2) };
 		p = json_skip_ws(p, end);
 		if (p >= end || *p != ':')
-			return HIT_NONE;
+			return false;
 		v = p = json_skip_ws(p + 1, end);
-		if (p < end && *p == '"') {
+		str = p < end && *p == '"';
+		if (str) {
 			if (!(p = json_skip_string(p, end)))
-				return HIT_NONE;
+				return false;
 			val = (struct span){ v + 1, (size_t)(p - v - 2) };
 		} else {
-			/* numbers, null, and the byte arrays of non-UTF-8 messages */
 			while (p < end && *p != ',' && *p != '}') {
 				const char *close = *p == '[' ? memchr(p, ']', (size_t)(end - p)) : p;
 
 				p = close ? close + 1 : end;
 			}
-			val = (struct span){ NULL, 0 };
+			val = (struct span){ v, (size_t)(p - v) };
+			while (val.n && (val.p[val.n - 1] == ' ' || val.p[val.n - 1] == '\t'))
+				val.n--;
 		}
-		if (span_is(key, "_TRANSPORT"))
-			transport = transport.p ? (struct span){ "", 0 } : val;
-		else if (span_is(key, "MESSAGE"))
-			message = val;
-		else if (span_is(key, "__REALTIME_TIMESTAMP"))
-			stamp = val;
+		fn(arg, key, val, str);
 		p = json_skip_ws(p, end);
 		if (p < end && *p == ',')
 			p = json_skip_ws(p + 1, end);
 	}
-	if (!message.p)
+	return true;
+}
+
+struct journal_fields {
+	struct span transport, message, stamp;
+};
+
+static void journal_member(void *arg, struct span key, struct span val, bool str)
+{
+	struct journal_fields *j = arg;
+
+	if (!str)
+		val = (struct span){ NULL, 0 };
+	if (span_is(key, "_TRANSPORT"))
+		j->transport = j->transport.p ? (struct span){ "", 0 } : val;
+	else if (span_is(key, "MESSAGE"))
+		j->message = val;
+	else if (span_is(key, "__REALTIME_TIMESTAMP"))
+		j->stamp = val;
+}
+
+static enum hit_result parse_journal(const char *p, const char *end, const struct hit_context *ctx,
+				     struct hit *out)
+{
+	struct journal_fields j = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+	char msg[JOURNAL_MESSAGE_MAX];
+	unsigned long usec;
+	enum hit_result r;
+	size_t mlen;
+
+	if (!json_members(p, end, journal_member, &j) || !j.message.p)
 		return HIT_NONE;
-	mlen = json_unescape(message, msg, sizeof(msg));
-	if (!span_is(transport, "kernel"))
+	mlen = json_unescape(j.message, msg, sizeof(msg));
+	if (!span_is(j.transport, "kernel"))
 		r = untrusted(msg, mlen, ctx, out);
 	else
 		r = parse_kernel_message(msg, mlen, ctx, out);
-	if (!stamp.p || !span_uint(stamp, (unsigned long)-1, &usec))
+	if (!j.stamp.p || !span_uint(j.stamp, (unsigned long)-1, &usec))
 		usec = (unsigned long)ctx->now * 1000000;
 	return finish(r, out, (time_t)(usec / 1000000), (long)(usec % 1000000), HIT_FORMAT_JOURNAL);
+}
+
+/* ---- the hits log: hit_emit()'s JSON object, one per line */
+
+enum hitslog_field { HL_TIME, HL_EPOCH, HL_ZONE, HL_ACTION, HL_IN, HL_OUT, HL_MAC, HL_SRC, HL_DST,
+		     HL_PROTO, HL_SPORT, HL_DPORT, HL_PREFIX, HL_COUNT };
+
+static const char *const hitslog_keys[HL_COUNT] = {
+	[HL_TIME] = "time", [HL_EPOCH] = "epoch", [HL_ZONE] = "zone", [HL_ACTION] = "action",
+	[HL_IN] = "in", [HL_OUT] = "out", [HL_MAC] = "mac", [HL_SRC] = "src", [HL_DST] = "dst",
+	[HL_PROTO] = "proto", [HL_SPORT] = "sport", [HL_DPORT] = "dport", [HL_PREFIX] = "prefix",
+};
+
+struct hitslog_fields {
+	struct span v[HL_COUNT];
+	bool seen[HL_COUNT];
+};
+
+static void hitslog_member(void *arg, struct span key, struct span val, bool str)
+{
+	struct hitslog_fields *f = arg;
+
+	for (int i = 0; i < HL_COUNT; i++)
+		if (!f->seen[i] && span_is(key, hitslog_keys[i])) {
+			f->seen[i] = true;
+			f->v[i] = val;
+			return;
+		}
+}
+
+/* A string member unescaped into buf as a span; false when absent or too long. */
+static bool hitslog_text(const struct hitslog_fields *f, int i, char *buf, size_t size,
+			 struct span *out)
+{
+	if (!f->seen[i] || f->v[i].n >= size)
+		return false;
+	*out = (struct span){ buf, json_unescape(f->v[i], buf, size) };
+	return true;
+}
+
+static enum hit_result parse_hitslog(const char *p, const char *end, const struct hit_context *ctx,
+				     struct hit *out)
+{
+	struct hitslog_fields f;
+	char buf[HIT_PREFIX_MAX + 1];
+	size_t plen = prefix_trimmed_len(ctx ? ctx->prefix : NULL);
+	unsigned long epoch, port;
+	struct span s, dot;
+	struct hit h;
+
+	memset(&f, 0, sizeof(f));
+	/* Without a source address it is no hit: e.g. a "lost" record */
+	if (!json_members(p, end, hitslog_member, &f) || !f.seen[HL_SRC])
+		return HIT_NONE;
+	memset(&h, 0, sizeof(h));
+	if (hitslog_text(&f, HL_PREFIX, buf, sizeof(buf), &s)) {
+		while (s.n && s.p[s.n - 1] == ' ')
+			s.n--;
+		if (plen && (s.n != plen || memcmp(s.p, ctx->prefix, plen) != 0))
+			return HIT_NONE;
+		span_copy(s, h.prefix, sizeof(h.prefix));
+	} else if (plen) {
+		return HIT_NONE;
+	}
+	if (!f.seen[HL_EPOCH] || !span_uint(f.v[HL_EPOCH], (unsigned long)INT64_MAX, &epoch) ||
+	    !hitslog_text(&f, HL_IN, buf, sizeof(buf), &s) || !span_copy(s, h.in, sizeof(h.in)) ||
+	    (hitslog_text(&f, HL_OUT, buf, sizeof(buf), &s) && !span_copy(s, h.out, sizeof(h.out))) ||
+	    !hitslog_text(&f, HL_SRC, buf, sizeof(buf), &s) || !span_addr(s, &h.src) ||
+	    !hitslog_text(&f, HL_DST, buf, sizeof(buf), &s) || !span_addr(s, &h.dst) ||
+	    h.src.family != h.dst.family ||
+	    (hitslog_text(&f, HL_PROTO, buf, sizeof(buf), &s) && !proto_parse(s, &h.proto)))
+		return finish(HIT_MALFORMED, out, 0, 0, HIT_FORMAT_HITSLOG);
+	for (int i = HL_SPORT; i <= HL_DPORT; i++) {
+		if (!f.seen[i])
+			continue;
+		if (!span_uint(f.v[i], 65535, &port))
+			return finish(HIT_MALFORMED, out, (time_t)epoch, 0, HIT_FORMAT_HITSLOG);
+		*(i == HL_SPORT ? &h.sport : &h.dport) = (uint16_t)port;
+	}
+	if (hitslog_text(&f, HL_MAC, buf, sizeof(buf), &s) &&
+	    hex_bytes(s.p, s.n, h.src_mac, 6))
+		h.has_src_mac = true;
+	/* What the zone's rule did then, as recorded; the config of today for older records */
+	hit_set_zone(&h, ctx ? ctx->cfg : NULL);
+	if (hitslog_text(&f, HL_ZONE, buf, sizeof(buf), &s) && s.n &&
+	    span_copy(s, h.zone, sizeof(h.zone)))
+		for (int a = 0; a < HIT_ACTION_COUNT; a++)
+			if (f.seen[HL_ACTION] && span_is(f.v[HL_ACTION], hit_action_names[a]))
+				h.action = (enum hit_action)a;
+	*out = h;
+	/* "2026-11-22T11:29:51.123456+01:00": the microseconds */
+	dot = (struct span){ NULL, 0 };
+	if (f.seen[HL_TIME] && f.v[HL_TIME].n > 27 && f.v[HL_TIME].p[19] == '.')
+		dot = (struct span){ f.v[HL_TIME].p + 20, 6 };
+	return finish(HIT_OK, out, (time_t)epoch,
+		      dot.p && span_uint(dot, 999999, &port) ? (long)port : 0, HIT_FORMAT_HITSLOG);
 }
 
 /* "PRI,SEQ,USEC" followed by ',' or ';' */
@@ -758,8 +884,11 @@ enum hit_result hit_parse_line(const char *line, size_t len, enum hit_format for
 	if (format == HIT_FORMAT_AUTO) {
 		const char *p = json_skip_ws(line, end);
 
-		if (p < end && *p == '{')
-			format = HIT_FORMAT_JOURNAL;
+		if (p < end && *p == '{') {
+			enum hit_result r = parse_journal(line, end, ctx, out);
+
+			return r != HIT_NONE ? r : parse_hitslog(line, end, ctx, out);
+		}
 		else if (looks_kmsg(line, end))
 			format = HIT_FORMAT_KMSG;
 		else
@@ -772,7 +901,12 @@ enum hit_result hit_parse_line(const char *line, size_t len, enum hit_format for
 		return parse_journal(line, end, ctx, out);
 	case HIT_FORMAT_SYSLOG:
 	case HIT_FORMAT_LOGEMU:
+		/* A syslog line starts with its date: '{' is the hits log's */
+		if (line < end && *line == '{')
+			return parse_hitslog(line, end, ctx, out);
 		return parse_syslog(line, end, format, ctx, out);
+	case HIT_FORMAT_HITSLOG:
+		return parse_hitslog(line, end, ctx, out);
 	default:
 		return HIT_NONE;
 	}

@@ -627,28 +627,12 @@ static int files_push(char ***files, size_t *n, const char *path)
 	return 0;
 }
 
-char **report_default_files(const struct config *cfg, const struct report_options *opts,
-			    struct error *err)
+/* Push path's rotated siblings that may hold the day, oldest first, then path; -1 out of memory. */
+static int files_push_rotated(char ***files, size_t *n, const char *base, time_t day_start)
 {
-	time_t day_start = day_time(opts->year, opts->month, opts->day);
-	const char *base = NULL;
-	char **files = NULL;
-	size_t n = 0;
 	char path[4096];
-	struct stat st;
+	size_t had = *n;
 
-	for (size_t i = 0; cfg && i < cfg->nlog_files && !base; i++)
-		if (stat(cfg->log_files[i], &st) == 0)
-			base = cfg->log_files[i];
-	if (!base) {
-		error_set(err, "report: none of the log_files in %s exists; set log_files, pass the "
-			       "files to read, or pipe the journal: journalctl -k -o json | smtpguard "
-			       "report -",
-			  cfg && cfg->path ? cfg->path : "the config");
-		err->code = EXIT_USAGE;
-		return NULL;
-	}
-	/* Oldest first, so the hits come out in time order. */
 	for (int k = REPORT_ROTATIONS; k >= 0; k--) {
 		char number[16] = "";
 
@@ -656,14 +640,41 @@ char **report_default_files(const struct config *cfg, const struct report_option
 			snprintf(number, sizeof(number), ".%d", k);
 		for (int gz = 1; gz >= 0; gz--) {
 			snprintf(path, sizeof(path), "%s%s%s", base, number, gz ? ".gz" : "");
-			if (file_may_hold(path, day_start) && files_push(&files, &n, path) < 0) {
-				report_files_free(files);
-				error_set(err, "report: out of memory");
-				return NULL;
-			}
+			if (file_may_hold(path, day_start) && files_push(files, n, path) < 0)
+				return -1;
 		}
 	}
-	if (!files && files_push(&files, &n, base) < 0) {
+	return *n == had ? files_push(files, n, base) : 0;
+}
+
+char **report_default_files(const struct config *cfg, const struct report_options *opts,
+			    struct error *err)
+{
+	time_t day_start = day_time(opts->year, opts->month, opts->day);
+	const char *base = NULL;
+	bool hits_log = false;
+	char **files = NULL;
+	size_t n = 0;
+	struct stat st;
+
+	for (size_t i = 0; cfg && i < cfg->nlog_files && !base; i++)
+		if (stat(cfg->log_files[i], &st) == 0)
+			base = cfg->log_files[i];
+	/* NFLOG hits reach no kernel log: watch's record is theirs (with LOG, a copy) */
+	if (cfg && cfg->hits_log[0] && (!base || cfg->log_target == LOG_TARGET_NFLOG))
+		hits_log = stat(cfg->hits_log, &st) == 0;
+	if (!base && !hits_log) {
+		error_set(err, "report: none of the log_files in %s exists, nor the hits_log; set "
+			       "log_files, run smtpguard watch, pass the files to read, or pipe the "
+			       "journal: journalctl -k -o json | smtpguard report -",
+			  cfg && cfg->path ? cfg->path : "the config");
+		err->code = EXIT_USAGE;
+		return NULL;
+	}
+	/* Oldest first, so the hits come out in time order (within each log). */
+	if ((base && files_push_rotated(&files, &n, base, day_start) < 0) ||
+	    (hits_log && files_push_rotated(&files, &n, cfg->hits_log, day_start) < 0)) {
+		report_files_free(files);
 		error_set(err, "report: out of memory");
 		return NULL;
 	}

@@ -24,6 +24,8 @@
 #define CONFIG_MAX_ZONES 32
 #define LOG_PREFIX_MAX 29		/* the kernel's LOG prefix limit, without NUL */
 #define RELAY_TEXT_MAX 256
+#define CONFIG_PATH_MAX 1023		/* hits_log and other single paths */
+#define CONFIG_HITS_LOG_DEFAULT "/var/log/smtpguard/hits.log"
 /*
  * The default rate-ban mask of IPv6 hosts (ban_prefix6): the host's own
  * address, so one abusive host does not cut off the other hosts of its
@@ -110,6 +112,7 @@ struct config {
 	unsigned confirm;	/* seconds, 0 = off */
 	char **log_files;	/* owned, nlog_files strings */
 	size_t nlog_files;
+	char hits_log[CONFIG_PATH_MAX + 1];	/* where `watch` records hits (absolute) */
 	struct zone *zones;
 	size_t nzones;
 	char *source;		/* the file's text as read, kept so config_save() keeps comments */

@@ -48,6 +48,10 @@ enum hit_format {
 	HIT_FORMAT_LOGEMU,	/* ulogd2 LOGEMU file ("DATE HOST PREFIX IN=..."): written only by
 				 * ulogd from its NFLOG group, trusted */
 	HIT_FORMAT_NFLOG,	/* built from an NFLOG message (logsource), trusted */
+	HIT_FORMAT_HITSLOG,	/* the hits log `watch` writes (core/hitslog.c): one hit_emit()
+				 * JSON object per line, trusted (only watch writes it, root-only);
+				 * read in every format but kmsg, as no other line starts with '{'
+				 * there (a journal line that is no journal record is tried too) */
 	HIT_FORMAT_COUNT
 };
 

@@ -2,7 +2,8 @@
  * cmd_hits.c - `smtpguard hits [--follow] [--json]`: the recent port-25
  * hits from the config's log files, and with --follow the new ones as
  * they happen, from the config's live source (/dev/kmsg or the log file
- * for log_target = log, the NFLOG group for nflog).  One sanitized line,
+ * for log_target = log, the NFLOG group for nflog), or from the hits
+ * log while `smtpguard watch` runs.  One sanitized line,
  * or one JSON object, per hit.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "cli.h"
 #include "emit.h"
 #include "logsource.h"
+#include "watch.h"
 
 #define HITS_RECENT 20			/* hits shown before following */
 #define HITS_BACKFILL_BYTES (8u << 20)	/* of each log file's tail */
@@ -46,7 +48,7 @@ static int hits_follow(struct hit_context *ctx, struct hits_out *o)
 {
 	struct sigaction sa = { .sa_handler = hits_on_signal };
 	struct error err = { 0 };
-	struct logsource *src = logsource_open_config(ctx, &err);
+	struct logsource *src = watch_open_reader(ctx, &err);
 	const struct logsource_counts *c;
 	int code = EXIT_OK;
 

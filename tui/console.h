@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "cli.h"
@@ -135,6 +136,7 @@ struct console {
 	struct hit_ring *ring;		/* recent hits, newest first */
 	struct config *source_cfg;	/* the sources' config, outlives them (owned) */
 	struct logsource *source;	/* live log source, NULL when none */
+	pid_t watch_pid;		/* `smtpguard watch` running (read at refresh), 0 none */
 	char source_error[ERROR_TEXT_MAX];
 
 	struct offender *offenders;

@@ -14,6 +14,7 @@
 #include "bans.h"
 #include "compile.h"
 #include "console.h"
+#include "watch.h"
 
 #define BACKFILL_BYTES (1 << 20)
 #define EXPAND_DEPTH 4
@@ -55,7 +56,7 @@ void console_sources_open(struct console *c)
 	/* The recent past from the log files, then live from the configured source. */
 	if (c->cfg->nlog_files > 0)
 		logsource_backfill(&ctx, c->ring, BACKFILL_BYTES, NULL, &err);
-	c->source = logsource_open_config(&ctx, &err);
+	c->source = watch_open_reader(&ctx, &err);
 	if (!c->source)
 		snprintf(c->source_error, sizeof(c->source_error), "%s", err.text);
 }
@@ -412,6 +413,7 @@ static void views_update(struct console *c)
 
 void console_refresh(struct console *c)
 {
+	c->watch_pid = watch_running();
 	ifaces_read(c);
 	table_read(c);
 	console_hits_read(c);

@@ -688,9 +688,10 @@ static void draw_status(const struct console *c)
 		     "unguarded uplink %s (IPv%c): add it to wan ", c->uplinks[0].iface,
 		     c->uplinks[0].family == AF_INET6 ? '6' : '4');
 	x = getcurx(w) > x ? getcurx(w) + 1 : x;
-	snprintf(line, sizeof(line), "%s%s  rules %zu (own %zu)  applied %s%s", c->fw->name,
+	snprintf(line, sizeof(line), "%s%s  rules %zu (own %zu)  applied %s  watch %s%s", c->fw->name,
 		 fw_fake_table() ? " (SMTPGUARD_FAKE_TABLE, not the kernel)" : "",
-		 c->have_table ? c->table.nrules : 0, own, when, c->unsaved ? "  unsaved" : "");
+		 c->have_table ? c->table.nrules : 0, own, when, c->watch_pid ? "on" : "off",
+		 c->unsaved ? "  unsaved" : "");
 	put(w, 0, x, A_REVERSE, line);
 }
 

@@ -36,6 +36,9 @@ static const struct cli_command commands[] = {
 	  .help = "remove a host from the rate-ban lists", .run = cmd_unban },
 	{ .name = "report", .usage = "[--date YYYY-MM-DD | --yesterday] [--format text|csv|json] [FILE...]",
 	  .help = "the daily port-25 abuse report", .run = cmd_report },
+	{ .name = "watch", .usage = "",
+	  .help = "record every hit in the hits log until stopped (systemd: smtpguard-watch)",
+	  .run = cmd_watch },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,254 @@
+/*
+ * watch.c - `smtpguard watch`: the loop that records every hit; see
+ * include/watch.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hitslog.h"
+#include "logsource.h"
+#include "testenv.h"
+#include "watch.h"
+
+#define WATCH_PID_FILE "watch.pid"
+#define WATCH_FILE_TICK_MS 1000		/* a followed file is read at least this often */
+
+static void watch_pid_path(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", testenv()->run_dir, WATCH_PID_FILE);
+}
+
+static struct flock whole_file(short type)
+{
+	return (struct flock){ .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+}
+
+int watch_lock_take(struct watch_lock *l, struct error *err)
+{
+	struct flock fl = whole_file(F_WRLCK);
+	char path[512], pid[32];
+	int fd, n;
+
+	l->fd = -1;
+	watch_pid_path(path, sizeof(path));
+	if (mkdir(testenv()->run_dir, 0700) < 0 && errno != EEXIST)
+		return error_set(err, "watch: cannot create %s: %s", testenv()->run_dir,
+				 strerror(errno));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return error_set(err, "watch: cannot open %s: %s", path, strerror(errno));
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		int e = errno;
+		pid_t other = watch_running();
+
+		close(fd);
+		if (e == EAGAIN || e == EACCES)
+			return error_set(err, "watch: already running (pid %ld); stop it first "
+					      "(systemctl stop smtpguard-watch)", (long)other);
+		return error_set(err, "watch: cannot lock %s: %s", path, strerror(e));
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		close(fd);
+		return error_set(err, "watch: cannot write %s: %s", path, strerror(errno));
+	}
+	l->fd = fd;
+	return 0;
+}
+
+void watch_lock_release(struct watch_lock *l)
+{
+	char path[512];
+
+	if (l->fd < 0)
+		return;
+	watch_pid_path(path, sizeof(path));
+	unlink(path);
+	close(l->fd);
+	l->fd = -1;
+}
+
+pid_t watch_running(void)
+{
+	struct flock fl = whole_file(F_WRLCK);
+	char path[512];
+	int fd;
+
+	watch_pid_path(path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	if (fcntl(fd, F_GETLK, &fl) < 0)
+		fl.l_type = F_UNLCK;
+	close(fd);
+	return fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+}
+
+struct logsource *watch_open_reader(const struct hit_context *ctx, struct error *err)
+{
+	if (watch_running() && ctx->cfg)
+		return logsource_open_file(ctx->cfg->hits_log, HIT_FORMAT_HITSLOG, false, ctx, err);
+	return logsource_open_config(ctx, err);
+}
+
+/* ---- the loop */
+
+enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_NFDS };
+
+struct watch {
+	const struct config *cfg;
+	struct hit_context ctx;
+	struct logsource *src;
+	struct hitslog *log;
+	int sigfd;
+	sigset_t old_mask;
+	uint64_t lost_seen;	/* of logsource's count, already written */
+	bool stop;
+	struct error hit_err;	/* the first write failure inside the hit callback */
+	bool hit_failed;
+	struct watch_counts counts;
+};
+
+struct watch *watch_open(const struct config *cfg, struct error *err)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	sigset_t mask;
+
+	if (!w) {
+		error_set(err, "watch: out of memory");
+		return NULL;
+	}
+	w->cfg = cfg;
+	w->sigfd = -1;
+	hit_context_init(&w->ctx, cfg);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, &w->old_mask) < 0 ||
+	    (w->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		error_set(err, "watch: cannot take signals: %s", strerror(errno));
+		watch_close(w);
+		return NULL;
+	}
+	w->log = hitslog_open(cfg->hits_log, err);
+	if (!w->log || !(w->src = logsource_open_config(&w->ctx, err))) {
+		watch_close(w);
+		return NULL;
+	}
+	return w;
+}
+
+const char *watch_source_name(const struct watch *w)
+{
+	return logsource_name(w->src);
+}
+
+const char *watch_log_path(const struct watch *w)
+{
+	return hitslog_path(w->log);
+}
+
+const struct watch_counts *watch_counts(const struct watch *w)
+{
+	return &w->counts;
+}
+
+static void watch_hit(void *arg, const struct hit *h)
+{
+	struct watch *w = arg;
+
+	if (hitslog_add_hit(w->log, h, w->hit_failed ? NULL : &w->hit_err) < 0)
+		w->hit_failed = true;
+	else
+		w->counts.hits++;
+}
+
+/* A batch from the hit source, then what the kernel dropped, then out to the file. */
+static int watch_on_hits(struct watch *w, struct error *err)
+{
+	uint64_t lost;
+
+	if (logsource_read(w->src, watch_hit, w, err) < 0)
+		return -1;
+	lost = logsource_counts(w->src)->lost;
+	if (lost > w->lost_seen &&
+	    hitslog_add_lost(w->log, lost - w->lost_seen, logsource_name(w->src), time(NULL), err) == 0) {
+		w->counts.lost += lost - w->lost_seen;
+		w->lost_seen = lost;
+	}
+	if (hitslog_flush(w->log, err) < 0)
+		return -1;
+	w->counts.reopened = hitslog_reopened(w->log);
+	if (w->hit_failed) {
+		*err = w->hit_err;
+		return -1;
+	}
+	return 0;
+}
+
+static int watch_on_signal(struct watch *w, struct error *err)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo != SIGHUP) {
+			w->stop = true;
+		} else if (hitslog_reopen(w->log, err) < 0) {
+			return -1;
+		}
+	}
+	w->counts.reopened = hitslog_reopened(w->log);
+	return 0;
+}
+
+int watch_run(struct watch *w, struct error *err)
+{
+	static int (*const handlers[WATCH_NFDS])(struct watch *, struct error *) = {
+		[WATCH_SIGNALS] = watch_on_signal,
+		[WATCH_HITS] = watch_on_hits,
+	};
+	struct pollfd pfd[WATCH_NFDS] = {
+		[WATCH_SIGNALS] = { .fd = w->sigfd, .events = POLLIN },
+		[WATCH_HITS] = { .fd = logsource_fd(w->src), .events = POLLIN },
+	};
+	int timeout = logsource_kind(w->src) == LOGSOURCE_FILE ? WATCH_FILE_TICK_MS : -1;
+
+	while (!w->stop) {
+		int n = poll(pfd, WATCH_NFDS, timeout);
+
+		if (n < 0 && errno != EINTR)
+			return error_set(err, "watch: poll failed: %s", strerror(errno));
+		for (int i = 0; i < WATCH_NFDS; i++) {
+			/* A file is read on each tick too: its rotation shows only then */
+			bool due = n > 0 ? pfd[i].revents != 0 : n == 0 && i == WATCH_HITS;
+
+			if (due && handlers[i](w, err) < 0)
+				return -1;
+		}
+	}
+	return hitslog_flush(w->log, err);
+}
+
+void watch_close(struct watch *w)
+{
+	if (!w)
+		return;
+	if (w->src)
+		logsource_close(w->src);
+	hitslog_close(w->log);
+	if (w->sigfd >= 0) {
+		close(w->sigfd);
+		sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
+	}
+	free(w);
+}

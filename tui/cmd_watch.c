@@ -1,0 +1,47 @@
+/*
+ * cmd_watch.c - `smtpguard watch`: take the single-instance lock and
+ * record the config's live hits in the hits log until SIGTERM or SIGINT
+ * (core/watch.c).  One line on stderr when it starts and when it ends.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+#include "watch.h"
+
+int cmd_watch(struct cli *cli, int argc, char **argv)
+{
+	struct error err = { 0 };
+	struct watch_lock lock;
+	const struct watch_counts *c;
+	struct config *cfg;
+	struct watch *w;
+	int code = EXIT_OK;
+
+	if (argc > 1)
+		return cli_usage_fail("watch", "unexpected argument '%s'", argv[1]);
+	cfg = cli_load_config(cli, false, &code);
+	if (!cfg)
+		return code;
+	if (watch_lock_take(&lock, &err) < 0) {
+		config_free(cfg);
+		return cli_error(&err);
+	}
+	w = watch_open(cfg, &err);
+	if (!w) {
+		code = cli_error(&err);
+	} else {
+		fprintf(stderr, "smtpguard: watch: recording hits from %s in %s\n",
+			watch_source_name(w), watch_log_path(w));
+		if (watch_run(w, &err) < 0)
+			code = cli_error(&err);
+		c = watch_counts(w);
+		fprintf(stderr, "smtpguard: watch: stopped; %llu hits recorded, %llu lost by the "
+				"kernel, the hits log reopened %llu times\n",
+			(unsigned long long)c->hits, (unsigned long long)c->lost,
+			(unsigned long long)c->reopened);
+		watch_close(w);
+	}
+	watch_lock_release(&lock);
+	config_free(cfg);
+	return code;
+}
