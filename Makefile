@@ -12,7 +12,7 @@ DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-CORE_PKGS = libip4tc libip6tc xtables inih libnetfilter_log zlib
+CORE_PKGS = libip4tc libip6tc xtables libnftables jansson inih libnetfilter_log zlib
 TUI_PKGS = ncursesw
 
 CFLAGS ?= -O2 -g
@@ -78,18 +78,24 @@ $(TEST_PROGS):
 unit: $(UNIT_BIN) $(TEST_PROGS)
 
 # The layers, as doc/design.md draws them: curses only in tui/, libiptc/xtables only in the
-# backend, and the compiler and the planner pure (no I/O of their own, no backend).
-PURE_SRC = core/compile.c core/plan.c
+# backend, libnftables/jansson only in theirs, and the compilers and the planner pure (no I/O
+# of their own, no backend library; compile_nft.c writes only to the stream it is given).
+NEUTRAL_SRC = core/compile.c core/plan.c
+PURE_SRC = $(NEUTRAL_SRC) core/compile_nft.c
 check-layers:
 	@! grep -nE '#include *[<"](n?curses|ncursesw/|term\.h)' core/*.c include/*.h || \
 		{ echo "check-layers: curses included outside tui/"; exit 1; }
 	@! grep -lE '#include *[<"](libiptc/|xtables\.h)' core/*.c include/*.h tui/*.c | grep -v '^core/fw_iptc\.c$$' || \
 		{ echo "check-layers: libiptc/xtables included outside core/fw_iptc.c"; exit 1; }
+	@! grep -lE '#include *[<"](nftables/|jansson\.h)' core/*.c include/*.h tui/*.c | grep -v '^core/fw_nft\.c$$' || \
+		{ echo "check-layers: libnftables/jansson included outside core/fw_nft.c"; exit 1; }
 	@! grep -nE '#include *"\.\./core' tui/*.c || { echo "check-layers: tui/ reaches into core/"; exit 1; }
 	@! grep -nE '#include *<(unistd|fcntl|dirent|netdb|sys/stat)\.h>|\<(fopen|fdopen|popen|opendir|open|read|write|close|getenv|system)\(|\<(stdin|stdout|stderr)\>' $(PURE_SRC) || \
 		{ echo "check-layers: the compiler and the planner do I/O"; exit 1; }
-	@! grep -niE '\<(fw|fw_[a-z]+|dualstack|backend_[a-z]+)\.h\>|iptc|xtables|nft' $(PURE_SRC) || \
+	@! grep -niE '\<(fw|fw_[a-z]+|dualstack|backend_[a-z]+)\.h\>|iptc|xtables|nft' $(NEUTRAL_SRC) || \
 		{ echo "check-layers: the compiler and the planner name a backend"; exit 1; }
+	@! grep -niE '\<(fw|fw_[a-z]+|dualstack|backend_[a-z]+)\.h\>|iptc|xtables|libnftables|jansson' core/compile_nft.c || \
+		{ echo "check-layers: the nftables compiler names a backend or its library"; exit 1; }
 
 deps:
 	@sh scripts/deps.sh build

@@ -91,7 +91,7 @@ _smtpguard()
 		;;
 	--format)
 		case $cmd in
-		export) opts="restore sh" ;;
+		export) opts="restore sh nft" ;;
 		report) opts="text csv json" ;;
 		*) opts= ;;
 		esac

@@ -31,7 +31,6 @@
 
 #include "compile.h"
 
-#define NFLOG_THRESHOLD 16	/* packets the kernel batches per NFLOG message */
 #define LIMIT_DAY (10000u * 86400)	/* a day's period in XT_LIMIT_SCALE units */
 
 /* What one zone chain is built from. */
@@ -41,8 +40,7 @@ struct zone_build {
 	struct ruleset *rs;
 	struct error *err;
 	char chain[CHAIN_NAME_MAX + 1];
-	struct addr *relays;	/* owned, R(zone) of the family */
-	size_t nrelays;
+	struct addr_list relays;	/* owned, R(zone) of the family */
 };
 
 struct mode_layout {
@@ -132,8 +130,7 @@ static bool zone_unrestricted_jump(const struct zone *z, int family)
 	return z->ndevices > 0 || quarantine_count(z, family) > 0;
 }
 
-/* SMTPGUARD-<zone> and its dispatch exist for a filtering mode or a device list. */
-static bool zone_needs_chain(const struct zone *z)
+bool compile_zone_needs_chain(const struct zone *z)
 {
 	return z->mode != MODE_ALLOW || z->ndevices > 0;
 }
@@ -151,8 +148,7 @@ static const struct mode_layout mode_layouts[MODE_COUNT] = {
 	[MODE_RATEBAN] = { .reply = false, .build = mode_rateban },
 };
 
-/* The W -> ZI dispatch exists for the modes that filter replies. */
-static bool zone_needs_reply(const struct zone *z)
+bool compile_zone_needs_reply(const struct zone *z)
 {
 	return mode_layouts[z->mode].reply;
 }
@@ -180,57 +176,64 @@ static int compile_check_limit(const struct config *cfg, struct error *err)
 	return -1;
 }
 
-/* Append a to the relay list unless an address already there covers it. */
-static int relays_add(struct zone_build *zb, const struct addr *a, size_t *cap)
+/* Append a to list unless an address already there covers it. */
+static int relays_add(struct addr_list *list, const struct addr *a, int family, size_t *cap,
+		      const char *zone, struct error *err)
 {
 	struct addr *n;
 
-	if (a->family != zb->rs->family)
+	if (a->family != family)
 		return 0;
-	for (size_t i = 0; i < zb->nrelays; i++)
-		if (addr_contains(&zb->relays[i], a))
+	for (size_t i = 0; i < list->n; i++)
+		if (addr_contains(&list->addrs[i], a))
 			return 0;
-	if (zb->nrelays == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		n = realloc(zb->relays, *cap * sizeof(*n));
+	if (list->n == *cap || !list->addrs) {
+		*cap = list->n ? list->n * 2 : 8;
+		n = realloc(list->addrs, *cap * sizeof(*n));
 		if (!n)
-			return error_set(zb->err, "out of memory collecting the relays of zone %s; "
-						  "free some memory and try again", zb->zone->name);
-		zb->relays = n;
+			return error_set(err, "out of memory collecting the relays of zone %s; "
+					      "free some memory and try again", zone);
+		list->addrs = n;
 	}
-	zb->relays[zb->nrelays++] = *a;
+	list->addrs[list->n++] = *a;
 	return 0;
 }
 
-static int relays_add_list(struct zone_build *zb, const struct relay *list, size_t count,
-			   size_t *cap)
+static int relays_add_list(struct addr_list *out, const struct relay *list, size_t count,
+			   int family, size_t *cap, const char *zone, struct error *err)
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct relay *rl = &list[i];
 
 		if (!rl->is_name) {
-			if (relays_add(zb, &rl->addr, cap) < 0)
+			if (relays_add(out, &rl->addr, family, cap, zone, err) < 0)
 				return -1;
 			continue;
 		}
 		if (rl->nresolved == 0)
-			return error_set(zb->err, "relay %s has no address: its name was not "
-						  "resolved; resolve relay names (config_resolve) "
-						  "before compiling", rl->text);
+			return error_set(err, "relay %s has no address: its name was not "
+					      "resolved; resolve relay names (config_resolve) "
+					      "before compiling", rl->text);
 		for (size_t j = 0; j < rl->nresolved; j++)
-			if (relays_add(zb, &rl->resolved[j], cap) < 0)
+			if (relays_add(out, &rl->resolved[j], family, cap, zone, err) < 0)
 				return -1;
 	}
 	return 0;
 }
 
-static int relays_collect(struct zone_build *zb)
+int compile_zone_relays(const struct config *cfg, const struct zone *z, int family,
+			struct addr_list *out, struct error *err)
 {
 	size_t cap = 0;
 
-	if (relays_add_list(zb, zb->cfg->relays, zb->cfg->nrelays, &cap) < 0)
+	*out = (struct addr_list){ 0 };
+	if (relays_add_list(out, cfg->relays, cfg->nrelays, family, &cap, z->name, err) < 0 ||
+	    relays_add_list(out, z->relays, z->nrelays, family, &cap, z->name, err) < 0) {
+		free(out->addrs);
+		*out = (struct addr_list){ 0 };
 		return -1;
-	return relays_add_list(zb, zb->zone->relays, zb->zone->nrelays, &cap);
+	}
+	return 0;
 }
 
 static struct rule zone_rule(const struct zone_build *zb)
@@ -268,7 +271,7 @@ static void rule_log(struct rule *r, const struct config *cfg)
 	if (cfg->log_target == LOG_TARGET_NFLOG) {
 		r->target = TARGET_NFLOG;
 		r->nflog_group = cfg->nflog_group;
-		r->nflog_threshold = NFLOG_THRESHOLD;
+		r->nflog_threshold = COMPILE_NFLOG_THRESHOLD;
 	} else {
 		r->target = TARGET_LOG;
 	}
@@ -282,11 +285,11 @@ static int zone_emit(struct zone_build *zb, const struct rule *r)
 /* "-d r -i ZI -p tcp <dport P> -j RETURN" per relay. */
 static int zone_relays_outbound(struct zone_build *zb)
 {
-	for (size_t i = 0; i < zb->nrelays; i++) {
+	for (size_t i = 0; i < zb->relays.n; i++) {
 		struct rule r = zone_outbound(zb);
 
 		r.has_dst = true;
-		r.dst = zb->relays[i];
+		r.dst = zb->relays.addrs[i];
 		r.target = TARGET_RETURN;
 		if (zone_emit(zb, &r) < 0)
 			return -1;
@@ -322,10 +325,10 @@ static int block_rules(struct zone_build *zb, bool log)
 	r.target = TARGET_DROP;
 	if (zone_emit(zb, &r) < 0)
 		return -1;
-	for (size_t i = 0; i < zb->nrelays; i++) {
+	for (size_t i = 0; i < zb->relays.n; i++) {
 		r = zone_reply(zb);
 		r.has_src = true;
-		r.src = zb->relays[i];
+		r.src = zb->relays.addrs[i];
 		r.target = TARGET_RETURN;
 		if (zone_emit(zb, &r) < 0)
 			return -1;
@@ -447,7 +450,8 @@ static int compile_zone(const struct config *cfg, const struct zone *z, struct r
 
 	compile_zone_chain(z->name, zb.chain);
 	compile_mac_chain(z->name, mac_chain);
-	if (compile_chain(rs, zb.chain, err) < 0 || relays_collect(&zb) < 0)
+	if (compile_chain(rs, zb.chain, err) < 0 ||
+	    compile_zone_relays(cfg, z, rs->family, &zb.relays, err) < 0)
 		goto out;
 	if (z->ndevices && zone_devices_jump(&zb, mac_chain) < 0)
 		goto out;
@@ -457,7 +461,7 @@ static int compile_zone(const struct config *cfg, const struct zone *z, struct r
 		goto out;
 	rc = 0;
 out:
-	free(zb.relays);
+	free(zb.relays.addrs);
 	return rc;
 }
 
@@ -549,7 +553,7 @@ static int compile_dispatch(const struct config *cfg, struct ruleset *rs, struct
 		const struct zone *z = &cfg->zones[i];
 		char chain[CHAIN_NAME_MAX + 1];
 
-		if (!zone_needs_chain(z))
+		if (!compile_zone_needs_chain(z))
 			continue;
 		compile_zone_chain(z->name, chain);
 		for (size_t w = 0; w < cfg->nwan; w++) {
@@ -560,7 +564,7 @@ static int compile_dispatch(const struct config *cfg, struct ruleset *rs, struct
 			rule_jump(&r, chain);
 			if (compile_emit(rs, &r, err) < 0)
 				return -1;
-			if (!zone_needs_reply(z))
+			if (!compile_zone_needs_reply(z))
 				continue;
 			snprintf(r.in, sizeof(r.in), "%s", cfg->wan[w]);
 			snprintf(r.out, sizeof(r.out), "%s", z->interface);
@@ -587,6 +591,14 @@ static int compile_input(const struct config *cfg, struct ruleset *rs, struct er
 	return 0;
 }
 
+int compile_check(const struct config *cfg, struct error *err)
+{
+	if (cfg->nports == 0 || cfg->nports > CONFIG_MAX_PORTS)
+		return error_set(err, "the config guards %zu ports; list 1 to %d in ports",
+				 cfg->nports, CONFIG_MAX_PORTS);
+	return compile_check_limit(cfg, err);
+}
+
 int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, struct error *err)
 {
 	bool forward = false, unrestricted = false, input = false;
@@ -594,14 +606,11 @@ int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, st
 	if (family != AF_INET && family != AF_INET6)
 		return error_set(err, "cannot compile rules for address family %d; use AF_INET or "
 				      "AF_INET6", family);
-	if (cfg->nports == 0 || cfg->nports > CONFIG_MAX_PORTS)
-		return error_set(err, "the config guards %zu ports; list 1 to %d in ports",
-				 cfg->nports, CONFIG_MAX_PORTS);
-	if (compile_check_limit(cfg, err) < 0)
+	if (compile_check(cfg, err) < 0)
 		return -1;
 	rs->family = family;
 	for (size_t i = 0; i < cfg->nzones; i++) {
-		forward |= zone_needs_chain(&cfg->zones[i]) ||
+		forward |= compile_zone_needs_chain(&cfg->zones[i]) ||
 			   quarantine_count(&cfg->zones[i], family) > 0;
 		unrestricted |= zone_unrestricted_jump(&cfg->zones[i], family);
 		input |= cfg->zones[i].protect_gateway;
@@ -614,7 +623,7 @@ int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, st
 	    compile_input(cfg, rs, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cfg->nzones; i++)
-		if (zone_needs_chain(&cfg->zones[i]) &&
+		if (compile_zone_needs_chain(&cfg->zones[i]) &&
 		    compile_zone(cfg, &cfg->zones[i], rs, err) < 0)
 			return -1;
 	return 0;

@@ -18,6 +18,30 @@
  */
 #define COMPILE_RATEBAN_CONNMARK 0x00800000u
 
+#define COMPILE_NFLOG_THRESHOLD 16u	/* packets the kernel batches per NFLOG message */
+
+/* A zone has a chain and its dispatch for a filtering mode or a device list. */
+bool compile_zone_needs_chain(const struct zone *z);
+/* Its chain also sees the replies (WAN -> zone) in the modes that filter them. */
+bool compile_zone_needs_reply(const struct zone *z);
+
+/* The checks every backend's compiler makes first: the ports and the log limit. */
+int compile_check(const struct config *cfg, struct error *err);
+
+/* Addresses; addrs is owned (free() it). */
+struct addr_list {
+	struct addr *addrs;
+	size_t n;
+};
+
+/*
+ * A zone's relays of family: the general ones and the zone's, resolved
+ * names expanded, none covered by an earlier one.  -1 with err (a name
+ * not resolved, out of memory).
+ */
+int compile_zone_relays(const struct config *cfg, const struct zone *z, int family,
+			struct addr_list *out, struct error *err);
+
 /* Fill rs (initialised by the caller with ruleset_init) with family's rules for cfg. */
 int compile_ruleset(const struct config *cfg, int family, struct ruleset *rs, struct error *err);
 

@@ -1,10 +1,12 @@
 /*
- * cmd_export.c - `smtpguard export [--format restore|sh] [--family 4|6]
+ * cmd_export.c - `smtpguard export [--format restore|sh|nft] [--family 4|6]
  * [-o FILE]` and `smtpguard remove`.
  *
  * export needs no root: it prints one family's compiled ruleset, the
  * same one apply would commit (IPv4 by default: iptables-legacy-restore
- * input; --family 6 for ip6tables-legacy-restore).  remove applies the
+ * input; --family 6 for ip6tables-legacy-restore), or with --format nft
+ * the nftables backend's whole table inet smtpguard (both families,
+ * input for nft -f).  remove applies the
  * empty ruleset to both families, which deletes the own chains and
  * jumps and nothing else.
  */
@@ -15,6 +17,7 @@
 
 #include "atomicfile.h"
 #include "cli.h"
+#include "compile_nft.h"
 #include "dualstack.h"
 #include "fw.h"
 #include "plan.h"
@@ -22,12 +25,33 @@
 
 struct export_format {
 	const char *name;
-	int (*write)(const struct ruleset *rs, FILE *out);
+	int (*write)(const struct config *cfg, const struct ruleset *rs, FILE *out,
+		     struct error *err);
+	bool families;	/* holds both families: --family does not apply */
 };
 
+static int export_restore(const struct config *cfg, const struct ruleset *rs, FILE *out,
+			  struct error *err)
+{
+	return ruleset_write_restore(rs, out);
+}
+
+static int export_sh(const struct config *cfg, const struct ruleset *rs, FILE *out,
+		     struct error *err)
+{
+	return ruleset_write_sh(rs, out);
+}
+
+static int export_nft(const struct config *cfg, const struct ruleset *rs, FILE *out,
+		      struct error *err)
+{
+	return compile_nft(cfg, out, err);
+}
+
 static const struct export_format export_formats[] = {
-	{ .name = "restore", .write = ruleset_write_restore },
-	{ .name = "sh", .write = ruleset_write_sh },
+	{ .name = "restore", .write = export_restore },
+	{ .name = "sh", .write = export_sh },
+	{ .name = "nft", .write = export_nft, .families = true },
 };
 
 static const struct export_format *export_format_find(const char *name)
@@ -49,6 +73,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	const struct export_format *format = &export_formats[0];
 	const char *output = NULL;
 	int family = AF_INET;
+	bool family_given = false;
 	struct config *cfg;
 	struct ruleset rs;
 	struct error err = { 0 };
@@ -60,12 +85,13 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		if (opt == 'f') {
 			format = export_format_find(optarg);
 			if (!format)
-				return cli_fail(EXIT_USAGE, "export: unknown format '%s'; use restore or sh",
+				return cli_fail(EXIT_USAGE, "export: unknown format '%s'; use restore, sh or nft",
 						optarg);
 		} else if (opt == 'o') {
 			output = optarg;
 		} else if (opt == 'F' && (strcmp(optarg, "4") == 0 || strcmp(optarg, "6") == 0)) {
 			family = optarg[0] == '6' ? AF_INET6 : AF_INET;
+			family_given = true;
 		} else if (opt == 'F') {
 			return cli_fail(EXIT_USAGE, "export: unknown family '%s'; use 4 or 6", optarg);
 		} else {
@@ -74,19 +100,24 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind]);
+	if (family_given && format->families)
+		return cli_fail(EXIT_USAGE, "export: --format %s holds both families; drop --family",
+				format->name);
 	if (cli_compile_family(cli, family, &cfg, &rs, &code) < 0)
 		return code;
 	if (!output || strcmp(output, "-") == 0) {
-		if (format->write(&rs, stdout) < 0 || fflush(stdout) != 0)
-			code = cli_fail(EXIT_RUNTIME, "export: cannot write to standard output");
+		if (format->write(cfg, &rs, stdout, &err) < 0 || fflush(stdout) != 0)
+			code = err.text[0] ? cli_error(&err)
+					   : cli_fail(EXIT_RUNTIME, "export: cannot write to standard output");
 	} else {
 		struct atomicfile af;
 
 		if (atomicfile_open(&af, output, &err) < 0)
 			code = cli_error(&err);
-		else if (format->write(&rs, af.fp) < 0) {
+		else if (format->write(cfg, &rs, af.fp, &err) < 0) {
 			atomicfile_abort(&af);
-			code = cli_fail(EXIT_RUNTIME, "export: cannot write %s", output);
+			code = err.text[0] ? cli_error(&err)
+					   : cli_fail(EXIT_RUNTIME, "export: cannot write %s", output);
 		} else if (atomicfile_commit(&af, &err) < 0)
 			code = cli_error(&err);
 	}

@@ -23,7 +23,7 @@ static const struct cli_command commands[] = {
 	{ .name = "status", .usage = "[--json]",
 	  .help = "zones, interfaces, nftables, IPv4 and IPv6 rules with counters",
 	  .run = cmd_status },
-	{ .name = "export", .usage = "[--format restore|sh] [--family 4|6] [-o FILE]",
+	{ .name = "export", .usage = "[--format restore|sh|nft] [--family 4|6] [-o FILE]",
 	  .help = "a family's ruleset (4 default) as (ip6)tables-restore input or sh",
 	  .run = cmd_export },
 	{ .name = "remove", .usage = "",

@@ -5,8 +5,10 @@
 # byte for byte, and the sh export of the same config must be valid sh
 # with one -A command per own rule.  fail-NAME.conf must be refused with
 # exit code 2 and an error holding the text of fail-NAME.err.  NAME.rules6
-# must equal `smtpguard export --family 6` of NAME.conf.
-# tests/ns/render.sh proves the .rules files are what the kernel prints.
+# must equal `smtpguard export --family 6` of NAME.conf, NAME.nft the
+# nftables backend's table (`smtpguard export --format nft`).
+# tests/ns/render.sh proves the .rules files are what the kernel prints,
+# tests/ns/nft_render.sh the .nft files.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 
@@ -54,16 +56,29 @@ for rules in "$dir"/*.rules6; do
 	fi
 done
 
+for want in "$dir"/*.nft; do
+	name=$(basename "$want" .nft)
+	if "$SMTPGUARD" -c "$dir/$name.conf" export --format nft >"$tmp/$name.nft" 2>"$tmp/$name.err" &&
+		cmp -s "$tmp/$name.nft" "$want"; then
+		ok "$name: export --format nft equals $name.nft"
+	else
+		fail "$name: export --format nft equals $name.nft" "$(cat "$tmp/$name.err")" \
+			"$(diff -u "$want" "$tmp/$name.nft")"
+	fi
+done
+
 for conf in "$dir"/fail-*.conf; do
 	name=$(basename "$conf" .conf)
-	"$SMTPGUARD" -c "$conf" export --format restore >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	want=$(cat "$dir/$name.err")
-	if [ "$rc" = 2 ] && grep -qF -- "$want" "$tmp/err" && [ ! -s "$tmp/out" ]; then
-		ok "$name: refused with exit 2 and the expected error"
-	else
-		fail "$name: refused with exit 2 and the expected error" "exit $rc" \
-			"stderr: $(cat "$tmp/err")" "want: $want"
-	fi
+	for format in restore nft; do
+		"$SMTPGUARD" -c "$conf" export --format $format >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		want=$(cat "$dir/$name.err")
+		if [ "$rc" = 2 ] && grep -qF -- "$want" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+			ok "$name: $format: refused with exit 2 and the expected error"
+		else
+			fail "$name: $format: refused with exit 2 and the expected error" "exit $rc" \
+				"stderr: $(cat "$tmp/err")" "want: $want"
+		fi
+	done
 done
 done_testing
