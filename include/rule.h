@@ -140,6 +140,13 @@ bool chain_is_own(const char *name);
  */
 int rule_format_save(const struct rule *r, char *buf, size_t size);
 
+/*
+ * r in words for the console ("wlan eth2>* new :25 host seen <60s") and
+ * its verdict ("drop", "log", "accept", "pass" (returns), "-> wlan").
+ */
+void rule_words(const struct rule *r, char *buf, size_t size);
+void rule_verdict(const struct rule *r, char *buf, size_t size);
+
 /* True when r's ports go in the tcp match (one port, one side), else in multiport. */
 bool rule_ports_in_tcp(const struct rule *r);
 

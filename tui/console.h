@@ -61,10 +61,13 @@ enum input_kind {
 	INPUT_EXPORT_FILE,
 };
 
-/* A row of the zones area. */
+/*
+ * A row of the zones table: a zone or one of its entries, so whatever
+ * row is selected names a zone.  [general] relays are a line under the
+ * table, interfaces a table of their own (neither is selectable).
+ */
 enum zrow_kind {
-	ZROW_IFACE,
-	ZROW_GLOBAL_RELAY,
+	ZROW_GLOBAL_RELAY,	/* only for console_entry_text() */
 	ZROW_ZONE,
 	ZROW_RELAY,
 	ZROW_DEVICE,
@@ -73,8 +76,8 @@ enum zrow_kind {
 
 struct zrow {
 	enum zrow_kind kind;
-	size_t index;		/* iface, relay, device or quarantine index */
-	int zone;		/* zone index, -1 for none */
+	size_t index;		/* relay, device or quarantine index */
+	int zone;		/* zone index; -1 only for a [general] relay */
 };
 
 #define SPARK_LEN 16
@@ -150,6 +153,8 @@ struct console {
 	struct area_view view[AREA_COUNT];
 	enum console_mode mode;
 	size_t rules_shift;		/* columns the rules' text is scrolled (Right/Left) */
+	bool rules_text;		/* rules as iptables text instead of words (t) */
+	bool zoom;			/* the selected area fills the screen (z, Enter) */
 	size_t help_top;
 	bool color;
 	char message[ERROR_TEXT_MAX];

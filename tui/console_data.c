@@ -363,8 +363,7 @@ static void zrows_add(struct console *c, size_t *cap, enum zrow_kind kind, size_
 	c->zrows[c->nzrows++] = (struct zrow){ .kind = kind, .index = index, .zone = zone };
 }
 
-/* Each zone with its lists (what the operator changes), the [general] relays, then the interfaces.
- */
+/* Each zone with its lists: what the operator changes. */
 static void zrows_build(struct console *c)
 {
 	const struct config *cfg = c->cfg;
@@ -381,13 +380,6 @@ static void zrows_build(struct console *c)
 			zrows_add(c, &cap, ZROW_DEVICE, i, (int)zi);
 		for (size_t i = 0; i < z->nquarantine; i++)
 			zrows_add(c, &cap, ZROW_QUARANTINE, i, (int)zi);
-	}
-	for (size_t i = 0; i < cfg->nrelays; i++)
-		zrows_add(c, &cap, ZROW_GLOBAL_RELAY, i, -1);
-	for (size_t i = 0; i < c->nifaces; i++) {
-		const struct zone *z = config_zone_by_interface(c->cfg, c->ifaces[i].name);
-
-		zrows_add(c, &cap, ZROW_IFACE, i, z ? (int)(z - cfg->zones) : -1);
 	}
 }
 

@@ -11,6 +11,7 @@
  * sends only what changed, so nothing flickers.  Every string that came from outside (kernel, log,
  * config, errors quoting them) goes through sanitize_text() in put().
  */
+#include <ctype.h>
 #include <curses.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <wchar.h>
 
 #include "console.h"
+#include "ruleparse.h"
 #include "sanitize.h"
 
 #define TEXT_MAX 1024
@@ -28,12 +30,16 @@ enum part { PART_STATUS, PART_MESSAGE, PART_HINTS, PART_COUNT };
 
 static WINDOW *area_win[AREA_COUNT], *part_win[PART_COUNT];
 static int layout_lines, layout_cols;
-/* zones and rules are sized to their rows when they can be: a change of either lays out again */
-static size_t layout_zrows, layout_rrows;
+/* the areas are sized to their rows when they can be: a change of these lays out again */
+static size_t layout_zrows, layout_rrows, layout_ifaces;
+static bool layout_zoom;
+static enum area layout_area;
 
-/* Column layouts, shared by the heading row and the data rows. */
-#define ZONES_FMT "%-12s %-11s %-5s %-24s %7s %7s"
+/* Column layouts, shared by the heading row and the data rows (each fits 80 columns). */
+#define ZONES_FMT "%-10s %-9s %-8s %-9s %6s %7s %5s %7s %7s"
+#define IFACES_FMT "%-12s %-11s %-5s %-24s %7s %7s"
 #define RULES_HEAD_FMT "%8s %8s %6s  %s"
+#define WORDS_FMT "%6s %6s %-8s %s"
 #define HITS_FMT "%-8.8s %-8.8s %-15s %-17.17s %-15s"
 #define HITS_ACTION_X 68
 #define OFFENDERS_FMT "%-15s %-12s %6s  %s"
@@ -46,14 +52,17 @@ static const char *const area_titles[AREA_COUNT] = {
 };
 
 /* The column headings of each area, for the row under its title. */
-static void area_heading(enum area a, char *buf, size_t size)
+static void area_heading(const struct console *c, enum area a, char *buf, size_t size)
 {
 	if (a == AREA_ZONES)
-		snprintf(buf, size, ZONES_FMT, "INTERFACE", "ROLE", "LINK", "ADDRESSES", "RX/s",
-			 "TX/s");
-	else if (a == AREA_RULES)
+		snprintf(buf, size, ZONES_FMT, "ZONE", "INTERFACE", "MODE", "GATEWAY", "RELAYS",
+			 "DEVICES", "QUAR", "V4 PKTS", "V6 PKTS");
+	else if (a == AREA_RULES && c->rules_text)
 		snprintf(buf, size, RULES_HEAD_FMT, "PKTS", "BYTES", "PKT/S",
-			 "RULE (* own; others dimmed, read-only)");
+			 "RULE (* own; others dimmed, read-only; t: in words)");
+	else if (a == AREA_RULES)
+		snprintf(buf, size, WORDS_FMT, "PKTS", "PKT/S", "VERDICT",
+			 "RULE (t: iptables text; Left/Right scroll)");
 	else if (a == AREA_HITS)
 		snprintf(buf, size, HITS_FMT " %s", "TIME", "ZONE", "SOURCE", "MAC", "DESTINATION",
 			 "ACTION");
@@ -167,33 +176,69 @@ static void layout_free(void)
 			delwin(part_win[p]), part_win[p] = NULL;
 }
 
+/* Rows the zones area wants: title, the zones table (heading, rows, [general] relays), the interfaces table. */
+static int zones_want(const struct console *c)
+{
+	return 3 + (int)c->nzrows + (c->cfg->nrelays > 0) + (int)c->nifaces;
+}
+
+/* Rows of the zones table shown in a zones window of h rows: the zones first, then an interface or more. */
+static int zones_table_rows(const struct console *c, int h)
+{
+	int rows = h - 2 - (c->cfg->nrelays > 0) - (c->nifaces ? 2 : 0);
+
+	if (rows > (int)c->nzrows)
+		rows = (int)c->nzrows;
+	return rows < 1 ? 1 : rows;
+}
+
+/* Rows an area wants beside the others: the zones area up to 2/5 of the screen. */
+static int area_want(const struct console *c, enum area a)
+{
+	int most = (LINES - 3) * 2 / 5;
+
+	if (a != AREA_ZONES)
+		return 2 + (int)c->view[a].rows;
+	return zones_want(c) < most ? zones_want(c) : most;
+}
+
+static void part_windows(void)
+{
+	part_win[PART_STATUS] = newwin(1, COLS, 0, 0);
+	part_win[PART_MESSAGE] = newwin(1, COLS, LINES - 2, 0);
+	part_win[PART_HINTS] = newwin(1, COLS, LINES - 1, 0);
+	for (int p = 0; p < PART_COUNT; p++)
+		if (!part_win[p])
+			console_die("cannot lay out the screen (%dx%d)", COLS, LINES);
+}
+
 /*
- * Every area gets a title and two rows (hits three).  The zones area
- * then grows to show all its rows (up to half the screen): it holds
- * what the operator changes.  The rest goes round-robin to the areas
- * with more rows than they show (counting their heading row), then to
- * hits and rules.
+ * Zoomed: the selected area alone.  Else every area gets a title, its
+ * headings and a row (hits and offenders two).  The zones area then grows to show its
+ * tables (up to 2/5 of the screen; z shows all): it holds what the
+ * operator changes.
+ * The rest goes round-robin to the areas with more rows than they
+ * show, then to hits and rules.
  */
 static void layout(struct console *c)
 {
 	static const int least[AREA_COUNT] = {
-		[AREA_ZONES] = 3, [AREA_RULES] = 3, [AREA_HITS] = 4, [AREA_OFFENDERS] = 3,
+		[AREA_ZONES] = 3, [AREA_RULES] = 3, [AREA_HITS] = 4, [AREA_OFFENDERS] = 4,
 	};
 	int h[AREA_COUNT], y = 1, left = LINES - 3;
 	bool gave = true;
 
 	layout_free();
 	for (int a = 0; a < AREA_COUNT; a++) {
-		h[a] = least[a];
-		left -= least[a];
+		h[a] = c->zoom ? (a == (int)c->area ? left : 0) : least[a];
+		left -= h[a];
 	}
-	while (left > 0 && (size_t)(h[AREA_ZONES] - 2) < c->nzrows &&
-	       h[AREA_ZONES] < (LINES - 3) / 2)
+	while (left > 0 && h[AREA_ZONES] < area_want(c, AREA_ZONES))
 		h[AREA_ZONES]++, left--;
 	while (left > 0 && gave) {
 		gave = false;
 		for (int a = 0; a < AREA_COUNT && left > 0; a++) {
-			if ((size_t)(h[a] - 2) < c->view[a].rows) {
+			if (h[a] < area_want(c, (enum area)a)) {
 				h[a]++, left--;
 				gave = true;
 			}
@@ -202,21 +247,21 @@ static void layout(struct console *c)
 	for (int a = AREA_HITS; left > 0; a = a == AREA_HITS ? AREA_RULES : AREA_HITS)
 		h[a]++, left--;
 	for (int a = 0; a < AREA_COUNT; a++) {
+		if (h[a] == 0)
+			continue;
 		area_win[a] = newwin(h[a], COLS, y, 0);
 		y += h[a];
 		if (!area_win[a])
 			console_die("cannot lay out the screen (%dx%d)", COLS, LINES);
 	}
-	part_win[PART_STATUS] = newwin(1, COLS, 0, 0);
-	part_win[PART_MESSAGE] = newwin(1, COLS, LINES - 2, 0);
-	part_win[PART_HINTS] = newwin(1, COLS, LINES - 1, 0);
-	for (int p = 0; p < PART_COUNT; p++)
-		if (!part_win[p])
-			console_die("cannot lay out the screen (%dx%d)", COLS, LINES);
+	part_windows();
 	layout_lines = LINES;
 	layout_cols = COLS;
 	layout_zrows = c->nzrows;
 	layout_rrows = c->nrrows;
+	layout_ifaces = c->nifaces;
+	layout_zoom = c->zoom;
+	layout_area = c->area;
 }
 
 /* ---- areas ---- */
@@ -224,7 +269,7 @@ static void layout(struct console *c)
 /* The first content row of an area's window: under the title, and the headings when there is room. */
 static int area_first_row(WINDOW *w)
 {
-	return getmaxy(w) >= 6 ? 2 : 1;
+	return getmaxy(w) >= 3 ? 2 : 1;
 }
 
 /*
@@ -247,7 +292,7 @@ static int draw_title(const struct console *c, WINDOW *w, enum area a, const cha
 			put(w, 0, x, attr, extra);
 	}
 	if (y0 == 2) {
-		area_heading(a, heading, sizeof(heading));
+		area_heading(c, a, heading, sizeof(heading));
 		put(w, 1, 0, A_BOLD, heading);
 	}
 	return y0;
@@ -316,7 +361,7 @@ static void draw_iface(const struct console *c, WINDOW *w, int y, attr_t attr, c
 		snprintf(rx, sizeof(rx), "%.0f", (double)(it->rx_packets - old->rx_packets) / el);
 		snprintf(tx, sizeof(tx), "%.0f", (double)(it->tx_packets - old->tx_packets) / el);
 	}
-	putf(w, y, 0, attr, ZONES_FMT, field(it->name, name, sizeof(name)),
+	putf(w, y, 0, attr, IFACES_FMT, field(it->name, name, sizeof(name)),
 	     iface_role(c, it->name, role, sizeof(role)),
 	     !it->up ? "down" : it->carrier ? "up" : "nocar", addrs[0] ? addrs : "-", rx, tx);
 }
@@ -324,19 +369,18 @@ static void draw_iface(const struct console *c, WINDOW *w, int y, attr_t attr, c
 static void draw_zone(const struct console *c, WINDOW *w, int y, attr_t attr, const struct zone *z)
 {
 	attr_t mode_attr = z->mode == MODE_ALLOW ? style(c, 4, A_BOLD) : style(c, 3, A_BOLD);
-	char name[64];
-
-	snprintf(name, sizeof(name), "zone %s %s", z->name, z->interface);
-	putf(w, y, 0, attr | A_BOLD, "%-20s", name);
-	putf(w, y, 21, attr | mode_attr, "%-8s", mode_names[z->mode]);
 	size_t zi = (size_t)(z - c->cfg->zones);
-	char v4[16], v6[16] = "-";
+	char v4[16], v6[16] = "-", relays[16], devices[16], quar[16];
 
 	human(zi < CONFIG_MAX_ZONES ? c->zone_packets[0][zi] : 0, v4, sizeof(v4));
 	if (c->have_v6 && zi < CONFIG_MAX_ZONES)
 		human(c->zone_packets[1][zi], v6, sizeof(v6));
-	putf(w, y, 30, attr, "relays %zu devices %zu quarantine %zu gateway %s  pkts v4 %s v6 %s",
-	     z->nrelays, z->ndevices, z->nquarantine, z->protect_gateway ? "protected" : "open", v4, v6);
+	snprintf(relays, sizeof(relays), "%zu", z->nrelays);
+	snprintf(devices, sizeof(devices), "%zu", z->ndevices);
+	snprintf(quar, sizeof(quar), "%zu", z->nquarantine);
+	putf(w, y, 0, attr, ZONES_FMT, z->name, z->interface, "", z->protect_gateway ? "protected" : "open",
+	     relays, devices, quar, v4, v6);
+	putf(w, y, 21, attr | mode_attr, "%-8s", mode_names[z->mode]);
 }
 
 static const char *const zrow_names[] = {
@@ -344,31 +388,45 @@ static const char *const zrow_names[] = {
 	[ZROW_DEVICE] = "device", [ZROW_QUARANTINE] = "quarantine",
 };
 
+/* The zones table (a zone and its entries per row, the selection moves here) and the interfaces table. */
 static void draw_zones(const struct console *c)
 {
 	WINDOW *w = area_win[AREA_ZONES];
 	const struct area_view *v = &c->view[AREA_ZONES];
+	int zh = zones_table_rows(c, getmaxy(w)), y0 = draw_title(c, w, AREA_ZONES, NULL), y = y0;
+	char text[RELAY_TEXT_MAX + 32], line[TEXT_MAX];
 
-	int y0 = draw_title(c, w, AREA_ZONES, NULL);
-	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->nzrows; y++) {
+	if (c->nzrows == 0)
+		put(w, y0, 0, A_DIM, "no zones configured");
+	for (; y < y0 + zh && v->top + (size_t)(y - y0) < c->nzrows; y++) {
 		size_t i = v->top + (size_t)(y - y0);
 		const struct zrow *r = &c->zrows[i];
 		attr_t attr = row_attr(c, AREA_ZONES, i);
-		char text[RELAY_TEXT_MAX + 32];
 
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
-		if (r->kind == ZROW_IFACE) {
-			draw_iface(c, w, y, attr, &c->ifaces[r->index]);
-		} else if (r->kind == ZROW_ZONE) {
+		if (r->kind == ZROW_ZONE) {
 			draw_zone(c, w, y, attr, &c->cfg->zones[r->index]);
 		} else {
 			console_entry_text(c->cfg, r, text, sizeof(text));
-			/* a zone's entries sit under it; [general] relays are every zone's */
-			putf(w, y, r->zone >= 0 ? 2 : 0, attr, "%s %s%s", zrow_names[r->kind], text,
-			     r->zone >= 0 ? "" : " (every zone)");
+			putf(w, y, 2, attr, "%s %s", zrow_names[r->kind], text);
 		}
 	}
+	y = y0 + zh;
+	if (c->cfg->nrelays > 0) {
+		size_t n = (size_t)snprintf(line, sizeof(line), "relays of every zone:");
+
+		for (size_t i = 0; i < c->cfg->nrelays && n < sizeof(line); i++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", c->cfg->relays[i].text);
+		put(w, y++, 0, A_NORMAL, line);
+	}
+	if (c->nifaces == 0 || y >= getmaxy(w))
+		return;
+	snprintf(line, sizeof(line), IFACES_FMT, "INTERFACE", "ROLE", "LINK", "ADDRESSES", "RX/s",
+		 "TX/s");
+	put(w, y++, 0, A_BOLD, line);
+	for (size_t i = 0; i < c->nifaces && y < getmaxy(w); i++)
+		draw_iface(c, w, y++, A_NORMAL, &c->ifaces[i]);
 }
 
 /* The per-zone hit-rate sparklines ("wlan[ .:#]") for the rules title. */
@@ -405,6 +463,70 @@ static size_t rule_shift(const char *text, size_t shift)
 	return shift < len ? shift : len;
 }
 
+/*
+ * A rule in words and its verdict: own rules from the rule IR; a
+ * foreign rule (or one outside smtpguard's grammar) keeps its text,
+ * with the target it jumps to as the verdict.
+ */
+static void rule_in_words(const struct console *c, const struct fw_rule *fr, char *words,
+			  size_t wsize, char *verdict, size_t vsize)
+{
+	struct rule r;
+	struct error err = { 0 };
+
+	if (fr->own && rule_parse_save(fr->text, c->table.family, &r, &err) == 0) {
+		rule_words(&r, words, wsize);
+		rule_verdict(&r, verdict, vsize);
+		return;
+	}
+	snprintf(words, wsize, "%s", fr->text);
+	fw_rule_target(fr->text, verdict, vsize);
+	if (verdict[0] && fw_table_chain(&c->table, verdict)) {
+		memmove(verdict + 3, verdict, strnlen(verdict, vsize - 4) + 1);
+		memcpy(verdict, "-> ", 3);
+		verdict[vsize - 1] = '\0';
+	} else {
+		for (char *p = verdict; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+}
+
+static attr_t verdict_attr(const struct console *c, const char *verdict)
+{
+	if (strcmp(verdict, "drop") == 0 || strcmp(verdict, "reject") == 0)
+		return style(c, 2, A_BOLD);
+	if (strcmp(verdict, "log") == 0)
+		return style(c, 4, A_BOLD);
+	return strcmp(verdict, "accept") == 0 ? style(c, 3, A_BOLD) : A_BOLD;
+}
+
+static void draw_rule(const struct console *c, WINDOW *w, int y, attr_t attr, const struct rrow *r)
+{
+	const struct fw_rule *fr = &c->table.rules[r->rule];
+	double rate = c->rule_rate ? c->rule_rate[r->rule] : 0.0;
+	char pk[16], by[16], words[RULE_TEXT_MAX], verdict[CHAIN_NAME_MAX + 8], rt[16];
+	const char *text;
+	int x;
+
+	human(fr->packets, pk, sizeof(pk));
+	if (!fr->own && attr == A_NORMAL)
+		attr = style(c, 5, A_DIM);
+	if (c->rules_text) {
+		human(fr->bytes, by, sizeof(by));
+		putf(w, y, 0, attr, "%8s %8s %6.1f %c%*s%s", pk, by, rate, fr->own ? '*' : ' ',
+		     2 * (r->depth - 1), "", fr->text + rule_shift(fr->text, c->rules_shift));
+		return;
+	}
+	rule_in_words(c, fr, words, sizeof(words), verdict, sizeof(verdict));
+	snprintf(rt, sizeof(rt), "%.1f", rate);
+	putf(w, y, 0, attr, "%6s %6s ", pk, rt);
+	x = getcurx(w);
+	putf(w, y, x, attr | (attr == A_NORMAL ? verdict_attr(c, verdict) : A_BOLD), "%-8s", verdict);
+	x = getcurx(w) + 1;
+	text = words + rule_shift(words, c->rules_shift);
+	putf(w, y, x, attr, "%*s%s", c->rules_shift ? 0 : 2 * (r->depth - 1), "", text);
+}
+
 static void draw_rules(const struct console *c)
 {
 	WINDOW *w = area_win[AREA_RULES];
@@ -423,8 +545,7 @@ static void draw_rules(const struct console *c)
 		const struct rrow *r = &c->rrows[i];
 		const struct fw_chain *ch = &c->table.chains[r->chain];
 		attr_t attr = row_attr(c, AREA_RULES, i);
-		const struct fw_rule *fr;
-		char pk[16], by[16];
+		char pk[16];
 
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
@@ -434,14 +555,7 @@ static void draw_rules(const struct console *c)
 			     ch->policy, pk);
 			continue;
 		}
-		fr = &c->table.rules[r->rule];
-		human(fr->packets, pk, sizeof(pk));
-		human(fr->bytes, by, sizeof(by));
-		if (!fr->own && attr == A_NORMAL)
-			attr = style(c, 5, A_DIM);
-		putf(w, y, 0, attr, "%8s %8s %6.1f %c%*s%s", pk, by,
-		     c->rule_rate ? c->rule_rate[r->rule] : 0.0, fr->own ? '*' : ' ',
-		     2 * (r->depth - 1), "", fr->text + rule_shift(fr->text, c->rules_shift));
+		draw_rule(c, w, y, attr, r);
 	}
 }
 
@@ -527,14 +641,15 @@ static void draw_offenders(const struct console *c)
 static void region_clear(void)
 {
 	for (int a = 0; a < AREA_COUNT; a++)
-		werase(area_win[a]);
+		if (area_win[a])
+			werase(area_win[a]);
 }
 
 /* Put line number i of the region (across the stacked windows). */
 static void region_put(int i, attr_t attr, const char *text)
 {
 	for (int a = 0; a < AREA_COUNT; a++) {
-		int h = getmaxy(area_win[a]);
+		int h = area_win[a] ? getmaxy(area_win[a]) : 0;
 
 		if (i < h) {
 			put(area_win[a], i, 0, attr, text);
@@ -549,8 +664,36 @@ static int region_height(void)
 	int h = 0;
 
 	for (int a = 0; a < AREA_COUNT; a++)
-		h += getmaxy(area_win[a]);
+		h += area_win[a] ? getmaxy(area_win[a]) : 0;
 	return h;
+}
+
+/*
+ * One line, whole, wrapped at spaces (the rest indented by indent): the
+ * operator reads every rule of a plan before saying y, and all the help.
+ */
+static int wrap_put(int y, int rows, attr_t attr, const char *text, int indent)
+{
+	char clean[TEXT_MAX], line[TEXT_MAX];
+	size_t len = sanitize_text(text, strlen(text), clean, sizeof(clean)), at = 0;
+
+	if (len >= sizeof(clean))
+		len = strlen(clean);
+	do {
+		size_t width = (size_t)(COLS - (at ? indent + 1 : 1)), n = len - at;
+
+		if (n > width) {
+			n = width;
+			while (n > width / 2 && clean[at + n] != ' ')
+				n--;
+		}
+		snprintf(line, sizeof(line), "%*s%.*s", at ? indent : 0, "", (int)n, clean + at);
+		region_put(y++, attr, line);
+		at += n;
+		while (at < len && clean[at] == ' ')
+			at++;
+	} while (at < len && y < rows - 1);
+	return y;
 }
 
 static void draw_help(const struct console *c)
@@ -564,32 +707,7 @@ static void draw_help(const struct console *c)
 		   "smtpguard console keys (any other key closes this help; Up/Down scroll)");
 	for (size_t i = c->help_top; y < rows && console_help_line(i, line, sizeof(line), &heading);
 	     i++)
-		region_put(y++, heading ? A_BOLD : A_NORMAL, line);
-}
-
-/* One plan line, whole, wrapped at spaces: the operator reads every rule before saying y. */
-static int plan_line_put(int y, int rows, attr_t attr, const char *text)
-{
-	char clean[TEXT_MAX], line[TEXT_MAX];
-	size_t len = sanitize_text(text, strlen(text), clean, sizeof(clean)), at = 0;
-
-	if (len >= sizeof(clean))
-		len = strlen(clean);
-	do {
-		size_t width = (size_t)COLS - (at ? 5 : 1), n = len - at;
-
-		if (n > width) {
-			n = width;
-			while (n > width / 2 && clean[at + n] != ' ')
-				n--;
-		}
-		snprintf(line, sizeof(line), "%s%.*s", at ? "    " : "", (int)n, clean + at);
-		region_put(y++, attr, line);
-		at += n;
-		while (at < len && clean[at] == ' ')
-			at++;
-	} while (at < len && y < rows - 1);
-	return y;
+		y = wrap_put(y, rows + 1, heading ? A_BOLD : A_NORMAL, line, 9);
 }
 
 /* "y applies, n cancels": the labels of map's keys offered now. */
@@ -638,7 +756,7 @@ static void draw_plan(const struct console *c)
 			if (k++ < c->plan_top || y >= rows - 1)
 				continue;
 			snprintf(line, sizeof(line), "%c %s", l->op, l->text);
-			y = plan_line_put(y, rows, attr, line);
+			y = wrap_put(y, rows, attr, line, 4);
 		}
 	}
 	keys_hint(c, &console_keymaps[CMODE_PLAN], line, sizeof(line));
@@ -787,25 +905,35 @@ void console_layout(struct console *c)
 		return;
 	}
 	if (LINES != layout_lines || COLS != layout_cols || c->nzrows != layout_zrows ||
-	    c->nrrows != layout_rrows || !area_win[0])
+	    c->nrrows != layout_rrows || c->nifaces != layout_ifaces || c->zoom != layout_zoom ||
+	    (c->zoom && c->area != layout_area) || !area_win[c->area])
 		layout(c);
 	for (int a = 0; a < AREA_COUNT; a++) {
-		c->view[a].height = getmaxy(area_win[a]) - area_first_row(area_win[a]);
+		WINDOW *w = area_win[a];
+
+		if (!w)
+			continue;	/* zoomed out of sight: keeps its last height */
+		c->view[a].height = a == AREA_ZONES ? zones_table_rows(c, getmaxy(w))
+						    : getmaxy(w) - area_first_row(w);
 		view_scroll(&c->view[a]);
 	}
 }
 
 void console_draw(const struct console *c)
 {
-	if (screen_too_small() || !area_win[0]) {
+	if (screen_too_small() || !area_win[c->area]) {
 		/* too small for the areas: say so until the terminal grows */
 		erase();
 		mvprintw(0, 0, "smtpguard: the terminal is %dx%d; 80x24 is the least", COLS, LINES);
 		refresh();
 		return;
 	}
-	for (int a = 0; a < AREA_COUNT; a++)
-		werase(area_win[a]);
+	static void (*const draw_area[AREA_COUNT])(const struct console *c) = {
+		[AREA_ZONES] = draw_zones, [AREA_RULES] = draw_rules,
+		[AREA_HITS] = draw_hits, [AREA_OFFENDERS] = draw_offenders,
+	};
+
+	region_clear();
 	for (int p = 0; p < PART_COUNT; p++)
 		werase(part_win[p]);
 	if (c->mode == CMODE_HELP) {
@@ -813,16 +941,16 @@ void console_draw(const struct console *c)
 	} else if (c->mode == CMODE_PLAN) {
 		draw_plan(c);
 	} else {
-		draw_zones(c);
-		draw_rules(c);
-		draw_hits(c);
-		draw_offenders(c);
+		for (int a = 0; a < AREA_COUNT; a++)
+			if (area_win[a])
+				draw_area[a](c);
 	}
 	draw_status(c);
 	draw_message(c);
 	draw_hints(c);
 	for (int a = 0; a < AREA_COUNT; a++)
-		wnoutrefresh(area_win[a]);
+		if (area_win[a])
+			wnoutrefresh(area_win[a]);
 	for (int p = 0; p < PART_COUNT; p++)
 		wnoutrefresh(part_win[p]);
 	doupdate();

@@ -84,6 +84,20 @@ static int key_left(struct console *c)
 	return REDRAW_SCREEN;
 }
 
+static int key_zoom(struct console *c)
+{
+	c->zoom = !c->zoom;
+	return REDRAW_SCREEN;
+}
+
+static int key_rules_text(struct console *c)
+{
+	c->rules_text = !c->rules_text;
+	c->rules_shift = 0;
+	c->area = AREA_RULES;
+	return REDRAW_SCREEN;
+}
+
 static int key_help(struct console *c)
 {
 	c->mode = CMODE_HELP;
@@ -222,7 +236,7 @@ static const struct list_edit list_edits[] = {
 
 /* Which list a row of the zones area is an entry of; -1 for none. */
 static const int zrow_lists[] = {
-	[ZROW_IFACE] = -1, [ZROW_ZONE] = -1,
+	[ZROW_ZONE] = -1,
 	[ZROW_GLOBAL_RELAY] = INPUT_RELAY, [ZROW_RELAY] = INPUT_RELAY,
 	[ZROW_DEVICE] = INPUT_DEVICE, [ZROW_QUARANTINE] = INPUT_QUARANTINE,
 };
@@ -485,6 +499,15 @@ static const struct console_key normal_keys[] = {
 	  .help = "select the row above", .handler = key_up },
 	{ .key = 'j', .name = "j",
 	  .help = "select the row below", .handler = key_down },
+	{ .key = 'z', .name = "z",
+	  .help = "zoom: the selected area fills the screen; again: back (also Enter)",
+	  .handler = key_zoom },
+	{ .key = '\r', .name = "Enter", .handler = key_zoom },
+	{ .key = '\n', .name = "Enter", .handler = key_zoom },
+	{ .key = KEY_ENTER, .name = "Enter", .handler = key_zoom },
+	{ .key = 't', .name = "t",
+	  .help = "rules in words (verdict first) or as the exact iptables text",
+	  .handler = key_rules_text },
 	{ .key = KEY_RIGHT, .name = "Right",
 	  .help = "scroll the rules' text left, to read long rules", .handler = key_right },
 	{ .key = KEY_LEFT, .name = "Left",

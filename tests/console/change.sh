@@ -39,7 +39,7 @@ if tmux_wait 'pending: rollback in [0-9]+s' 5 pending; then ok "y applies with a
 if gw_save | grep -Fxq -- "$drop"; then ok "the kernel has the block rules while pending"; else fail "the kernel has the block rules while pending"; fi
 if tmux_wait 'rolled back: not confirmed' 10 rolled-back; then ok "the unconfirmed change is rolled back"; else fail "the unconfirmed change is rolled back"; fi
 is "$(rules)" "$monitor_rules" "an unconfirmed change leaves the kernel as it was"
-if tmux_capture after-rollback | grep -Eq 'zone wlan +eth2 +monitor'; then ok "the screen shows monitor again"; else fail "the screen shows monitor again"; fi
+if tmux_capture after-rollback | grep -Eq '^wlan +eth2 +monitor'; then ok "the screen shows monitor again"; else fail "the screen shows monitor again"; fi
 
 # Confirmed: block stays, the WLAN's mail to the internet fails, the relay still works.
 tmux_keys m
@@ -87,7 +87,7 @@ tmux_keys y
 tmux_wait 'pending: rollback' 5 pending-other >/dev/null
 check "smtpguard confirm from another shell" sg -c "$CONF" confirm
 if tmux_wait 'confirmed from another shell' 5 other; then ok "the console sees the change kept"; else fail "the console sees the change kept"; fi
-if tmux_wait 'zone wlan eth2 +log' 2 other-mode; then ok "the zone shows log"; else fail "the zone shows log"; fi
+if tmux_wait '^wlan +eth2 +log' 2 other-mode; then ok "the zone shows log"; else fail "the zone shows log"; fi
 tmux_keys m m m m
 tmux_wait 'Plan: zone wlan: mode log -> block' 5 plan-back >/dev/null
 tmux_keys y

@@ -19,7 +19,7 @@ prefix="sgt$pid"
 dir="${TMPDIR:-/tmp}/$prefix"
 
 if tmux_wait '^1 Zones and interfaces' 30 start; then ok "the demo opens the console"; else fail "the demo opens the console"; fi
-if tmux_wait 'zone wlan eth2 +monitor' 2 zones; then ok "the WLAN zone is in monitor mode"; else fail "the WLAN zone is in monitor mode"; fi
+if tmux_wait '^wlan +eth2 +monitor' 2 zones; then ok "the WLAN zone is in monitor mode"; else fail "the WLAN zone is in monitor mode"; fi
 if tmux_wait '[0-9:]{8} wlan +192\.0\.2\.66 .*203\.0\.113\.25 +logged' 10 zombie; then
 	ok "the zombie's hits show within 10 s"
 else

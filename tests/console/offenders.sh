@@ -17,7 +17,7 @@ sed -i 's/^log_target = log/log_target = nflog/; s/^confirm = 0/confirm = 30/' "
 check "config applies" sg -c "$CONF" apply
 
 tmux_start 100 30 "ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts"
-if tmux_wait 'zone wlan eth2 +rateban' 10 start; then ok "console starts in rateban"; else fail "console starts in rateban"; fi
+if tmux_wait '^wlan +eth2 +rateban' 10 start; then ok "console starts in rateban"; else fail "console starts in rateban"; fi
 
 check "the first attempt passes" send_mail "$NS_WLAN" 203.0.113.25
 if send_mail "$NS_WLAN" 203.0.113.25; then fail "the repeat attempt is dropped"; else ok "the repeat attempt is dropped"; fi

@@ -26,7 +26,7 @@ else
 fi
 
 tmux_start 100 30 "ip netns exec $NS_GW env SMTPGUARD_XT_RECENT_DIR=$XT $SMTPGUARD -c $CONF" || fail "tmux starts"
-if tmux_wait 'zone wlan eth2 +rateban' 10 start; then ok "console starts"; else fail "console starts"; fi
+if tmux_wait '^wlan +eth2 +rateban' 10 start; then ok "console starts"; else fail "console starts"; fi
 # The offenders area is read on the console's refresh: 10 s bound for the first one.
 if tmux_wait '192\.0\.2\.88 +wlan +[0-9]+ +banned, [0-9]+s left' 10 banned; then
 	ok "the offenders area shows the stand-in's ban"

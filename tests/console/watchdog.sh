@@ -55,7 +55,7 @@ rm -f "$NS_DIR/hold"
 if tmux_wait 'change rolled back: not confirmed within 2 s' 15 rolled-back; then ok "the console reports the rollback once committed"; else
 	fail "the console reports the rollback once committed"; fi
 is "$(gw_save)" "$monitor_rules" "the kernel has the old rules again"
-if tmux_wait 'zone wlan +eth2 +monitor' 2 monitor; then ok "the screen shows monitor again"; else fail "the screen shows monitor again"; fi
+if tmux_wait '^wlan +eth2 +monitor' 2 monitor; then ok "the screen shows monitor again"; else fail "the screen shows monitor again"; fi
 tmux_keys q
 tmux_wait_dead 10
 is "$(cat "$CONF")" "$saved" "the config file is still unchanged"
