@@ -207,7 +207,7 @@ done
 is "$missing" "" "completion offers every command of --help"
 is "$(complete_words smtpguard re)" "remove report " "completion: command prefix"
 is "$(complete_words smtpguard -c x.conf apply --)" "--check --config --confirm --dry-run " "completion: apply options after -c"
-is "$(complete_words smtpguard export --format "")" "restore sh " "completion: export --format values"
+is "$(complete_words smtpguard export --format "")" "nft restore sh " "completion: export --format values"
 is "$(complete_words smtpguard report --format "")" "csv json text " "completion: report --format values"
 is "$(complete_words smtpguard export --family "")" "4 6 " "completion: export --family values"
 is "$(complete_words smtpguard export --family 6 --f)" "--family --format " "completion: export options after --family 6"
