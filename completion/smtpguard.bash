@@ -5,7 +5,7 @@
 # $(PREFIX)/share/bash-completion/completions/smtpguard.
 # shellcheck shell=bash
 
-_smtpguard_commands="console apply confirm status export remove hits bans unban report watch"
+_smtpguard_commands="console apply confirm status export remove hits bans unban report watch metrics"
 _smtpguard_globals="-c --config -d -h --help -V --version"
 # Where the kernel shows the rate-ban lists; tests point it elsewhere.
 : "${_smtpguard_recent_dir:=/proc/net/xt_recent}"

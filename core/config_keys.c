@@ -225,6 +225,17 @@ static int set_path(const struct config_key *k, struct config *cfg, struct zone 
 	return 0;
 }
 
+/* A path key that may be empty (off). */
+static int set_path_or_off(const struct config_key *k, struct config *cfg, struct zone *z,
+			   const char *value, struct error *err)
+{
+	if (!value[0]) {
+		*((char *)cfg + k->offset) = '\0';
+		return 0;
+	}
+	return set_path(k, cfg, z, value, err);
+}
+
 static int set_log_limit(const struct config_key *k, struct config *cfg, struct zone *z,
 			 const char *value, struct error *err)
 {
@@ -398,6 +409,15 @@ const struct config_key config_keys[KEY_COUNT] = {
 			   .offset = offsetof(struct config, hits_log),
 			   .help = "where `watch` records every hit; report, hits and the console "
 				   "read it (default " CONFIG_HITS_LOG_DEFAULT ")" },
+	[KEY_METRICS_FILE] = { .name = "metrics_file", .set = set_path_or_off, .print = print_path,
+			       .offset = offsetof(struct config, metrics_file),
+			       .help = "where `watch` keeps the metrics (Prometheus textfile), "
+				       "empty = off (default off)" },
+	[KEY_METRICS_INTERVAL] = { .name = "metrics_interval", .set = config_set_uint,
+				   .print = print_uint,
+				   .offset = offsetof(struct config, metrics_interval), .min = 1,
+				   .max = 3600, .help = "seconds between rewrites of metrics_file, "
+							"1..3600 (default 15)" },
 	[KEY_ZONE_INTERFACE] = { .name = "interface", .zone = true, .set = set_interface,
 				 .print = print_interface,
 				 .help = "the interface the zone's clients are on (required)" },

@@ -12,10 +12,12 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "hitslog.h"
 #include "logsource.h"
+#include "metrics.h"
 #include "testenv.h"
 #include "watch.h"
 
@@ -102,7 +104,7 @@ struct logsource *watch_open_reader(const struct hit_context *ctx, struct error 
 
 /* ---- the loop */
 
-enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_NFDS };
+enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_METRICS, WATCH_NFDS };
 
 struct watch {
 	const struct config *cfg;
@@ -116,7 +118,23 @@ struct watch {
 	struct error hit_err;	/* the first write failure inside the hit callback */
 	bool hit_failed;
 	struct watch_counts counts;
+	int timerfd;		/* metrics_file's rewrites; -1 when it is off */
+	struct metrics_hits hits;
 };
+
+/* The first rewrite at once, then every metrics_interval seconds. */
+static int watch_metrics_timer(struct watch *w, struct error *err)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_nsec = 1 },
+		.it_interval = { .tv_sec = (time_t)w->cfg->metrics_interval },
+	};
+
+	w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (w->timerfd < 0 || timerfd_settime(w->timerfd, 0, &its, NULL) < 0)
+		return error_set(err, "watch: cannot set the metrics timer: %s", strerror(errno));
+	return 0;
+}
 
 struct watch *watch_open(const struct config *cfg, struct error *err)
 {
@@ -129,6 +147,8 @@ struct watch *watch_open(const struct config *cfg, struct error *err)
 	}
 	w->cfg = cfg;
 	w->sigfd = -1;
+	w->timerfd = -1;
+	w->hits.since = time(NULL);
 	hit_context_init(&w->ctx, cfg);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -137,6 +157,10 @@ struct watch *watch_open(const struct config *cfg, struct error *err)
 	if (sigprocmask(SIG_BLOCK, &mask, &w->old_mask) < 0 ||
 	    (w->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		error_set(err, "watch: cannot take signals: %s", strerror(errno));
+		watch_close(w);
+		return NULL;
+	}
+	if (cfg->metrics_file[0] && watch_metrics_timer(w, err) < 0) {
 		watch_close(w);
 		return NULL;
 	}
@@ -167,10 +191,12 @@ static void watch_hit(void *arg, const struct hit *h)
 {
 	struct watch *w = arg;
 
-	if (hitslog_add_hit(w->log, h, w->hit_failed ? NULL : &w->hit_err) < 0)
+	if (hitslog_add_hit(w->log, h, w->hit_failed ? NULL : &w->hit_err) < 0) {
 		w->hit_failed = true;
-	else
+	} else {
 		w->counts.hits++;
+		metrics_hits_add(&w->hits, w->cfg, h);
+	}
 }
 
 /* A batch from the hit source, then what the kernel dropped, then out to the file. */
@@ -184,6 +210,7 @@ static int watch_on_hits(struct watch *w, struct error *err)
 	if (lost > w->lost_seen &&
 	    hitslog_add_lost(w->log, lost - w->lost_seen, logsource_name(w->src), time(NULL), err) == 0) {
 		w->counts.lost += lost - w->lost_seen;
+		w->hits.lost = w->counts.lost;
 		w->lost_seen = lost;
 	}
 	if (hitslog_flush(w->log, err) < 0)
@@ -211,15 +238,40 @@ static int watch_on_signal(struct watch *w, struct error *err)
 	return 0;
 }
 
+/*
+ * Rewrite metrics_file.  A failure (the kernel's table unreadable, the
+ * folder not writable) never stops the recording: it is counted, the
+ * first one kept for the end, and the next tick tries again.
+ */
+static int watch_on_metrics(struct watch *w, struct error *err)
+{
+	struct error why = { 0 };
+	struct metrics m;
+	uint64_t ticks;
+
+	if (read(w->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return error_set(err, "watch: metrics timer: %s", strerror(errno));
+	if (metrics_collect(w->cfg, fw_backend(), &w->hits, &m, &why) < 0 ||
+	    metrics_write_file(&m, w->cfg->metrics_file, &why) < 0) {
+		if (!w->counts.metrics_failed++)
+			w->counts.metrics_err = why;
+	} else {
+		w->counts.metrics_written++;
+	}
+	return 0;
+}
+
 int watch_run(struct watch *w, struct error *err)
 {
 	static int (*const handlers[WATCH_NFDS])(struct watch *, struct error *) = {
 		[WATCH_SIGNALS] = watch_on_signal,
 		[WATCH_HITS] = watch_on_hits,
+		[WATCH_METRICS] = watch_on_metrics,
 	};
 	struct pollfd pfd[WATCH_NFDS] = {
 		[WATCH_SIGNALS] = { .fd = w->sigfd, .events = POLLIN },
 		[WATCH_HITS] = { .fd = logsource_fd(w->src), .events = POLLIN },
+		[WATCH_METRICS] = { .fd = w->timerfd, .events = POLLIN },	/* -1: off */
 	};
 	int timeout = logsource_kind(w->src) == LOGSOURCE_FILE ? WATCH_FILE_TICK_MS : -1;
 
@@ -246,6 +298,8 @@ void watch_close(struct watch *w)
 	if (w->src)
 		logsource_close(w->src);
 	hitslog_close(w->log);
+	if (w->timerfd >= 0)
+		close(w->timerfd);
 	if (w->sigfd >= 0) {
 		close(w->sigfd);
 		sigprocmask(SIG_SETMASK, &w->old_mask, NULL);

@@ -113,6 +113,8 @@ struct config {
 	char **log_files;	/* owned, nlog_files strings */
 	size_t nlog_files;
 	char hits_log[CONFIG_PATH_MAX + 1];	/* where `watch` records hits (absolute) */
+	char metrics_file[CONFIG_PATH_MAX + 1];	/* `watch`'s Prometheus textfile (absolute), "" = off */
+	unsigned metrics_interval;	/* seconds between its rewrites, 1..3600 */
 	struct zone *zones;
 	size_t nzones;
 	char *source;		/* the file's text as read, kept so config_save() keeps comments */

@@ -5,8 +5,10 @@
  * SIGHUP reopens the hits log.
  *
  * One poll() over a table of event sources (the hit source, a
- * signalfd; later parts plug in the same way: a timer for metrics, a
- * netlink socket for device watch), no timeout unless the hit source is
+ * signalfd, a timerfd that rewrites metrics_file every metrics_interval
+ * seconds with include/metrics.h's text, the hits series counted here
+ * since the start; later parts plug in the same way: a netlink socket
+ * for device watch), no timeout unless the hit source is
  * a file (logsource wants a read each second there): idle costs nothing.
  *
  * Single instance: watch_lock_take() holds a POSIX write lock on
@@ -52,6 +54,8 @@ struct watch_counts {
 	uint64_t hits;		/* recorded */
 	uint64_t lost;		/* the kernel dropped before they were read */
 	uint64_t reopened;	/* hits log reopenings (rename seen, SIGHUP) */
+	uint64_t metrics_written, metrics_failed;	/* rewrites of metrics_file */
+	struct error metrics_err;	/* the first failed one's reason */
 };
 
 struct watch;

@@ -79,5 +79,6 @@ int cmd_bans(struct cli *cli, int argc, char **argv);
 int cmd_unban(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_watch(struct cli *cli, int argc, char **argv);
+int cmd_metrics(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -22,6 +22,9 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	cfg = cli_load_config(cli, false, &code);
 	if (!cfg)
 		return code;
+	/* for smtpguard_drift only: a relay name that does not resolve leaves it out */
+	if (cfg->metrics_file[0])
+		config_resolve(cfg, NULL);
 	if (watch_lock_take(&lock, &err) < 0) {
 		config_free(cfg);
 		return cli_error(&err);
@@ -32,6 +35,9 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	} else {
 		fprintf(stderr, "smtpguard: watch: recording hits from %s in %s\n",
 			watch_source_name(w), watch_log_path(w));
+		if (cfg->metrics_file[0])
+			fprintf(stderr, "smtpguard: watch: writing the metrics to %s every %u s\n",
+				cfg->metrics_file, cfg->metrics_interval);
 		if (watch_run(w, &err) < 0)
 			code = cli_error(&err);
 		c = watch_counts(w);
@@ -39,6 +45,12 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 				"kernel, the hits log reopened %llu times\n",
 			(unsigned long long)c->hits, (unsigned long long)c->lost,
 			(unsigned long long)c->reopened);
+		if (c->metrics_failed)
+			fprintf(stderr, "smtpguard: watch: %llu of %llu metrics rewrites failed, the "
+					"first: %s\n",
+				(unsigned long long)c->metrics_failed,
+				(unsigned long long)c->metrics_failed + c->metrics_written,
+				c->metrics_err.text);
 		watch_close(w);
 	}
 	watch_lock_release(&lock);

@@ -39,6 +39,8 @@ static const struct cli_command commands[] = {
 	{ .name = "watch", .usage = "",
 	  .help = "record every hit in the hits log until stopped (systemd: smtpguard-watch)",
 	  .run = cmd_watch },
+	{ .name = "metrics", .usage = "",
+	  .help = "counters, bans and drift once, Prometheus text format", .run = cmd_metrics },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -198,7 +198,7 @@ complete_words() { # complete_words WORD... (the last one is completed)
 		for w in "${COMPREPLY[@]}"; do echo "$w"; done | sort | tr "\n" " "' "$C" "$TMP/recent" "$@"
 }
 is "$(complete_words smtpguard "")" \
-	"--config --help --version -V -c -d -h apply bans confirm console export hits remove report status unban watch " \
+	"--config --help --version -V -c -d -h apply bans confirm console export hits metrics remove report status unban watch " \
 	"completion: commands and global options"
 missing=
 for c in $commands; do

@@ -168,6 +168,8 @@ static void test_catalogue(void)
 	bad("log_burst 0", GEN "log_burst = 0\n", 3, "1..10000");
 	bad("confirm 3601", GEN "confirm = 3601\n", 3, "0..3600");
 	bad("confirm 1e3", GEN "confirm = 1e3\n", 3, "0..3600");
+	bad("metrics_interval 0", GEN "metrics_interval = 0\n", 3, "1..3600");
+	bad("metrics_file relative", GEN "metrics_file = smtpguard.prom\n", 3, "not an absolute path");
 	bad("log_target", GEN "log_target = syslog\n", 3, "write log (kernel log) or nflog");
 	bad("log_limit unit", GEN "log_limit = 1/fortnight\n", 3, "is not a rate");
 	bad("log_limit 0", GEN "log_limit = 0/second\n", 3, "is not a rate");
@@ -218,6 +220,8 @@ static void test_accepted(void)
 		   "default log_limit 1/second");
 		is_int(cfg->log_burst, 5, "default log_burst 5");
 		is_int(cfg->confirm, 60, "default confirm 60");
+		is_str(cfg->metrics_file, "", "default metrics_file empty (off)");
+		is_int(cfg->metrics_interval, 15, "default metrics_interval 15");
 		ok(cfg->nlog_files == 2 && strcmp(cfg->log_files[0], "/var/log/kern.log") == 0 &&
 			   strcmp(cfg->log_files[1], "/var/log/messages") == 0,
 		   "default log_files");
@@ -281,6 +285,7 @@ static void test_accepted(void)
 	cfg = good("values", GEN "ports = 25, 465, 587\nlog_target = nflog\nnflog_group = 0\n"
 				 "log_prefix = SMTP drop:\nlog_limit = 3/min\nlog_burst = 10000\n"
 				 "confirm = 0\nlog_files = /var/log/syslog\n"
+				 "metrics_file = /run/m.prom\nmetrics_interval = 3600\n"
 				 "[zone x-1_b]\ninterface = wlp3s0.100\nmode = rateban\n"
 				 "protect_gateway = On\nban_seconds = 86400\n");
 	if (cfg) {
@@ -290,6 +295,8 @@ static void test_accepted(void)
 		is_str(cfg->log_prefix, "SMTP drop: ", "a bare prefix keeps its words and gets the separating space");
 		ok(cfg->log_limit.count == 3 && cfg->log_limit.unit == RATE_MINUTE, "3/min");
 		is_int(cfg->confirm, 0, "confirm 0 = off");
+		is_str(cfg->metrics_file, "/run/m.prom", "metrics_file");
+		is_int(cfg->metrics_interval, 3600, "metrics_interval 3600");
 		ok(cfg->nlog_files == 1 && strcmp(cfg->log_files[0], "/var/log/syslog") == 0,
 		   "log_files replace the default");
 		is_int(cfg->zones[0].mode, MODE_RATEBAN, "rateban");
@@ -333,7 +340,7 @@ static void test_example_documents_every_key(void)
 					    "log_limit",   "log_burst",	     "confirm",
 					    "log_files",   "interface",	     "mode",
 					    "protect_gateway", "ban_seconds", "devices",
-					    "quarantine" };
+					    "quarantine", "metrics_file", "metrics_interval" };
 	char text[16384], pat[64];
 	FILE *f = fopen("conf/smtpguard.conf", "r");
 	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
@@ -342,7 +349,7 @@ static void test_example_documents_every_key(void)
 		fclose(f);
 	text[n] = '\0';
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		snprintf(pat, sizeof(pat), "\n%s = ", keys[i]);
+		snprintf(pat, sizeof(pat), "\n%s =", keys[i]);
 		ok(strstr(text, pat) != NULL, "the example sets %s", keys[i]);
 	}
 }
