@@ -29,24 +29,33 @@ static const struct hit *hit_of_seq(const struct console *c, size_t seq)
 	return hit_ring_at(c->ring, (size_t)(total - 1 - seq));
 }
 
+/* A shown row's hit for the sort: the rows are built from the ring, an empty hit only if not. */
+static const struct hit *hit_row(const struct console *c, size_t seq)
+{
+	static const struct hit none;
+	const struct hit *h = hit_of_seq(c, seq);
+
+	return h ? h : &none;
+}
+
 static int hit_cmp_source(const struct console *c, size_t a, size_t b)
 {
-	return addr_compare(&hit_of_seq(c, a)->src, &hit_of_seq(c, b)->src);
+	return addr_compare(&hit_row(c, a)->src, &hit_row(c, b)->src);
 }
 
 static int hit_cmp_destination(const struct console *c, size_t a, size_t b)
 {
-	return addr_compare(&hit_of_seq(c, a)->dst, &hit_of_seq(c, b)->dst);
+	return addr_compare(&hit_row(c, a)->dst, &hit_row(c, b)->dst);
 }
 
 static int hit_cmp_zone(const struct console *c, size_t a, size_t b)
 {
-	return strcmp(hit_of_seq(c, a)->zone, hit_of_seq(c, b)->zone);
+	return strcmp(hit_row(c, a)->zone, hit_row(c, b)->zone);
 }
 
 static int hit_cmp_action(const struct console *c, size_t a, size_t b)
 {
-	return (int)hit_of_seq(c, b)->action - (int)hit_of_seq(c, a)->action;
+	return (int)hit_row(c, b)->action - (int)hit_row(c, a)->action;
 }
 
 static int off_cmp_hits(const struct console *c, size_t a, size_t b)
