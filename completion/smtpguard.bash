@@ -102,7 +102,7 @@ _smtpguard()
 
 	case $cmd in
 	"") opts="$_smtpguard_commands $_smtpguard_globals" ;;
-	console) opts="-d" ;;
+	console) opts="-d --no-color --no-mouse --readonly" ;;
 	apply) opts="--dry-run --check --confirm" ;;
 	status | bans) opts="--json" ;;
 	export) opts="--format --family -o --output" ;;

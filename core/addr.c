@@ -138,6 +138,13 @@ bool addr_equal(const struct addr *a, const struct addr *b)
 	       memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
 }
 
+int addr_compare(const struct addr *a, const struct addr *b)
+{
+	int c = memcmp(a->bytes, b->bytes, sizeof(a->bytes));
+
+	return c ? c : (int)a->prefix - (int)b->prefix;
+}
+
 static int hex_value(char c)
 {
 	static const char digits[] = "0123456789abcdef";

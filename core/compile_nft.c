@@ -140,10 +140,7 @@ static void nft_item(struct nft_build *b)
 
 static int addr_cmp(const void *a, const void *b)
 {
-	const struct addr *x = a, *y = b;
-	int c = memcmp(x->bytes, y->bytes, sizeof(x->bytes));
-
-	return c ? c : (int)x->prefix - (int)y->prefix;
+	return addr_compare(a, b);
 }
 
 /* Drop the addresses another one covers, then sort: an interval set's elements as nft lists them. */

@@ -42,6 +42,8 @@ void addr_format_save(const struct addr *a, char *buf, size_t size);
 /* true when a contains b (same family, a's prefix <= b's, leading bits equal). */
 bool addr_contains(const struct addr *a, const struct addr *b);
 bool addr_equal(const struct addr *a, const struct addr *b);
+/* Order by bytes, then prefix length (qsort-like result). */
+int addr_compare(const struct addr *a, const struct addr *b);
 /* Host-part of length a->prefix; the prefix mask as bytes (16 bytes written). */
 void addr_mask(const struct addr *a, unsigned char mask[16]);
 

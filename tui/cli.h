@@ -68,6 +68,16 @@ void cli_uplink_warn(const struct config *cfg);
 /* One stderr line when SMTPGUARD_FAKE_TABLE puts a file in place of the kernel (every command). */
 void cli_fake_warn(void);
 
+/* An option of the console command (smtpguard --help lists them from console_options). */
+struct console_option {
+	const char *name;	/* "--readonly" */
+	const char *help;
+	size_t flag;		/* offset of the bool it sets in the console's state */
+};
+
+extern const struct console_option console_options[];
+extern const size_t console_noptions;
+
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_confirm(struct cli *cli, int argc, char **argv);

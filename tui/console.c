@@ -71,7 +71,11 @@ void console_curses_start(struct console *c)
 	nodelay(stdscr, TRUE);
 	set_escdelay(50);
 	curs_set(0);
-	c->color = has_colors() && !getenv("NO_COLOR");
+	c->color = !c->no_color && has_colors() && !getenv("NO_COLOR");
+	if (!c->no_mouse) {
+		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+		mouseinterval(0);	/* a press selects at once: no wait for a click */
+	}
 	if (c->color) {
 		start_color();
 		use_default_colors();

@@ -6,6 +6,7 @@
  *   console_data.c     one refresh: interfaces, table, rates, hits, bans
  *   console_draw.c     the four areas, status and key-hint lines, overlays
  *   console_keys.c     the key tables per mode (help and hints are generated from them)
+ *   console_find.c     the rows each area shows: filter, sort, pause; the search
  *   console_change.c   plan -> confirm -> apply -> confirm countdown / rollback
  *
  * Handlers change state and return a redraw mask; only the loop draws.
@@ -59,6 +60,8 @@ enum input_kind {
 	INPUT_QUARANTINE,
 	INPUT_EXPORT_FORMAT,
 	INPUT_EXPORT_FILE,
+	INPUT_SEARCH,		/* '/', F3: jump to a row containing the text */
+	INPUT_FILTER,		/* '\\', F4: show only the rows containing it (live) */
 };
 
 /*
@@ -157,6 +160,16 @@ struct console {
 	bool zoom;			/* the selected area fills the screen (z, Enter) */
 	size_t help_top;
 	bool color;
+	/* htop's habits (console_find.c): the rows shown per area, indices into rrows, hit
+	 * sequence numbers or offenders (owned); rules, hits and offenders only */
+	size_t *shown[AREA_COUNT];
+	char search[256];		/* the last search ('/', F3; n, N go on) */
+	char filter[AREA_COUNT][256];	/* only rows containing it are shown ('\\', F4) */
+	unsigned sort[AREA_COUNT];	/* the column hits and offenders are sorted by (<, >, F6) */
+	bool paused;			/* Z: the screen frozen, the hits still read */
+	uint64_t paused_total;		/* hits read when paused: newer ones are not shown */
+	/* options (console_options[]) */
+	bool no_color, no_mouse, readonly;
 	char message[ERROR_TEXT_MAX];
 	bool message_error;
 	bool quit_armed;		/* q pressed once with unsaved changes */
@@ -210,7 +223,25 @@ void console_hits_read(struct console *c);
 int console_source_fd(const struct console *c);
 void console_data_free(struct console *c);
 
+/* console_find.c */
+/* Rebuild the rows each area shows (filter, sort, pause): before each layout. */
+void console_rows_update(struct console *c);
+/* The index of shown row i of area a in rrows, the ring (0 = newest) or offenders; false if none. */
+bool console_row(const struct console *c, enum area a, size_t i, size_t *idx);
+/* Select the next (dir > 0), previous (dir < 0) or this or the next (0) row of the selected
+ * area containing c->search; false when none does. */
+bool console_search(struct console *c, int dir);
+/* The next (delta > 0) or previous sort column of the selected area; false if it has none. */
+bool console_sort_step(struct console *c, int delta);
+/* The name of area a's sort column, NULL when it has none. */
+const char *console_sort_name(const struct console *c, enum area a);
+
 /* console_draw.c */
+/* A table rule in words and its verdict (own rules from the rule IR, others their text). */
+void console_rule_words(const struct console *c, const struct fw_rule *fr, char *words,
+			size_t wsize, char *verdict, size_t vsize);
+/* The area at screen row y, and the content row under it (-1: its title or headings). */
+bool console_area_at(const struct console *c, int y, enum area *a, int *row);
 /* Fit the views to the screen (heights, scroll positions, plan_top): before each draw. */
 void console_layout(struct console *c);
 /* Draw the model as it is; reads the watchdog's state from c, never the watchdog. */
@@ -224,6 +255,7 @@ struct console_key {
 	const char *help;	/* one line on the help screen; NULL: an alias, not listed */
 	int (*handler)(struct console *c);
 	bool (*offered)(const struct console *c);	/* NULL: always; else only when true */
+	bool changes;		/* changes the kernel, the config or a file: refused by --readonly */
 };
 
 /* The keys of one mode; a key not in the table (or not offered) goes to other. */

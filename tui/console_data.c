@@ -462,4 +462,6 @@ void console_data_free(struct console *c)
 	free(c->rrows);
 	free(c->zrows);
 	free(c->offenders);
+	for (int a = 0; a < AREA_COUNT; a++)
+		free(c->shown[a]);
 }

@@ -281,14 +281,20 @@ static int draw_title(const struct console *c, WINDOW *w, enum area a, const cha
 {
 	attr_t attr = c->area == a ? style(c, 1, A_REVERSE) | A_BOLD : A_BOLD | A_UNDERLINE;
 	int y0 = area_first_row(w);
-	char heading[160];
+	char heading[160], title[160];
+	const char *sort = console_sort_name(c, a);
+	int n = snprintf(title, sizeof(title), "%s", area_titles[a]);
 
+	if (sort && c->sort[a])
+		n += snprintf(title + n, sizeof(title) - (size_t)n, "  sorted by %s", sort);
+	if (c->filter[a][0])
+		snprintf(title + n, sizeof(title) - (size_t)n, "  filter \"%s\"", c->filter[a]);
 	bar(w, 0, c->area == a ? attr : A_NORMAL);
-	put(w, 0, 0, attr, area_titles[a]);
+	put(w, 0, 0, attr, title);
 	if (extra && *extra) {
 		int x = getmaxx(w) - (int)strlen(extra) - 1;
 
-		if (x > (int)strlen(area_titles[a]) + 2)
+		if (x > (int)strlen(title) + 2)
 			put(w, 0, x, attr, extra);
 	}
 	if (y0 == 2) {
@@ -468,8 +474,8 @@ static size_t rule_shift(const char *text, size_t shift)
  * foreign rule (or one outside smtpguard's grammar) keeps its text,
  * with the target it jumps to as the verdict.
  */
-static void rule_in_words(const struct console *c, const struct fw_rule *fr, char *words,
-			  size_t wsize, char *verdict, size_t vsize)
+void console_rule_words(const struct console *c, const struct fw_rule *fr, char *words,
+			size_t wsize, char *verdict, size_t vsize)
 {
 	struct rule r;
 	struct error err = { 0 };
@@ -517,7 +523,7 @@ static void draw_rule(const struct console *c, WINDOW *w, int y, attr_t attr, co
 		     2 * (r->depth - 1), "", fr->text + rule_shift(fr->text, c->rules_shift));
 		return;
 	}
-	rule_in_words(c, fr, words, sizeof(words), verdict, sizeof(verdict));
+	console_rule_words(c, fr, words, sizeof(words), verdict, sizeof(verdict));
 	snprintf(rt, sizeof(rt), "%.1f", rate);
 	putf(w, y, 0, attr, "%6s %6s ", pk, rt);
 	x = getcurx(w);
@@ -540,13 +546,15 @@ static void draw_rules(const struct console *c)
 		     c->table_error);
 		return;
 	}
-	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->nrrows; y++) {
-		size_t i = v->top + (size_t)(y - y0);
-		const struct rrow *r = &c->rrows[i];
-		const struct fw_chain *ch = &c->table.chains[r->chain];
+	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < v->rows; y++) {
+		size_t i = v->top + (size_t)(y - y0), ri;
 		attr_t attr = row_attr(c, AREA_RULES, i);
 		char pk[16];
 
+		if (!console_row(c, AREA_RULES, i, &ri))
+			continue;
+		const struct rrow *r = &c->rrows[ri];
+		const struct fw_chain *ch = &c->table.chains[r->chain];
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
 		if (r->rule < 0) {
@@ -564,7 +572,7 @@ static void draw_hits(const struct console *c)
 	WINDOW *w = area_win[AREA_HITS];
 	const struct area_view *v = &c->view[AREA_HITS];
 	char extra[ERROR_TEXT_MAX + 64];
-	size_t n = c->ring ? hit_ring_len(c->ring) : 0;
+	size_t n = v->rows;
 
 	if (c->source)
 		snprintf(extra, sizeof(extra), "%llu from %s",
@@ -574,18 +582,21 @@ static void draw_hits(const struct console *c)
 		snprintf(extra, sizeof(extra), "no live source");
 	int y0 = draw_title(c, w, AREA_HITS, extra);
 	if (n == 0) {
-		put(w, y0, 0, A_DIM, c->source_error[0] ? c->source_error : "no port-25 hits yet");
+		put(w, y0, 0, A_DIM, c->filter[AREA_HITS][0] ? "no hit matches the filter (Esc clears it)"
+				     : c->source_error[0] ? c->source_error : "no port-25 hits yet");
 		return;
 	}
 	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < n; y++) {
-		size_t i = v->top + (size_t)(y - y0);
-		const struct hit *h = hit_ring_at(c->ring, i);
+		size_t i = v->top + (size_t)(y - y0), ri;
 		attr_t attr = row_attr(c, AREA_HITS, i);
 		char when[16], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
 		char mac[4 * HIT_MAC_TEXT_MAX + 1];
 		char zone[4 * ZONE_NAME_MAX + 1];
 		struct tm tm;
 
+		if (!console_row(c, AREA_HITS, i, &ri))
+			continue;
+		const struct hit *h = hit_ring_at(c->ring, ri);
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
 		localtime_r(&h->time, &tm);
@@ -610,16 +621,20 @@ static void draw_offenders(const struct console *c)
 	const struct area_view *v = &c->view[AREA_OFFENDERS];
 
 	int y0 = draw_title(c, w, AREA_OFFENDERS, "u unban  Q quarantine");
-	if (c->noffenders == 0) {
-		put(w, y0, 0, A_DIM, "no banned hosts, no port-25 talkers yet");
+	if (v->rows == 0) {
+		put(w, y0, 0, A_DIM, c->filter[AREA_OFFENDERS][0]
+				     ? "no offender matches the filter (Esc clears it)"
+				     : "no banned hosts, no port-25 talkers yet");
 		return;
 	}
-	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < c->noffenders; y++) {
-		size_t i = v->top + (size_t)(y - y0);
-		const struct offender *o = &c->offenders[i];
+	for (int y = y0; y < getmaxy(w) && v->top + (size_t)(y - y0) < v->rows; y++) {
+		size_t i = v->top + (size_t)(y - y0), oi;
 		attr_t attr = row_attr(c, AREA_OFFENDERS, i);
 		char a[ADDR_TEXT_MAX], state[48], hits[24], zone[4 * ZONE_NAME_MAX + 1];
 
+		if (!console_row(c, AREA_OFFENDERS, i, &oi))
+			continue;
+		const struct offender *o = &c->offenders[oi];
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
 		addr_format(&o->addr, a, sizeof(a));
@@ -806,10 +821,11 @@ static void draw_status(const struct console *c)
 		     "unguarded uplink %s (IPv%c): add it to wan ", c->uplinks[0].iface,
 		     c->uplinks[0].family == AF_INET6 ? '6' : '4');
 	x = getcurx(w) > x ? getcurx(w) + 1 : x;
-	snprintf(line, sizeof(line), "%s%s  rules %zu (own %zu)  applied %s  watch %s%s", c->fw->name,
-		 fw_fake_table() ? " (SMTPGUARD_FAKE_TABLE, not the kernel)" : "",
+	snprintf(line, sizeof(line), "%s%s  rules %zu (own %zu)  applied %s  watch %s%s%s%s",
+		 c->fw->name, fw_fake_table() ? " (SMTPGUARD_FAKE_TABLE, not the kernel)" : "",
 		 c->have_table ? c->table.nrules : 0, own, when, c->watch_pid ? "on" : "off",
-		 c->unsaved ? "  unsaved" : "");
+		 c->unsaved ? "  unsaved" : "", c->paused ? "  paused (Z resumes)" : "",
+		 c->readonly ? "  read-only" : "");
 	put(w, 0, x, A_REVERSE, line);
 }
 
@@ -827,6 +843,8 @@ static const struct input_info {
 				  .fine = "ok: Enter asks for the file, Esc cancels" },
 	[INPUT_EXPORT_FILE] = { .prompt = "Export to file",
 				.fine = "ok: Enter writes it (0600, atomically), Esc cancels" },
+	[INPUT_SEARCH] = { .prompt = "Search", .fine = "Enter or F3: the next row, Esc closes" },
+	[INPUT_FILTER] = { .prompt = "Filter", .fine = "Enter keeps it, Esc clears it" },
 };
 
 static void draw_message(const struct console *c)
@@ -898,7 +916,7 @@ void console_layout(struct console *c)
 
 	if (c->plan_top >= total)
 		c->plan_top = total ? total - 1 : 0;
-	c->view[AREA_HITS].rows = c->ring ? hit_ring_len(c->ring) : 0;
+	console_rows_update(c);
 	if (screen_too_small()) {
 		layout_free();
 		layout_lines = 0;
@@ -917,6 +935,23 @@ void console_layout(struct console *c)
 						    : getmaxy(w) - area_first_row(w);
 		view_scroll(&c->view[a]);
 	}
+}
+
+bool console_area_at(const struct console *c, int y, enum area *a, int *row)
+{
+	for (int i = 0; i < AREA_COUNT; i++) {
+		WINDOW *w = area_win[i];
+		int top = w ? getbegy(w) : 0;
+
+		if (!w || y < top || y >= top + getmaxy(w))
+			continue;
+		*a = (enum area)i;
+		*row = y - top - area_first_row(w);
+		if (*row >= c->view[i].height)
+			*row = -1;
+		return true;
+	}
+	return false;
 }
 
 void console_draw(const struct console *c)

@@ -431,56 +431,164 @@ static int key_quit(struct console *c)
 	return REDRAW_QUIT;
 }
 
+/* ---- htop's habits: search, filter, sort, pause, mouse ---- */
+
+static bool area_findable(struct console *c)
+{
+	if (c->area != AREA_ZONES)
+		return true;
+	console_message(c, true, "search and filter work in the rules, hits and offenders areas "
+				 "(2, 3, 4 or Tab)");
+	return false;
+}
+
+static int key_search(struct console *c)
+{
+	return area_findable(c) ? input_open(c, INPUT_SEARCH, -1) : REDRAW_SCREEN;
+}
+
+static int search_step(struct console *c, int dir)
+{
+	if (!c->search[0])
+		console_message(c, true, "nothing to search for yet: / or F3 first");
+	else if (!console_search(c, dir))
+		console_message(c, true, "\"%s\" is in no row of this area", c->search);
+	return REDRAW_SCREEN;
+}
+
+static int key_search_next(struct console *c) { return search_step(c, 1); }
+static int key_search_prev(struct console *c) { return search_step(c, -1); }
+
+static int key_filter(struct console *c)
+{
+	if (!area_findable(c))
+		return REDRAW_SCREEN;
+	input_open(c, INPUT_FILTER, -1);
+	snprintf(c->input, sizeof(c->input), "%s", c->filter[c->area]);
+	c->input_len = strlen(c->input);
+	return REDRAW_SCREEN;
+}
+
+/* Esc: the selected area's filter is cleared. */
+static int key_unfilter(struct console *c)
+{
+	if (c->filter[c->area][0])
+		console_message(c, false, "filter \"%s\" cleared", c->filter[c->area]);
+	c->filter[c->area][0] = '\0';
+	return REDRAW_SCREEN;
+}
+
+static int sort_step(struct console *c, int delta)
+{
+	if (!console_sort_step(c, delta))
+		console_message(c, true, "the hits and offenders areas sort (3, 4 or Tab)");
+	return REDRAW_SCREEN;
+}
+
+static int key_sort_next(struct console *c) { return sort_step(c, 1); }
+static int key_sort_prev(struct console *c) { return sort_step(c, -1); }
+
+/* Z: the screen stays as it is; the kernel counts and the hits are read on; Z again catches up. */
+static int key_pause(struct console *c)
+{
+	c->paused = !c->paused;
+	c->paused_total = c->ring ? hit_ring_total(c->ring) : 0;
+	if (!c->paused)
+		console_refresh(c);
+	return REDRAW_SCREEN;
+}
+
+/* A click selects the area under it, and the row. */
+static int key_mouse(struct console *c)
+{
+	MEVENT ev;
+	enum area a;
+	int row;
+
+	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) ||
+	    !console_area_at(c, ev.y, &a, &row))
+		return REDRAW_NONE;
+	c->area = a;
+	if (row >= 0 && c->view[a].top + (size_t)row < c->view[a].rows)
+		c->view[a].sel = c->view[a].top + (size_t)row;
+	return REDRAW_SCREEN;
+}
+
 static const struct console_key normal_keys[] = {
 	{ .key = KEY_F(1), .name = "F1", .label = "Help",
 	  .help = "this help (also ?)", .handler = key_help },
 	{ .key = '?', .name = "?",
 	  .help = "this help", .handler = key_help },
+	{ .key = KEY_F(3), .name = "F3", .label = "Search",
+	  .help = "search the selected area (rules, hits, offenders) for text (also /)",
+	  .handler = key_search },
+	{ .key = '/', .name = "/", .handler = key_search },
+	{ .key = 'n', .name = "n",
+	  .help = "the next row the search finds (N: the previous)", .handler = key_search_next },
+	{ .key = 'N', .name = "N", .handler = key_search_prev },
+	{ .key = KEY_F(4), .name = "F4", .label = "Filter",
+	  .help = "show only the selected area's rows containing a text (also \\; Esc clears)",
+	  .handler = key_filter },
+	{ .key = '\\', .name = "\\", .handler = key_filter },
+	{ .key = KEY_ESCAPE, .name = "Esc",
+	  .help = "clear the selected area's filter", .handler = key_unfilter },
+	{ .key = KEY_F(6), .name = "F6", .label = "Sort",
+	  .help = "sort the hits or offenders by the next column (also >; < the previous)",
+	  .handler = key_sort_next },
+	{ .key = '>', .name = ">", .handler = key_sort_next },
+	{ .key = '<', .name = "<", .handler = key_sort_prev },
+	{ .key = 'Z', .name = "Z",
+	  .help = "pause: the screen stays as it is while the kernel counts; Z again catches up",
+	  .handler = key_pause },
+	{ .key = KEY_MOUSE, .name = "click",
+	  .help = "select the area and the row clicked (not with --no-mouse)", .handler = key_mouse },
 	{ .key = '\t', .name = "Tab", .label = "Area",
 	  .help = "select the next area (Shift-Tab: previous)", .handler = key_area_next },
 	{ .key = 'm', .name = "m", .label = "Mode",
 	  .help = "the selected zone's next mode (allow monitor block log rateban); again: next",
-	  .handler = key_mode },
-	{ .key = 'g', .name = "g", .label = "Gateway",
-	  .help = "toggle protect_gateway of the selected zone", .handler = key_gateway },
-	{ .key = 'r', .name = "r", .label = "Relay",
+	  .handler = key_mode, .changes = true },
+	{ .key = 'g', .name = "g",
+	  .help = "toggle protect_gateway of the selected zone", .handler = key_gateway,
+	  .changes = true },
+	{ .key = 'r', .name = "r",
 	  .help = "add a relay to the selected zone (to every zone when no zone is selected)",
-	  .handler = key_relay },
-	{ .key = 'd', .name = "d", .label = "Device",
-	  .help = "add a device (MAC IP) to the selected zone", .handler = key_device },
-	{ .key = 'x', .name = "x", .label = "Quarant",
-	  .help = "add a quarantined host to the selected zone", .handler = key_quarantine_add },
-	{ .key = KEY_DC, .name = "Del", .label = "Remove",
-	  .help = "remove the selected relay, device or quarantined host", .handler = key_delete },
+	  .handler = key_relay, .changes = true },
+	{ .key = 'd', .name = "d",
+	  .help = "add a device (MAC IP) to the selected zone", .handler = key_device,
+	  .changes = true },
+	{ .key = 'x', .name = "x",
+	  .help = "add a quarantined host to the selected zone", .handler = key_quarantine_add,
+	  .changes = true },
+	{ .key = KEY_DC, .name = "Del",
+	  .help = "remove the selected relay, device or quarantined host", .handler = key_delete,
+	  .changes = true },
 	{ .key = 'u', .name = "u", .label = "Unban",
-	  .help = "unban the selected offender (or hit's source)", .handler = key_unban },
+	  .help = "unban the selected offender (or hit's source)", .handler = key_unban,
+	  .changes = true },
 	{ .key = 'Q', .name = "Q",
 	  .help = "quarantine the selected offender (or hit's source) in its zone",
-	  .handler = key_quarantine_host },
+	  .handler = key_quarantine_host, .changes = true },
 	{ .key = 'a', .name = "a",
 	  .help = "apply the config as it is (when the kernel is out of step)",
-	  .handler = key_apply },
+	  .handler = key_apply, .changes = true },
 	{ .key = 'c', .name = "c", .label = "Confirm",
 	  .help = "keep an applied change before the countdown rolls it back",
-	  .handler = key_confirm },
+	  .handler = key_confirm, .changes = true },
 	{ .key = 's', .name = "s", .label = "Save",
-	  .help = "save the config file (after confirmation)", .handler = key_save },
-	{ .key = 'e', .name = "e", .label = "Export",
-	  .help = "export the ruleset (restore or sh) to a file", .handler = key_export },
+	  .help = "save the config file (after confirmation)", .handler = key_save,
+	  .changes = true },
+	{ .key = 'e', .name = "e",
+	  .help = "export the ruleset (restore or sh) to a file", .handler = key_export,
+	  .changes = true },
 	{ .key = CTRL('l'), .name = "^L",
 	  .help = "redraw the screen", .handler = key_redraw },
-	{ .key = 'q', .name = "q", .label = "Quit",
-	  .help = "quit (an unconfirmed change is rolled back)", .handler = key_quit },
-	{ .key = KEY_F(10), .name = "F10",
-	  .help = "quit", .handler = key_quit },
+	{ .key = KEY_F(10), .name = "F10", .label = "Quit",
+	  .help = "quit (an unconfirmed change is rolled back; also q)", .handler = key_quit },
+	{ .key = 'q', .name = "q", .handler = key_quit },
 	{ .key = KEY_BTAB, .name = "S-Tab",
 	  .help = "select the previous area", .handler = key_area_prev },
 	{ .key = KEY_F(2), .name = "F2",
 	  .help = "select the zones and interfaces area (also 1)", .handler = key_area_zones },
-	{ .key = KEY_F(3), .name = "F3",
-	  .help = "select the rules area (also 2)", .handler = key_area_rules },
-	{ .key = KEY_F(4), .name = "F4",
-	  .help = "select the hits area (also 3)", .handler = key_area_hits },
 	{ .key = KEY_F(5), .name = "F5",
 	  .help = "select the offenders area (also 4)", .handler = key_area_offenders },
 	{ .key = '1', .name = "1",
@@ -559,6 +667,14 @@ static void input_check(struct console *c)
 	} else if (c->input_kind == INPUT_EXPORT_FILE) {
 		snprintf(c->input_check, sizeof(c->input_check), "%s",
 			 c->input_len ? "" : "type a file name");
+	} else if (c->input_kind == INPUT_SEARCH) {
+		snprintf(c->search, sizeof(c->search), "%s", c->input);
+		snprintf(c->input_check, sizeof(c->input_check), "%s",
+			 !c->input_len || console_search(c, 0) ? "" : "in no row of this area");
+	} else if (c->input_kind == INPUT_FILTER) {
+		/* live, as htop: the rows narrow as the text is typed */
+		snprintf(c->filter[c->area], sizeof(c->filter[c->area]), "%s", c->input);
+		c->input_check[0] = '\0';
 	} else {
 		config_free(input_try(c));
 	}
@@ -604,6 +720,14 @@ static int input_submit(struct console *c)
 	char what[300];
 
 	input_check(c);
+	if (c->input_kind == INPUT_SEARCH || c->input_kind == INPUT_FILTER) {
+		c->mode = CMODE_NORMAL;
+		if (c->input_kind == INPUT_FILTER && !c->input_len)
+			console_message(c, false, "filter cleared");
+		else if (c->input_kind == INPUT_SEARCH && c->input_len)
+			return search_step(c, 0);
+		return REDRAW_SCREEN;
+	}
 	if (c->input_check[0]) {
 		/* refused: the line stays open with the reason, nothing changed */
 		console_message(c, true, "refused: %s", c->input_check);
@@ -640,8 +764,16 @@ static int input_edited(struct console *c)
 static int input_cancel(struct console *c)
 {
 	c->mode = CMODE_NORMAL;
-	console_message(c, false, "cancelled: nothing changed");
+	if (c->input_kind == INPUT_FILTER)
+		return key_unfilter(c);
+	console_message(c, false, c->input_kind == INPUT_SEARCH ? "search closed"
+								: "cancelled: nothing changed");
 	return REDRAW_SCREEN;
+}
+
+static bool input_searching(const struct console *c)
+{
+	return c->input_kind == INPUT_SEARCH;
 }
 
 static int input_erase(struct console *c)
@@ -755,6 +887,8 @@ static const struct console_key input_keys[] = {
 	{ .key = 127, .name = "BkSp", .handler = input_erase },
 	{ .key = CTRL('h'), .name = "^H", .handler = input_erase },
 	{ .key = CTRL('u'), .name = "^U", .help = "erase the whole line", .handler = input_clear },
+	{ .key = KEY_F(3), .name = "F3", .help = "searching: the next row with the text",
+	  .handler = key_search_next, .offered = input_searching },
 };
 
 static const struct console_key help_keys[] = {
@@ -810,8 +944,13 @@ int console_key(struct console *c, int key)
 	for (size_t i = 0; i < map->nkeys; i++) {
 		const struct console_key *k = &map->keys[i];
 
-		if (k->key == key && (!k->offered || k->offered(c)))
-			return k->handler(c);
+		if (k->key != key || (k->offered && !k->offered(c)))
+			continue;
+		if (k->changes && c->readonly) {
+			console_message(c, true, "read-only: started with --readonly");
+			return REDRAW_SCREEN;
+		}
+		return k->handler(c);
 	}
 	return map->other(c, key);
 }

@@ -16,6 +16,7 @@
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +148,8 @@ static void console_loop(struct console *c)
 			hits_new = true;
 		}
 		if (console_now() >= next_refresh) {
-			console_refresh(c);
+			if (!c->paused)	/* paused (Z): the screen stays; Z again refreshes */
+				console_refresh(c);
 			change_watch(c);
 			next_refresh = console_now() + interval;
 			r |= REDRAW_SCREEN;
@@ -157,15 +159,38 @@ static void console_loop(struct console *c)
 	}
 }
 
+const struct console_option console_options[] = {
+	{ "--no-color", "no colours (as NO_COLOR=1 in the environment)",
+	  offsetof(struct console, no_color) },
+	{ "--no-mouse", "leave the mouse to the terminal (copy and paste)",
+	  offsetof(struct console, no_mouse) },
+	{ "--readonly", "show everything, refuse every change (a wall display)",
+	  offsetof(struct console, readonly) },
+};
+const size_t console_noptions = sizeof(console_options) / sizeof(console_options[0]);
+
+static int console_options_parse(struct console *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		size_t o = 0;
+
+		while (o < console_noptions && strcmp(argv[i], console_options[o].name) != 0)
+			o++;
+		if (o == console_noptions)
+			return cli_usage_fail("console", "unknown option '%s'", argv[i]);
+		*(bool *)((char *)c + console_options[o].flag) = true;
+	}
+	return EXIT_OK;
+}
+
 int cmd_console(struct cli *cli, int argc, char **argv)
 {
 	static struct console con;
 	struct console *c = &con;
-	int code = EXIT_OK;
+	int code = console_options_parse(c, argc, argv);
 
-	if (argc > 1)
-		return cli_fail(EXIT_USAGE, "console: unexpected argument '%s' (smtpguard --help)",
-				argv[1]);
+	if (code != EXIT_OK)
+		return code;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return cli_fail(EXIT_USAGE, "the console needs a terminal; "
 					    "use status, hits or bans in scripts");

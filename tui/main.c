@@ -14,7 +14,7 @@
 #include "testenv.h"
 
 static const struct cli_command commands[] = {
-	{ .name = "console", .usage = "[-d TENTHS]",
+	{ .name = "console", .usage = "[-d TENTHS] [--no-color] [--no-mouse] [--readonly]",
 	  .help = "the interactive console (the default)", .run = cmd_console },
 	{ .name = "apply", .usage = "[--dry-run | --check] [--confirm SECS]",
 	  .help = "make the kernel's IPv4 and IPv6 rules match the config", .run = cmd_apply },
@@ -61,10 +61,13 @@ static void usage_print(FILE *out)
 		     "  -d TENTHS           console refresh interval in tenths of a second (default 10)\n"
 		     "  -h, --help          this text\n"
 		     "  -V, --version       the version\n\n"
-		     "Exit codes: 0 success, 1 runtime failure, 2 usage or config error,\n"
-		     "            3 apply --check found the kernel out of step with the config,\n"
-		     "            4 confirm came too late (the change is being or was rolled back).\n",
+		     "Console options:\n",
 		CONFIG_DEFAULT_PATH);
+	for (size_t i = 0; i < console_noptions; i++)
+		fprintf(out, "  %-19s %s\n", console_options[i].name, console_options[i].help);
+	fprintf(out, "\nExit codes: 0 success, 1 runtime failure, 2 usage or config error,\n"
+		     "            3 apply --check found the kernel out of step with the config,\n"
+		     "            4 confirm came too late (the change is being or was rolled back).\n");
 }
 
 static const struct cli_command *command_find(const char *name)
