@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "hitslog.h"
 #include "logsource.h"
+#include "offender.h"
 #include "testenv.h"
 #include "watch.h"
 
@@ -102,7 +104,7 @@ struct logsource *watch_open_reader(const struct hit_context *ctx, struct error 
 
 /* ---- the loop */
 
-enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_NFDS };
+enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_ALERTS, WATCH_NFDS };
 
 struct watch {
 	const struct config *cfg;
@@ -116,7 +118,25 @@ struct watch {
 	struct error hit_err;	/* the first write failure inside the hit callback */
 	bool hit_failed;
 	struct watch_counts counts;
+	struct offender_table *offenders;
+	struct alert *alert;
+	alert_report_fn report;	/* what the alerts did, for the caller to log */
+	void *report_arg;
 };
+
+static void watch_alert_report(void *arg, bool failed, const char *text)
+{
+	struct watch *w = arg;
+
+	if (w->report)
+		w->report(w->report_arg, failed, text);
+}
+
+void watch_set_report(struct watch *w, alert_report_fn report, void *arg)
+{
+	w->report = report;
+	w->report_arg = arg;
+}
 
 struct watch *watch_open(const struct config *cfg, struct error *err)
 {
@@ -140,7 +160,14 @@ struct watch *watch_open(const struct config *cfg, struct error *err)
 		watch_close(w);
 		return NULL;
 	}
-	w->log = hitslog_open(cfg->hits_log, err);
+	w->offenders = offender_table_new(cfg, OFFENDER_HOSTS_DEFAULT);
+	if (!w->offenders) {
+		error_set(err, "watch: out of memory");
+		watch_close(w);
+		return NULL;
+	}
+	w->alert = alert_new(cfg, watch_alert_report, w, err);
+	w->log = w->alert ? hitslog_open(cfg->hits_log, err) : NULL;
 	if (!w->log || !(w->src = logsource_open_config(&w->ctx, err))) {
 		watch_close(w);
 		return NULL;
@@ -166,6 +193,10 @@ const struct watch_counts *watch_counts(const struct watch *w)
 static void watch_hit(void *arg, const struct hit *h)
 {
 	struct watch *w = arg;
+	struct hit_source o;
+
+	if (offender_add(w->offenders, h, &o))
+		alert_offender(w->alert, &o);
 
 	if (hitslog_add_hit(w->log, h, w->hit_failed ? NULL : &w->hit_err) < 0)
 		w->hit_failed = true;
@@ -211,15 +242,22 @@ static int watch_on_signal(struct watch *w, struct error *err)
 	return 0;
 }
 
+static int watch_on_alerts(struct watch *w, struct error *err)
+{
+	return alert_on_event(w->alert, err);
+}
+
 int watch_run(struct watch *w, struct error *err)
 {
 	static int (*const handlers[WATCH_NFDS])(struct watch *, struct error *) = {
 		[WATCH_SIGNALS] = watch_on_signal,
 		[WATCH_HITS] = watch_on_hits,
+		[WATCH_ALERTS] = watch_on_alerts,
 	};
 	struct pollfd pfd[WATCH_NFDS] = {
 		[WATCH_SIGNALS] = { .fd = w->sigfd, .events = POLLIN },
 		[WATCH_HITS] = { .fd = logsource_fd(w->src), .events = POLLIN },
+		[WATCH_ALERTS] = { .fd = alert_fd(w->alert), .events = POLLIN },
 	};
 	int timeout = logsource_kind(w->src) == LOGSOURCE_FILE ? WATCH_FILE_TICK_MS : -1;
 
@@ -246,6 +284,8 @@ void watch_close(struct watch *w)
 	if (w->src)
 		logsource_close(w->src);
 	hitslog_close(w->log);
+	alert_free(w->alert);
+	offender_table_free(w->offenders);
 	if (w->sigfd >= 0) {
 		close(w->sigfd);
 		sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
