@@ -96,6 +96,7 @@ struct config *config_new_default(void)
 	cfg->confirm = 60;
 	snprintf(cfg->hits_log, sizeof(cfg->hits_log), "%s", CONFIG_HITS_LOG_DEFAULT);
 	cfg->metrics_interval = 15;
+	cfg->alert_interval = CONFIG_ALERT_INTERVAL_DEFAULT;
 	for (size_t i = 0; i < ARRAY_SIZE(default_log_files); i++) {
 		if (config_keys[KEY_LOG_FILES].add(cfg, NULL, default_log_files[i], 0, NULL) < 0) {
 			config_free(cfg);

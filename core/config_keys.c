@@ -236,6 +236,39 @@ static int set_path_or_off(const struct config_key *k, struct config *cfg, struc
 	return set_path(k, cfg, z, value, err);
 }
 
+/*
+ * A mail address or local user, empty for off: it goes into the To:
+ * header sendmail -t reads, so no spaces, commas, controls or quotes
+ * (one recipient, no header injection), and no leading '-' (an option).
+ */
+static int set_alert_mail(const struct config_key *k, struct config *cfg, struct zone *z,
+			  const char *value, struct error *err)
+{
+	size_t len = strlen(value);
+
+	if (len > CONFIG_ALERT_MAIL_MAX || value[0] == '-' ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			  ".-_+@=") != len)
+		return error_set(err, "'%s' is not one mail address; write a local user like root "
+				      "or an address like admin@example.net (letters, digits and "
+				      ".-_+@= only), or leave it empty for no mail",
+				 value);
+	memcpy(cfg->alert_mail, value, len + 1);
+	return 0;
+}
+
+static int set_alert_interval(const struct config_key *k, struct config *cfg, struct zone *z,
+			      const char *value, struct error *err)
+{
+	return duration_parse(value, CONFIG_DURATION_MAX, &cfg->alert_interval, err);
+}
+
+static int set_alert_threshold(const struct config_key *k, struct config *cfg, struct zone *z,
+			       const char *value, struct error *err)
+{
+	return alert_threshold_parse(value, &z->alert_threshold, err);
+}
+
 static int set_log_limit(const struct config_key *k, struct config *cfg, struct zone *z,
 			 const char *value, struct error *err)
 {
@@ -319,6 +352,30 @@ static void print_path(const struct config_key *k, const struct config *cfg,
 		       const struct zone *z, FILE *out)
 {
 	fputs((const char *)cfg + k->offset, out);
+}
+
+static void print_alert_mail(const struct config_key *k, const struct config *cfg,
+			     const struct zone *z, FILE *out)
+{
+	fputs(cfg->alert_mail, out);
+}
+
+static void print_alert_interval(const struct config_key *k, const struct config *cfg,
+				 const struct zone *z, FILE *out)
+{
+	char buf[16];
+
+	duration_format(cfg->alert_interval, buf, sizeof(buf));
+	fputs(buf, out);
+}
+
+static void print_alert_threshold(const struct config_key *k, const struct config *cfg,
+				  const struct zone *z, FILE *out)
+{
+	char buf[32];
+
+	alert_threshold_format(&z->alert_threshold, buf, sizeof(buf));
+	fputs(buf, out);
 }
 
 static void print_log_limit(const struct config_key *k, const struct config *cfg,
@@ -418,6 +475,17 @@ const struct config_key config_keys[KEY_COUNT] = {
 				   .offset = offsetof(struct config, metrics_interval), .min = 1,
 				   .max = 3600, .help = "seconds between rewrites of metrics_file, "
 							"1..3600 (default 15)" },
+	[KEY_ALERT_MAIL] = { .name = "alert_mail", .set = set_alert_mail, .print = print_alert_mail,
+			     .help = "`watch` mails offenders to this address through "
+				     "/usr/sbin/sendmail -t (default empty: no mail)" },
+	[KEY_ALERT_COMMAND] = { .name = "alert_command", .set = set_path_or_off,
+				.print = print_path, .offset = offsetof(struct config, alert_command),
+				.help = "a program `watch` runs per alert: facts in SMTPGUARD_* "
+					"variables and JSON on stdin (default empty: none)" },
+	[KEY_ALERT_INTERVAL] = { .name = "alert_interval", .set = set_alert_interval,
+				 .print = print_alert_interval,
+				 .help = "at most one alert per host this often, more offenders go "
+					 "into one digest, like 1h or 90s (default 1h)" },
 	[KEY_ZONE_INTERFACE] = { .name = "interface", .zone = true, .set = set_interface,
 				 .print = print_interface,
 				 .help = "the interface the zone's clients are on (required)" },
@@ -445,6 +513,11 @@ const struct config_key config_keys[KEY_COUNT] = {
 	[KEY_ZONE_QUARANTINE] = { .name = "quarantine", .zone = true, .add = quarantine_add,
 				  .print = print_quarantine,
 				  .help = "hosts or networks whose forwarded traffic is dropped" },
+	[KEY_ZONE_ALERT_THRESHOLD] = { .name = "alert_threshold", .zone = true,
+				       .set = set_alert_threshold, .print = print_alert_threshold,
+				       .help = "COUNT/DURATION: a host with more guarded-port "
+					       "attempts within DURATION is an offender `watch` "
+					       "alerts about, like 20/10min (default off)" },
 };
 const size_t config_nkeys = KEY_COUNT;
 

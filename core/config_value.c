@@ -88,6 +88,86 @@ void rate_format(const struct rate *r, char *buf, size_t size)
 	snprintf(buf, size, "%u/%s", r->count, rate_unit_names[r->unit]);
 }
 
+static const unsigned rate_unit_seconds[] = {
+	[RATE_SECOND] = 1, [RATE_MINUTE] = 60, [RATE_HOUR] = 3600, [RATE_DAY] = 86400,
+};
+
+int duration_parse(const char *text, unsigned max, unsigned *out, struct error *err)
+{
+	size_t digits = strspn(text, "0123456789");
+	const char *unit = text + digits;
+	char count[11];
+	unsigned n, scale = 1;
+	bool known = *unit == '\0';
+
+	for (size_t i = 0; !known && i < ARRAY_SIZE(rate_unit_aliases); i++) {
+		if (strcmp(unit, rate_unit_aliases[i].name) == 0) {
+			scale = rate_unit_seconds[rate_unit_aliases[i].unit];
+			known = true;
+		}
+	}
+	if (known && digits > 0 && digits < sizeof(count)) {
+		memcpy(count, text, digits);
+		count[digits] = '\0';
+		if (config_uint_parse(count, 1, max / scale, &n) == 0) {
+			*out = n * scale;
+			return 0;
+		}
+	}
+	return error_set(err, "'%s' is not a duration of 1s..%ud; write a number with s, min, h "
+			      "or d, like 90s, 10min or 1h",
+			 text, max / 86400);
+}
+
+void duration_format(unsigned seconds, char *buf, size_t size)
+{
+	static const char *const short_names[] = {
+		[RATE_SECOND] = "s", [RATE_MINUTE] = "min", [RATE_HOUR] = "h", [RATE_DAY] = "d",
+	};
+	int u = RATE_DAY;
+
+	while (u > RATE_SECOND && (seconds == 0 || seconds % rate_unit_seconds[u] != 0))
+		u--;
+	snprintf(buf, size, "%u%s", seconds / rate_unit_seconds[u], short_names[u]);
+}
+
+int alert_threshold_parse(const char *text, struct alert_threshold *out, struct error *err)
+{
+	const char *slash = strchr(text, '/');
+	char count[16];
+	struct alert_threshold t;
+	struct error why = { 0 };
+
+	if (strcmp(text, "off") == 0) {
+		*out = (struct alert_threshold){ 0 };
+		return 0;
+	}
+	if (slash && (size_t)(slash - text) < sizeof(count)) {
+		memcpy(count, text, (size_t)(slash - text));
+		count[slash - text] = '\0';
+		if (config_uint_parse(count, 1, RATE_COUNT_MAX, &t.count) == 0 &&
+		    duration_parse(slash + 1, CONFIG_DURATION_MAX, &t.period, &why) == 0) {
+			*out = t;
+			return 0;
+		}
+	}
+	return error_set(err, "'%s' is not a threshold; write COUNT/DURATION with COUNT 1..%d, "
+			      "like 20/10min, or off",
+			 text, RATE_COUNT_MAX);
+}
+
+void alert_threshold_format(const struct alert_threshold *t, char *buf, size_t size)
+{
+	char period[16];
+
+	if (!t->count) {
+		snprintf(buf, size, "off");
+		return;
+	}
+	duration_format(t->period, period, sizeof(period));
+	snprintf(buf, size, "%u/%s", t->count, period);
+}
+
 int config_log_prefix_check(const char *s, struct error *err)
 {
 	size_t len = strlen(s);

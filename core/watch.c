@@ -15,9 +15,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "hitslog.h"
 #include "logsource.h"
 #include "metrics.h"
+#include "offender.h"
 #include "testenv.h"
 #include "watch.h"
 
@@ -104,7 +106,7 @@ struct logsource *watch_open_reader(const struct hit_context *ctx, struct error 
 
 /* ---- the loop */
 
-enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_METRICS, WATCH_NFDS };
+enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_METRICS, WATCH_ALERTS, WATCH_NFDS };
 
 struct watch {
 	const struct config *cfg;
@@ -120,6 +122,10 @@ struct watch {
 	struct watch_counts counts;
 	int timerfd;		/* metrics_file's rewrites; -1 when it is off */
 	struct metrics_hits hits;
+	struct offender_table *offenders;
+	struct alert *alert;
+	alert_report_fn report;	/* what the alerts did, for the caller to log */
+	void *report_arg;
 };
 
 /* The first rewrite at once, then every metrics_interval seconds. */
@@ -134,6 +140,20 @@ static int watch_metrics_timer(struct watch *w, struct error *err)
 	if (w->timerfd < 0 || timerfd_settime(w->timerfd, 0, &its, NULL) < 0)
 		return error_set(err, "watch: cannot set the metrics timer: %s", strerror(errno));
 	return 0;
+}
+
+static void watch_alert_report(void *arg, bool failed, const char *text)
+{
+	struct watch *w = arg;
+
+	if (w->report)
+		w->report(w->report_arg, failed, text);
+}
+
+void watch_set_report(struct watch *w, alert_report_fn report, void *arg)
+{
+	w->report = report;
+	w->report_arg = arg;
 }
 
 struct watch *watch_open(const struct config *cfg, struct error *err)
@@ -164,7 +184,14 @@ struct watch *watch_open(const struct config *cfg, struct error *err)
 		watch_close(w);
 		return NULL;
 	}
-	w->log = hitslog_open(cfg->hits_log, err);
+	w->offenders = offender_table_new(cfg, OFFENDER_HOSTS_DEFAULT);
+	if (!w->offenders) {
+		error_set(err, "watch: out of memory");
+		watch_close(w);
+		return NULL;
+	}
+	w->alert = alert_new(cfg, watch_alert_report, w, err);
+	w->log = w->alert ? hitslog_open(cfg->hits_log, err) : NULL;
 	if (!w->log || !(w->src = logsource_open_config(&w->ctx, err))) {
 		watch_close(w);
 		return NULL;
@@ -190,6 +217,10 @@ const struct watch_counts *watch_counts(const struct watch *w)
 static void watch_hit(void *arg, const struct hit *h)
 {
 	struct watch *w = arg;
+	struct hit_source o;
+
+	if (offender_add(w->offenders, h, &o))
+		alert_offender(w->alert, &o);
 
 	if (hitslog_add_hit(w->log, h, w->hit_failed ? NULL : &w->hit_err) < 0) {
 		w->hit_failed = true;
@@ -261,17 +292,24 @@ static int watch_on_metrics(struct watch *w, struct error *err)
 	return 0;
 }
 
+static int watch_on_alerts(struct watch *w, struct error *err)
+{
+	return alert_on_event(w->alert, err);
+}
+
 int watch_run(struct watch *w, struct error *err)
 {
 	static int (*const handlers[WATCH_NFDS])(struct watch *, struct error *) = {
 		[WATCH_SIGNALS] = watch_on_signal,
 		[WATCH_HITS] = watch_on_hits,
 		[WATCH_METRICS] = watch_on_metrics,
+		[WATCH_ALERTS] = watch_on_alerts,
 	};
 	struct pollfd pfd[WATCH_NFDS] = {
 		[WATCH_SIGNALS] = { .fd = w->sigfd, .events = POLLIN },
 		[WATCH_HITS] = { .fd = logsource_fd(w->src), .events = POLLIN },
 		[WATCH_METRICS] = { .fd = w->timerfd, .events = POLLIN },	/* -1: off */
+		[WATCH_ALERTS] = { .fd = alert_fd(w->alert), .events = POLLIN },
 	};
 	int timeout = logsource_kind(w->src) == LOGSOURCE_FILE ? WATCH_FILE_TICK_MS : -1;
 
@@ -300,6 +338,8 @@ void watch_close(struct watch *w)
 	hitslog_close(w->log);
 	if (w->timerfd >= 0)
 		close(w->timerfd);
+	alert_free(w->alert);
+	offender_table_free(w->offenders);
 	if (w->sigfd >= 0) {
 		close(w->sigfd);
 		sigprocmask(SIG_SETMASK, &w->old_mask, NULL);

@@ -26,6 +26,9 @@
 #define RELAY_TEXT_MAX 256
 #define CONFIG_PATH_MAX 1023		/* hits_log and other single paths */
 #define CONFIG_HITS_LOG_DEFAULT "/var/log/smtpguard/hits.log"
+#define CONFIG_ALERT_MAIL_MAX 254		/* an address (RFC 5321's path limit) */
+#define CONFIG_ALERT_INTERVAL_DEFAULT 3600	/* seconds */
+#define CONFIG_DURATION_MAX (30u * 86400u)	/* the longest alert period or interval: 30d */
 /*
  * The default rate-ban mask of IPv6 hosts (ban_prefix6): the host's own
  * address, so one abusive host does not cut off the other hosts of its
@@ -53,6 +56,12 @@ enum rate_unit { RATE_SECOND, RATE_MINUTE, RATE_HOUR, RATE_DAY };
 struct rate {
 	unsigned count;		/* e.g. 1 */
 	enum rate_unit unit;	/* per second, minute, hour, day */
+};
+
+/* alert_threshold: more than count guarded-port attempts within period seconds; count 0 = off. */
+struct alert_threshold {
+	unsigned count;
+	unsigned period;
 };
 
 /*
@@ -93,6 +102,7 @@ struct zone {
 	size_t ndevices;
 	struct quarantine *quarantine;	/* hosts whose forwarded traffic is dropped */
 	size_t nquarantine;
+	struct alert_threshold alert_threshold;	/* `watch` alerts past it; off by default */
 	unsigned line;		/* line of the [zone NAME] header */
 };
 
@@ -115,6 +125,9 @@ struct config {
 	char hits_log[CONFIG_PATH_MAX + 1];	/* where `watch` records hits (absolute) */
 	char metrics_file[CONFIG_PATH_MAX + 1];	/* `watch`'s Prometheus textfile (absolute), "" = off */
 	unsigned metrics_interval;	/* seconds between its rewrites, 1..3600 */
+	char alert_mail[CONFIG_ALERT_MAIL_MAX + 1];	/* "" = no mail */
+	char alert_command[CONFIG_PATH_MAX + 1];	/* "" = none; else absolute */
+	unsigned alert_interval;	/* seconds: at most one alert per host this often */
 	struct zone *zones;
 	size_t nzones;
 	char *source;		/* the file's text as read, kept so config_save() keeps comments */
@@ -134,6 +147,13 @@ int mode_parse(const char *text, enum zone_mode *out);
 int rate_parse(const char *text, struct rate *out, struct error *err);
 /* "1/second": the long unit name, as config_save() writes it. */
 void rate_format(const struct rate *r, char *buf, size_t size);
+/* "90s", "10min", "1h", "7d" (the rate units; a bare number is seconds) into seconds 1..max. */
+int duration_parse(const char *text, unsigned max, unsigned *out, struct error *err);
+/* seconds in the largest unit that divides them exactly: "10min", "5s", "1h". */
+void duration_format(unsigned seconds, char *buf, size_t size);
+/* "20/10min" (COUNT/DURATION) or "off". */
+int alert_threshold_parse(const char *text, struct alert_threshold *out, struct error *err);
+void alert_threshold_format(const struct alert_threshold *t, char *buf, size_t size);
 
 /*
  * Read and validate a config file.  Every fault is reported as

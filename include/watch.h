@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "alert.h"
 #include "config.h"
 #include "error.h"
 
@@ -64,6 +65,8 @@ struct watch;
 struct watch *watch_open(const struct config *cfg, struct error *err);
 const char *watch_source_name(const struct watch *w);
 const char *watch_log_path(const struct watch *w);
+/* Where the alerts' outcomes (sent, failed, retried) go: the caller logs them. */
+void watch_set_report(struct watch *w, alert_report_fn report, void *arg);
 /* Record until SIGTERM or SIGINT (0), or a failure (-1 with err). */
 int watch_run(struct watch *w, struct error *err);
 const struct watch_counts *watch_counts(const struct watch *w);

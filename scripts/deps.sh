@@ -6,8 +6,10 @@ set -eu
 build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev libncurses-dev
 	libinih-dev libnetfilter-log-dev zlib1g-dev libnftables-dev libjansson-dev"
 # libio-socket-inet6-perl: swaks speaks IPv6 only with it (a Recommends, not installed here);
-# gdb: confirm_fail.sh stops smtpguard between the two family commits
-test="$build iptables nftables iproute2 swaks libio-socket-inet6-perl socat tmux procps gzip ncurses-base gdb"
+# gdb: confirm_fail.sh stops smtpguard between the two family commits;
+# msmtp, msmtp-mta: the sendmail interface alerts.sh has watch mail through
+test="$build iptables nftables iproute2 swaks libio-socket-inet6-perl socat tmux procps gzip ncurses-base gdb
+	msmtp msmtp-mta"
 # fuzzing (clang's libFuzzer), memcheck and static analysis: CI and `make fuzz`/`lint` only
 hardening="$test clang libclang-rt-14-dev valgrind cppcheck clang-tidy"
 

@@ -1,12 +1,20 @@
 /*
  * cmd_watch.c - `smtpguard watch`: take the single-instance lock and
  * record the config's live hits in the hits log until SIGTERM or SIGINT
- * (core/watch.c).  One line on stderr when it starts and when it ends.
+ * (core/watch.c).  One line on stderr when it starts and when it ends,
+ * and per alert outcome (also to syslog, as alert failures must be seen).
  */
 #include <stdio.h>
+#include <syslog.h>
 
 #include "cli.h"
 #include "watch.h"
+
+static void watch_report(void *arg, bool failed, const char *text)
+{
+	fprintf(stderr, "smtpguard: watch: %s\n", text);
+	syslog(failed ? LOG_ERR : LOG_INFO, "%s", text);
+}
 
 int cmd_watch(struct cli *cli, int argc, char **argv)
 {
@@ -33,6 +41,8 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	if (!w) {
 		code = cli_error(&err);
 	} else {
+		openlog("smtpguard-watch", LOG_PID, LOG_DAEMON);
+		watch_set_report(w, watch_report, NULL);
 		fprintf(stderr, "smtpguard: watch: recording hits from %s in %s\n",
 			watch_source_name(w), watch_log_path(w));
 		if (cfg->metrics_file[0])
