@@ -269,3 +269,21 @@ int zonename_check(const char *name, struct error *err)
 				      "and '-', like wlan", name ? name : "", ZONE_NAME_MAX);
 	return 0;
 }
+
+uint64_t addr_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t addr_hash(uint64_t h, const struct addr *a)
+{
+	unsigned char f = (unsigned char)a->family;
+
+	return addr_hash_bytes(addr_hash_bytes(h, &f, 1), a->bytes, a->family == AF_INET6 ? 16 : 4);
+}

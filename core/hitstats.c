@@ -37,23 +37,6 @@ struct hit_ring {
 	struct hit_stats *stats;
 };
 
-/* FNV-1a over the bytes that make an address. */
-static uint64_t hash_bytes(uint64_t h, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-static uint64_t hash_addr(uint64_t h, int family, const unsigned char bytes[16])
-{
-	unsigned char f = (unsigned char)family;
-
-	h = hash_bytes(h, &f, 1);
-	return hash_bytes(h, bytes, family == AF_INET6 ? 16 : 4);
-}
 
 static size_t table_size(size_t n)
 {
@@ -110,7 +93,7 @@ static bool same_host(const struct addr *a, int family, const unsigned char byte
 static struct source_slot *source_find(struct hit_stats *s, const struct addr *src)
 {
 	size_t mask = s->nslots - 1;
-	size_t i = (size_t)hash_addr(0xcbf29ce484222325ULL, src->family, src->bytes) & mask;
+	size_t i = (size_t)addr_hash(ADDR_HASH_SEED, src) & mask;
 
 	for (;; i = (i + 1) & mask) {
 		struct source_slot *slot = &s->sources[i];
@@ -126,7 +109,7 @@ static struct source_slot *source_find(struct hit_stats *s, const struct addr *s
 static bool pair_add(struct hit_stats *s, uint32_t source, const struct addr *dst, bool *full)
 {
 	size_t mask = s->npair_slots - 1;
-	uint64_t h = hash_addr(0xcbf29ce484222325ULL ^ source, dst->family, dst->bytes);
+	uint64_t h = addr_hash(ADDR_HASH_SEED ^ source, dst);
 
 	*full = false;
 	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {

@@ -57,22 +57,6 @@ size_t offender_evicted(const struct offender_table *t)
 	return t->evicted;
 }
 
-/* FNV-1a, 32 bits. */
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
-}
-
-static uint32_t addr_hash(uint32_t h, const struct addr *a)
-{
-	return fnv(fnv(h, &a->family, sizeof(a->family)), a->bytes,
-		   a->family == AF_INET6 ? 16 : 4);
-}
-
 static const struct zone *zone_named(const struct config *cfg, const char *name)
 {
 	for (size_t i = 0; i < cfg->nzones; i++)
@@ -84,7 +68,8 @@ static const struct zone *zone_named(const struct config *cfg, const char *name)
 /* The slot of (zone, src): its own, a free one, or the stalest of the probed ones, evicted. */
 static struct offender_slot *slot_find(struct offender_table *t, const struct hit *h)
 {
-	uint32_t hash = addr_hash(fnv(2166136261u, h->zone, strlen(h->zone)), &h->src);
+	uint32_t hash = (uint32_t)addr_hash(addr_hash_bytes(ADDR_HASH_SEED, h->zone, strlen(h->zone)),
+					    &h->src);
 	struct offender_slot *free_slot = NULL, *stalest = NULL;
 
 	for (size_t k = 0; k < OFFENDER_PROBES; k++) {
@@ -111,7 +96,7 @@ static struct offender_slot *slot_find(struct offender_table *t, const struct hi
 
 static void dest_add(struct offender_slot *s, const struct addr *dst)
 {
-	uint32_t hash = addr_hash(2166136261u, dst) | 1u;	/* 0 marks a free entry */
+	uint32_t hash = (uint32_t)addr_hash(ADDR_HASH_SEED, dst) | 1u;	/* 0 marks a free entry */
 
 	for (size_t i = 0; i < OFFENDER_DESTS; i++) {
 		if (s->dests[i] == hash)

@@ -68,4 +68,10 @@ bool ifname_overlap(const char *a, const char *b);
 /* Zone name: 1..12 characters of [a-z0-9_-]. */
 int zonename_check(const char *name, struct error *err);
 
+/* FNV-1a (64 bits) of n bytes, continuing from h (start with ADDR_HASH_SEED). */
+#define ADDR_HASH_SEED 0xcbf29ce484222325ULL
+uint64_t addr_hash_bytes(uint64_t h, const void *p, size_t n);
+/* The same over what makes an address: its family and its 4 or 16 bytes. */
+uint64_t addr_hash(uint64_t h, const struct addr *a);
+
 #endif
