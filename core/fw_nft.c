@@ -38,13 +38,17 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 
 	if (absent)
 		*absent = false;
-	if (!ctx)
-		return error_set(err, "cannot start libnftables (out of memory)");
-	nft_ctx_output_set_flags(ctx, flags);
-	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+	if (out)
+		*out = NULL;
+	if (ctx && (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
 		nft_ctx_free(ctx);
-		return error_set(err, "cannot start libnftables (out of memory)");
+		ctx = NULL;
 	}
+	if (!ctx) {
+		error_set(err, "cannot start libnftables (out of memory)");
+		return -1;
+	}
+	nft_ctx_output_set_flags(ctx, flags);
 	if (nft_run_cmd_from_buffer(ctx, cmds) != 0) {
 		why = nft_ctx_get_error_buffer(ctx);
 		if (absent && strstr(why, "No such file or directory"))
@@ -136,7 +140,7 @@ static int fw_nft_snapshot(char **out, struct error *err)
 	if (fw_nft_run("list table " FW_NFT_TABLE, NFT_CTX_OUTPUT_STATELESS, &listing, &absent,
 		       err) < 0)
 		return -1;
-	if (absent)
+	if (absent || !listing)
 		return 0;
 	*out = fw_nft_normalize(listing);
 	free(listing);
@@ -230,10 +234,10 @@ static int fw_nft_head(const char *p, const char *head, char name[FW_NFT_NAME_MA
 {
 	size_t h = strlen(head), n;
 
-	if (strncmp(p, head, h))
+	if (strncmp(p, head, h) != 0)
 		return -1;
 	n = strcspn(p + h, " \n");
-	if (n == 0 || n >= FW_NFT_NAME_MAX || strncmp(p + h + n, " {\n", 3))
+	if (n == 0 || n >= FW_NFT_NAME_MAX || strncmp(p + h + n, " {\n", 3) != 0)
 		return -1;
 	memcpy(name, p + h, n);
 	name[n] = '\0';

@@ -10,8 +10,9 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/nft.sh
 ns_require_root
-command -v nft >/dev/null 2>&1 || { echo "1..0 # SKIP no nft (apt-get install nftables)"; exit 0; }
+nft_require
 ns_setup || { fail "topology"; done_testing; exit 1; }
 ns_start_servers || { fail "SMTP servers"; done_testing; exit 1; }
 CONF="$NS_DIR/smtpguard.conf"
@@ -36,14 +37,7 @@ counter() {
 }
 table() { gw nft -s list table inet smtpguard 2>/dev/null; }
 
-gw nft -f - <<'FOREIGN' || fail "a foreign inet filter table loads"
-table inet filter {
-	chain forward {
-		type filter hook forward priority filter; policy accept;
-		tcp dport 25 counter accept
-	}
-}
-FOREIGN
+nft_load_foreign || fail "a foreign inet filter table loads"
 before=$(gw nft -s list ruleset)
 legacy="$(gw_save)$(gw_save6)"
 foreign=$(gw nft -s list table inet filter)
