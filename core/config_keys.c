@@ -19,6 +19,12 @@ static const char *const log_target_names[] = {
 	[LOG_TARGET_NFLOG] = "nflog",
 };
 
+const char *const config_backend_names[CONFIG_BACKEND_COUNT] = {
+	[CONFIG_BACKEND_AUTO] = "auto",
+	[CONFIG_BACKEND_IPTABLES] = "iptables",
+	[CONFIG_BACKEND_NFTABLES] = "nftables",
+};
+
 static const char *const bool_true[] = { "yes", "true", "on", "1" };
 static const char *const bool_false[] = { "no", "false", "off", "0" };
 
@@ -186,6 +192,18 @@ static int set_log_target(const struct config_key *k, struct config *cfg, struct
 		}
 	}
 	return error_set(err, "'%s' is not a log target; write log (kernel log) or nflog", value);
+}
+
+static int set_backend(const struct config_key *k, struct config *cfg, struct zone *z,
+		       const char *value, struct error *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_backend_names); i++) {
+		if (strcmp(value, config_backend_names[i]) == 0) {
+			cfg->backend = (enum config_backend)i;
+			return 0;
+		}
+	}
+	return error_set(err, "'%s' is not a backend; write auto, iptables or nftables", value);
 }
 
 static int set_log_prefix(const struct config_key *k, struct config *cfg, struct zone *z,
@@ -435,6 +453,12 @@ static void print_quarantine(const struct config_key *k, const struct config *cf
 	}
 }
 
+static void print_backend(const struct config_key *k, const struct config *cfg,
+			  const struct zone *z, FILE *out)
+{
+	fputs(config_backend_names[cfg->backend], out);
+}
+
 const struct config_key config_keys[KEY_COUNT] = {
 	[KEY_WAN] = { .name = "wan", .add = wan_add, .print = print_wan,
 		      .help = "uplink interface(s), comma-separated (required)" },
@@ -460,6 +484,9 @@ const struct config_key config_keys[KEY_COUNT] = {
 			  .offset = offsetof(struct config, confirm), .min = 0, .max = 3600,
 			  .help = "seconds before an unconfirmed change is rolled back, 0 = off "
 				  "(default 60)" },
+	[KEY_BACKEND] = { .name = "backend", .set = set_backend, .print = print_backend,
+			  .help = "auto | iptables (legacy tables) | nftables (table inet "
+				  "smtpguard) (default auto)" },
 	[KEY_LOG_FILES] = { .name = "log_files", .add = log_files_add, .print = print_log_files,
 			    .help = "where the report and the console look for log lines" },
 	[KEY_HITS_LOG] = { .name = "hits_log", .set = set_path, .print = print_path,

@@ -29,8 +29,12 @@ void dualstack_rulesets_free(struct ruleset rs[DUALSTACK_N])
 /* A kernel without IPv6 (ipv6.disable=1) gets an empty IPv6 ruleset: IPv6 is no way around it. */
 int dualstack_compile(const struct config *cfg, struct ruleset rs[DUALSTACK_N], struct error *err)
 {
+	const struct fw_ops *fw = fw_backend();
+
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		ruleset_init(&rs[i], dualstack_families[i]);
+	if (fw->whole)
+		return (rs[0].whole = fw->whole->compile(cfg, err)) ? 0 : -1;
 	for (size_t i = 0; i < DUALSTACK_N; i++) {
 		if (dualstack_families[i] == AF_INET6 && !backend_ipv6_enabled())
 			continue;
@@ -65,6 +69,8 @@ int dualstack_snapshot(const struct fw_ops *fw, struct ruleset prev[DUALSTACK_N]
 
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		ruleset_init(&prev[i], dualstack_families[i]);
+	if (fw->whole)
+		return fw->whole->snapshot(&prev[0].whole, err);
 	if (dualstack_read(fw, t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < DUALSTACK_N && rc == 0; i++)
@@ -87,6 +93,8 @@ int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N]
 
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		plan_init(&out[i]);
+	if (fw->whole)
+		return fw->whole->plan(rs[0].whole, &out[0], err);
 	if (dualstack_read(fw, t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < DUALSTACK_N && rc == 0; i++)
@@ -130,6 +138,8 @@ int dualstack_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N
 
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		plan_init(&done[i]);
+	if (fw->whole)	/* one transaction: both families change together or not at all */
+		return fw->whole->apply(rs[0].whole, &done[0], err);
 	have_prev = dualstack_snapshot_first(fw, &prev, &undo);
 	if (fw->apply(&rs[DUALSTACK_FIRST], &done[DUALSTACK_FIRST], err) < 0)
 		goto out;
@@ -167,10 +177,16 @@ bool dualstack_plans_empty(const struct plan p[DUALSTACK_N])
 
 int dualstack_plans_write(const struct plan p[DUALSTACK_N], FILE *out)
 {
+	const struct fw_ops *fw = fw_backend();
+
 	for (size_t i = 0; i < DUALSTACK_N; i++) {
 		if (plan_empty(&p[i]))
 			continue;
-		fprintf(out, "%s (%s):\n", dualstack_label(dualstack_families[i]), dualstack_tools[i]);
+		if (fw->whole)
+			fprintf(out, "IPv4 and IPv6 (%s):\n", fw->name);
+		else
+			fprintf(out, "%s (%s):\n", dualstack_label(dualstack_families[i]),
+				dualstack_tools[i]);
 		if (plan_write(&p[i], out) < 0)
 			return -1;
 	}

@@ -5,8 +5,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "backend_detect.h"
 #include "compile.h"
+#include "config.h"
 #include "fw.h"
 #include "ruleparse.h"
 #include "testenv.h"
@@ -250,7 +253,104 @@ const char *fw_fake_table(void)
 	return testenv()->fake_table;
 }
 
+static const struct fw_ops *fw_chosen = &fw_iptc_ops;
+static const char *fw_reason = "the default";
+
+/* Whether the legacy filter table of either family holds own chains or jumps (never creates one). */
+static bool fw_legacy_owns(bool *any_rules)
+{
+	bool own = false;
+
+	*any_rules = false;
+	for (size_t i = 0; i < 2; i++) {
+		int family = i ? AF_INET6 : AF_INET;
+		struct fw_table t;
+		struct error err = { 0 };
+
+		if (backend_legacy_filter(family) != 1 || fw_iptc_ops.read(family, &t, &err) < 0)
+			continue;
+		for (size_t r = 0; r < t.nrules; r++) {
+			*any_rules = true;
+			own = own || t.rules[r].own;
+		}
+		fw_table_free(&t);
+	}
+	return own;
+}
+
+/* auto: the rules of include/fw.h's fw_backend_choose(), in order (README "Backends"). */
+static void fw_choose_auto(void)
+{
+	struct backend_facts f;
+	bool legacy_rules, legacy_own = fw_legacy_owns(&legacy_rules);
+
+	backend_detect(&f, true);
+	if (legacy_own || legacy_rules) {
+		fw_chosen = &fw_iptc_ops;
+		fw_reason = legacy_own ? "auto: smtpguard's chains are in the legacy tables"
+				       : "auto: the legacy iptables tables hold rules";
+	} else if (*f.alternative && !f.alternative_nft) {
+		fw_chosen = &fw_iptc_ops;
+		fw_reason = "auto: iptables is the legacy variant";
+	} else if (f.nft_queried && f.nft_rules > 0) {
+		fw_chosen = &fw_nft_ops;
+		fw_reason = "auto: the host's rules are in nftables";
+	} else if (f.alternative_nft) {
+		fw_chosen = &fw_nft_ops;
+		fw_reason = "auto: iptables is iptables-nft and the legacy tables are empty";
+	} else if (f.legacy_ip4 < 0 && f.legacy_ip6 < 0 && !*f.alternative) {
+		fw_chosen = &fw_nft_ops;
+		fw_reason = "auto: the kernel has no legacy tables loaded and no iptables alternative";
+	} else {
+		fw_chosen = &fw_iptc_ops;
+		fw_reason = "auto: the legacy tables are there and nftables holds no rules";
+	}
+}
+
+void fw_backend_choose(const struct config *cfg)
+{
+	if (fw_fake_table())
+		return;
+	switch (cfg->backend) {
+	case CONFIG_BACKEND_IPTABLES:
+		fw_chosen = &fw_iptc_ops;
+		fw_reason = "backend = iptables in the config";
+		break;
+	case CONFIG_BACKEND_NFTABLES:
+		fw_chosen = &fw_nft_ops;
+		fw_reason = "backend = nftables in the config";
+		break;
+	default:
+		fw_choose_auto();
+		break;
+	}
+}
+
+const char *fw_backend_reason(void)
+{
+	return fw_fake_table() ? "SMTPGUARD_FAKE_TABLE is set" : fw_reason;
+}
+
+int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
+{
+	struct error unknown = { 0 };	/* no nf_tables: then no table of ours either */
+	char *nft = NULL;
+	bool any;
+
+	if (!fw->kernel)
+		return 0;
+	if (fw != &fw_iptc_ops && fw_legacy_owns(&any))
+		return error_set(err, "own rules exist in the legacy iptables tables; run `smtpguard "
+				      "remove` with backend = iptables first");
+	if (fw != &fw_nft_ops && fw_nft_ops.whole->snapshot(&nft, &unknown) == 0 && nft) {
+		free(nft);
+		return error_set(err, "own rules exist in nftables (table inet smtpguard); run "
+				      "`smtpguard remove` with backend = nftables first");
+	}
+	return 0;
+}
+
 const struct fw_ops *fw_backend(void)
 {
-	return fw_fake_table() ? &fw_file_ops : &fw_iptc_ops;
+	return fw_fake_table() ? &fw_file_ops : fw_chosen;
 }

@@ -20,6 +20,11 @@ int guard_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N], u
 		struct plan done[DUALSTACK_N], struct guard *g, struct error *err)
 {
 	*g = (struct guard){ .watchdog = -1, .done = GUARD_NOT_APPLIED, .said = WATCHDOG_NONE };
+	if (fw_backend_exclusive(fw, err) < 0) {
+		for (size_t i = 0; i < DUALSTACK_N; i++)
+			plan_init(&done[i]);
+		return -1;
+	}
 	if (seconds > 0) {
 		g->watchdog = guard_arm(fw, seconds, err);
 		if (g->watchdog < 0) {

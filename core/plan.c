@@ -33,7 +33,7 @@ bool plan_empty(const struct plan *p)
 	return !p->nlines && !p->nrebuild && !p->ndrop && !p->jumps_change;
 }
 
-static int plan_add_line(struct plan *p, char op, const char *text, struct error *err)
+int plan_add_line(struct plan *p, char op, const char *text, struct error *err)
 {
 	char *copy;
 

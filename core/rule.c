@@ -334,6 +334,7 @@ void ruleset_free(struct ruleset *rs)
 {
 	free(rs->chains);
 	free(rs->rules);
+	free(rs->whole);
 	ruleset_init(rs, rs->family);
 }
 

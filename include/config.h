@@ -51,6 +51,16 @@ enum log_target {
 	LOG_TARGET_NFLOG,	/* NFLOG group -> libnetfilter_log / ulogd2 */
 };
 
+/* The backend key of [general]: which firewall smtpguard writes (include/fw.h chooses). */
+enum config_backend {
+	CONFIG_BACKEND_AUTO,		/* decided from what the host uses */
+	CONFIG_BACKEND_IPTABLES,	/* the legacy tables, through libiptc */
+	CONFIG_BACKEND_NFTABLES,	/* table inet smtpguard, through libnftables */
+	CONFIG_BACKEND_COUNT
+};
+
+extern const char *const config_backend_names[CONFIG_BACKEND_COUNT];
+
 enum rate_unit { RATE_SECOND, RATE_MINUTE, RATE_HOUR, RATE_DAY };
 
 struct rate {
@@ -120,6 +130,7 @@ struct config {
 	struct rate log_limit;
 	unsigned log_burst;	/* 1..10000 */
 	unsigned confirm;	/* seconds, 0 = off */
+	enum config_backend backend;
 	char **log_files;	/* owned, nlog_files strings */
 	size_t nlog_files;
 	char hits_log[CONFIG_PATH_MAX + 1];	/* where `watch` records hits (absolute) */

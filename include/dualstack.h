@@ -6,7 +6,9 @@
  * commits IPv6, then IPv4; when the IPv4 commit fails it puts the IPv6
  * own chains back as they were before (a snapshot taken first, applied
  * through the same backend call), so the pair changes together or not
- * at all.  If that rollback fails too, the error says so.
+ * at all.  If that rollback fails too, the error says so.  A backend with
+ * fw_ops.whole (nftables) is compiled, snapshotted, planned and applied
+ * through it instead, in one transaction; its plans are in element 0.
  *
  * Arrays hold one element per family, in dualstack_families order
  * (IPv4 first, the order everything is shown in).  Ownership: the

@@ -125,8 +125,22 @@ struct fw_bans_ops {
  * when set, instead of the commit-and-undo sequence, so no caller
  * changes.
  */
+struct fw_whole_ops {
+	/* cfg's description (malloc'ed; the caller frees), or NULL with err. */
+	char *(*compile)(const struct config *cfg, struct error *err);
+	/*
+	 * The own rules as they are now, as a description apply() restores:
+	 * 0 with *out malloc'ed, or NULL when there are none; -1 with err.
+	 */
+	int (*snapshot)(char **out, struct error *err);
+	/* What apply(desc) would change ("+"/"-" lines), without changing anything. */
+	int (*plan)(const char *desc, struct plan *out, struct error *err);
+	/* Make the own rules desc (NULL: none at all) in one transaction; done as plan(). */
+	int (*apply)(const char *desc, struct plan *done, struct error *err);
+};
+
 struct fw_ops {
-	const char *name;	/* for the status line: "iptables-legacy", "file" */
+	const char *name;	/* for the status line: "iptables-legacy", "file", "nftables" */
 	bool kernel;		/* changes the kernel's firewall (false: a stand-in for tests) */
 	/* Read the filter table of family (AF_INET or AF_INET6). */
 	int (*read)(int family, struct fw_table *out, struct error *err);
@@ -140,14 +154,37 @@ struct fw_ops {
 	int (*apply)(const struct ruleset *rs, struct plan *done, struct error *err);
 	const struct fw_counters_ops *counters;	/* NULL: no cheap refresh, read() again */
 	const struct fw_bans_ops *bans;
+	/*
+	 * Set by a backend that keeps both families in one description and
+	 * commits them in one transaction (nftables' inet table): dualstack
+	 * then compiles, snapshots, plans and applies through it, carrying
+	 * the description in the first family's ruleset (struct
+	 * ruleset.whole).  read() gives the own rules as the first family's
+	 * table, the second family's empty.  NULL: per family, as above.
+	 */
+	const struct fw_whole_ops *whole;
 };
 
 /*
  * The backend in force: the file fake when SMTPGUARD_FAKE_TABLE names
- * one (include/testenv.h, rootless tests), else libiptc.  The only
+ * one (include/testenv.h, rootless tests), else the one the config's
+ * backend key chose (fw_backend_choose()), else libiptc.  The only
  * place that names a backend.
  */
 const struct fw_ops *fw_backend(void);
+/*
+ * Choose the backend from cfg's backend key; auto decides from what the
+ * host uses (include/backend_detect.h).  Once per process, after the
+ * config is loaded.  Never fails: what cannot be learnt leaves iptables.
+ */
+void fw_backend_choose(const struct config *cfg);
+/* Why the backend in force was chosen, for status ("backend = nftables in the config"). */
+const char *fw_backend_reason(void);
+/*
+ * 0 when no other kernel backend than fw has own rules in the kernel;
+ * else -1 with err naming what to run, so both are never active at once.
+ */
+int fw_backend_exclusive(const struct fw_ops *fw, struct error *err);
 /*
  * The fake's file when SMTPGUARD_FAKE_TABLE selects it, else NULL.  Every
  * command says so on stderr and status shows it: a leftover variable must
@@ -157,5 +194,6 @@ const char *fw_fake_table(void);
 
 extern const struct fw_ops fw_iptc_ops;
 extern const struct fw_ops fw_file_ops;
+extern const struct fw_ops fw_nft_ops;
 
 #endif

@@ -3,7 +3,8 @@
  *
  * guard_apply() is the one sequence every front end runs to change the
  * kernel (apply and apply --confirm, the console's y; watch's
- * escalations and a second backend to come): snapshot the own rules of
+ * escalations; both backends): refuse when the other backend holds own
+ * rules (fw_backend_exclusive()), snapshot the own rules of
  * both families, arm the rollback watchdog with it (include/watchdog.h),
  * apply both families through the backend (dualstack_apply()), and when
  * that fails: stand the watchdog down if nothing was left changed, else

@@ -42,6 +42,8 @@ void plan_free(struct plan *p);
 int plan_compute(const struct fw_table *current, const struct ruleset *desired, struct plan *out,
 		 struct error *err);
 bool plan_empty(const struct plan *p);
+/* Append one line (text copied); for a backend that plans in its own terms (fw_ops.whole). */
+int plan_add_line(struct plan *p, char op, const char *text, struct error *err);
 int plan_write(const struct plan *p, FILE *out);
 
 #endif

@@ -117,6 +117,12 @@ struct ruleset {
 	 */
 	bool expect_set;
 	uint64_t expect_own;
+	/*
+	 * A backend that describes both families as one (fw_ops.whole):
+	 * that description, in the first family's ruleset (owned; NULL:
+	 * none, or a per-family backend).
+	 */
+	char *whole;
 };
 
 void ruleset_init(struct ruleset *rs, int family);

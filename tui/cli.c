@@ -92,8 +92,10 @@ struct config *cli_load_config(struct cli *cli, bool resolve, int *code)
 	struct error err = { 0 };
 	struct config *cfg = config_load(cli->config_path, &err);
 
-	if (cfg && config_validate(cfg, &err) == 0 && (!resolve || config_resolve(cfg, &err) == 0))
+	if (cfg && config_validate(cfg, &err) == 0 && (!resolve || config_resolve(cfg, &err) == 0)) {
+		fw_backend_choose(cfg);
 		return cfg;
+	}
 	config_free(cfg);
 	if (!cli->config_given && strstr(err.text, "No such file")) {
 		*code = cli_fail(EXIT_USAGE,
@@ -147,6 +149,8 @@ void cli_backend_warn(const struct backend_facts *facts)
 	struct backend_facts detected;
 	char line[ERROR_TEXT_MAX];
 
+	if (fw_backend()->whole)	/* smtpguard itself is on nftables: nothing else to warn of */
+		return;
 	if (!facts) {
 		backend_detect(&detected, fw_backend()->kernel);
 		facts = &detected;

@@ -132,7 +132,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	};
 	bool dry_run = false, check = false;
 	long confirm = -1;
-	const struct fw_ops *fw = fw_backend();
+	const struct fw_ops *fw;
 	struct config *cfg;
 	struct ruleset rs[DUALSTACK_N];
 	struct plan plan[DUALSTACK_N] = { { 0 } };	/* empty: an early failure frees them too */
@@ -169,6 +169,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 					      "back; run smtpguard confirm (or let it roll back) first");
 	if (cli_compile_all(cli, &cfg, rs, &code) < 0)
 		return code;
+	fw = fw_backend();	/* the config chose it */
 	if (dry_run || check) {
 		if (dualstack_plan(fw, rs, plan, &err) < 0) {
 			code = cli_error(&err);

@@ -131,10 +131,16 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 	struct ruleset empty[DUALSTACK_N];
 	struct plan plan[DUALSTACK_N];
 	struct error err = { 0 };
+	struct config *cfg;
 	int code = EXIT_OK;
 
 	if (argc > 1)
 		return cli_fail(EXIT_USAGE, "remove: takes no arguments");
+	/* the config names the backend to remove from; without one, the default's */
+	cfg = cli_config_if_present(cli, &code);
+	config_free(cfg);
+	if (code != EXIT_OK)
+		return code;
 	if (watchdog_pending(NULL))
 		return cli_fail(EXIT_RUNTIME, "remove: a change is waiting for confirmation; run smtpguard "
 					      "confirm (or let it roll back) first");

@@ -198,12 +198,15 @@ static void status_print_zones(struct emit *e, const struct config *cfg)
 }
 
 /* One family's table: "chains" in JSON, a table of rules with counters in text. */
-static void status_print_chains(struct emit *e, const struct fw_table *t, size_t family)
+static void status_print_chains(struct emit *e, const struct fw_table *t, size_t family,
+				bool whole)
 {
 	char mark = status_families[family].family_mark;
 
-	emit_text(e, "\n%s\n  %12s %14s  %s\n", status_families[family].title, "PACKETS", "BYTES",
-		  "RULE");
+	emit_text(e, "\n%s\n  %12s %14s  %s\n",
+		  whole ? "Rules (table inet smtpguard, IPv4 and IPv6; all smtpguard's)"
+			: status_families[family].title,
+		  "PACKETS", "BYTES", "RULE");
 	emit_array_open(e, EMIT_JSON, "chains", EMIT_INLINE);
 	for (size_t c = 0; c < t->nchains; c++) {
 		const struct fw_chain *ch = &t->chains[c];
@@ -238,20 +241,24 @@ static void status_print_chains(struct emit *e, const struct fw_table *t, size_t
 }
 
 /* Text or JSON; in JSON the IPv4 table stays at the top level ("chains", as before IPv6), IPv6 is under "ipv6". */
-static void status_print(const struct status *st, const char *backend, enum emit_form form)
+static void status_print(const struct status *st, const struct fw_ops *fw, enum emit_form form)
 {
 	const char *fake = fw_fake_table();
+	bool whole = fw->whole != NULL;
 	struct emit e;
 
 	emit_init(&e, stdout, form, NULL);
 	emit_object_open(&e, EMIT_JSON, NULL);
-	emit_strf(&e, EMIT_ANY, "backend", "Backend     %s:", backend);
+	emit_strf(&e, EMIT_ANY, "backend", "Backend     %s", fw->name);
+	emit_strf(&e, EMIT_ANY, "backend_reason", " (%s):", fw_backend_reason());
 	if (fake)
 		emit_strf(&e, EMIT_ANY, "fake_table",
 			  " SMTPGUARD_FAKE_TABLE=%s, not the kernel's firewall:", fake);
 	else
 		emit_null(&e, "fake_table");
-	for (size_t i = 0; i < DUALSTACK_N; i++)
+	if (whole)
+		emit_text(&e, " table inet smtpguard %zu rules (IPv4 and IPv6)", st->table[0].nrules);
+	for (size_t i = 0; i < DUALSTACK_N && !whole; i++)
 		emit_text(&e, "%s %s filter table %zu rules (%zu of them smtpguard's)", i ? "," : "",
 			  dualstack_label(dualstack_families[i]), st->table[i].nrules,
 			  status_count_own(&st->table[i]));
@@ -270,7 +277,8 @@ static void status_print(const struct status *st, const char *backend, enum emit
 			if (st->planned)
 				emit_bool(&e, EMIT_JSON, "in_step", plan_empty(&st->plan[1]));
 		}
-		status_print_chains(&e, &st->table[i], i);
+		if (!whole || i == 0 || emit_is(&e, EMIT_JSON))
+			status_print_chains(&e, &st->table[i], i, whole);
 		if (i == 1)
 			emit_object_close(&e);
 	}
@@ -281,7 +289,7 @@ static void status_print(const struct status *st, const char *backend, enum emit
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	const struct fw_ops *fw = fw_backend();
+	const struct fw_ops *fw;
 	struct status st = { 0 };
 	struct ruleset rs[DUALSTACK_N];
 	struct error err = { 0 };
@@ -294,17 +302,24 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		else
 			return cli_usage_fail("status", "unknown argument '%s'", argv[i]);
 	}
+	/*
+	 * The config first: it chooses the backend.  The tables are shown even
+	 * when it is broken; its error decides the exit code.
+	 */
+	st.cfg = cli_load_config(cli, true, &config_code);
+	fw = fw_backend();
 	/* Before any table is opened: a read must not create a legacy table (backend_detect.h). */
 	backend_detect(&st.facts, fw->kernel);
-	if (dualstack_read(fw, st.table, &err) < 0)
+	if (dualstack_read(fw, st.table, &err) < 0) {
+		config_free(st.cfg);
 		return cli_error(&err);
+	}
 	cli_backend_warn(&st.facts);
 	if (iface_list(&st.ifaces, &st.nifaces, &err) < 0) {
+		config_free(st.cfg);
 		dualstack_tables_free(st.table);
 		return cli_error(&err);
 	}
-	/* The tables are shown even when the config is broken; the config's error decides the exit code. */
-	st.cfg = cli_load_config(cli, true, &config_code);
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		plan_init(&st.plan[i]);
 	if (st.cfg && route_unguarded(st.cfg, &st.uplinks, &st.nuplinks, &err) < 0)
@@ -313,16 +328,13 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		if (dualstack_compile(st.cfg, rs, &err) < 0) {
 			config_code = cli_error(&err);
 		} else {
-			st.planned = true;
-			for (size_t i = 0; i < DUALSTACK_N && st.planned; i++)
-				if (plan_compute(&st.table[i], &rs[i], &st.plan[i], &err) < 0) {
-					code = cli_error(&err);
-					st.planned = false;
-				}
+			st.planned = dualstack_plan(fw, rs, st.plan, &err) == 0;
+			if (!st.planned)
+				code = cli_error(&err);
 		}
 		dualstack_rulesets_free(rs);
 	}
-	status_print(&st, fw->name, json ? EMIT_JSON : EMIT_TEXT);
+	status_print(&st, fw, json ? EMIT_JSON : EMIT_TEXT);
 	dualstack_plans_free(st.plan);
 	config_free(st.cfg);
 	iface_list_free(st.ifaces);

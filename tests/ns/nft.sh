@@ -103,14 +103,14 @@ is "$(legacy_tables)" "filter filter " "apply made the IPv4 and IPv6 legacy filt
 is "$(in_ns nft list ruleset)" "$nft_before" "the nft table is as it was"
 sg remove >/dev/null 2>&1
 
-# --- `iptables` is iptables-nft, no nft rules: still said
+# --- `iptables` is iptables-nft, no nft rules, legacy tables empty: backend = auto picks nftables
 in_ns nft delete table inet fw
 ln -sf /usr/sbin/iptables-nft "$SMTPGUARD_ALTERNATIVES/iptables"
-sg status >/dev/null 2>"$TMP/err"
-if grep -q "^smtpguard: warning: nftables filters on this host too (iptables is iptables-nft);" "$TMP/err"; then
-	ok "iptables-nft as the alternative: the warning says so"
+sg status --json >"$TMP/out" 2>"$TMP/err"
+if grep -q '"backend": *"nftables", *"backend_reason": *"auto: iptables is iptables-nft and the legacy tables are empty"' "$TMP/out"; then
+	ok "iptables-nft as the alternative: auto picks nftables and says why"
 else
-	fail "iptables-nft as the alternative: the warning says so" "$(cat "$TMP/err")"
+	fail "iptables-nft as the alternative: auto picks nftables and says why" "$(head -c 300 "$TMP/out")" "$(cat "$TMP/err")"
 fi
 
 # --- neither: no warning

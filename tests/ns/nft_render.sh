@@ -11,8 +11,9 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/nft.sh
 ns_require_root
-command -v nft >/dev/null 2>&1 || { echo "1..0 # SKIP no nft (apt-get install nftables)"; exit 0; }
+nft_require
 ns_setup || { fail "namespace topology"; done_testing; exit; }
 
 dir=tests/compile
@@ -23,14 +24,7 @@ unwrap() {
 	       if ($0 ~ /,$/) { held = $0; next } print }'
 }
 
-gw nft -f - <<'FOREIGN' || fail "a foreign inet filter table loads"
-table inet filter {
-	chain forward {
-		type filter hook forward priority filter; policy accept;
-		tcp dport 25 counter accept
-	}
-}
-FOREIGN
+nft_load_foreign || fail "a foreign inet filter table loads"
 gw nft -s list table inet filter >"$NS_DIR/foreign.before"
 
 for want in "$dir"/*.nft; do

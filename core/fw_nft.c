@@ -1,0 +1,429 @@
+/*
+ * fw_nft.c - the nftables backend through libnftables: everything of
+ * smtpguard is the table inet smtpguard (both families), written by
+ * compile_nft(), changed in one transaction (one nft_run_cmd_from_buffer
+ * batch), read back as `nft -s list table inet smtpguard` prints it.
+ * No other table is ever named.  The only file that includes
+ * libnftables.
+ *
+ * A description is the table's text as compile_nft() writes it; the
+ * kernel's is brought to that form (fw_nft_normalize()) by joining the
+ * element lists nft wraps and dropping the elements of dynamic sets
+ * (the rate-ban state, which an apply keeps).
+ */
+#include <inttypes.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "compile_nft.h"
+#include "fw.h"
+#include "plan.h"
+
+#define FW_NFT_TABLE COMPILE_NFT_FAMILY " " COMPILE_NFT_TABLE
+#define FW_NFT_NAME_MAX 64
+
+/*
+ * Run cmds in one batch; the output (when out is set, malloc'ed) or
+ * -1 with err.  *absent (may be NULL) is set when the table does not exist.
+ */
+static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent,
+		      struct error *err)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *text, *why;
+	int rc = -1;
+
+	if (absent)
+		*absent = false;
+	if (out)
+		*out = NULL;
+	if (ctx && (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
+		nft_ctx_free(ctx);
+		ctx = NULL;
+	}
+	if (!ctx) {
+		error_set(err, "cannot start libnftables (out of memory)");
+		return -1;
+	}
+	nft_ctx_output_set_flags(ctx, flags);
+	if (nft_run_cmd_from_buffer(ctx, cmds) != 0) {
+		why = nft_ctx_get_error_buffer(ctx);
+		if (absent && strstr(why, "No such file or directory"))
+			*absent = true;
+		else
+			error_set(err, "nftables refused the change to table %s: %.*s", FW_NFT_TABLE,
+				  (int)strcspn(why, "\n"), why);
+	} else {
+		text = nft_ctx_get_output_buffer(ctx);
+		rc = 0;
+		if (out && !(*out = strdup(text ? text : "")))
+			rc = error_set(err, "out of memory reading table %s", FW_NFT_TABLE);
+	}
+	nft_ctx_free(ctx);
+	if (absent && *absent)
+		return 0;
+	return rc;
+}
+
+/* Append len bytes of s to the growing buffer *b (NUL-terminated); -1 when out of memory. */
+static int fw_nft_append(char **b, size_t *len, const char *s, size_t n)
+{
+	char *grown = realloc(*b, *len + n + 1);
+
+	if (!grown)
+		return -1;
+	memcpy(grown + *len, s, n);
+	*len += n;
+	grown[*len] = '\0';
+	*b = grown;
+	return 0;
+}
+
+/*
+ * The kernel's listing in compile_nft()'s form: wrapped element lists
+ * joined on one line, the elements of dynamic sets dropped.  malloc'ed,
+ * NULL when out of memory.
+ */
+static char *fw_nft_normalize(const char *listing)
+{
+	char *b = NULL, *joined = NULL;
+	size_t len = 0, jlen = 0;
+	bool dynamic = false, skipping = false;
+	const char *p = listing;
+
+	/* join "a,\n\t\t\t     b" continuation lines */
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		const char *next = p + n + (p[n] == '\n');
+
+		if (fw_nft_append(&joined, &jlen, p, n) < 0)
+			goto oom;
+		if (n && p[n - 1] == ',' && *next) {
+			next += strspn(next, " \t");
+			if (fw_nft_append(&joined, &jlen, " ", 1) < 0)
+				goto oom;
+		} else if (fw_nft_append(&joined, &jlen, "\n", 1) < 0) {
+			goto oom;
+		}
+		p = next;
+	}
+	for (p = joined ? joined : ""; *p;) {
+		size_t n = strcspn(p, "\n");
+		const char *next = p + n + (p[n] == '\n');
+
+		if (!strncmp(p, "\tset ", 5))
+			dynamic = false;
+		if (!strncmp(p, "\t\tflags ", 8) && memmem(p, n, "dynamic", 7))
+			dynamic = true;
+		skipping = dynamic && !strncmp(p, "\t\telements = ", 13);
+		if (!skipping && fw_nft_append(&b, &len, p, (size_t)(next - p)) < 0)
+			goto oom;
+		p = next;
+	}
+	free(joined);
+	return b ? b : strdup("");
+oom:
+	free(joined);
+	free(b);
+	return NULL;
+}
+
+static int fw_nft_snapshot(char **out, struct error *err)
+{
+	char *listing = NULL;
+	bool absent;
+
+	*out = NULL;
+	if (fw_nft_run("list table " FW_NFT_TABLE, NFT_CTX_OUTPUT_STATELESS, &listing, &absent,
+		       err) < 0)
+		return -1;
+	if (absent || !listing)
+		return 0;
+	*out = fw_nft_normalize(listing);
+	free(listing);
+	return *out ? 0 : error_set(err, "out of memory reading table %s", FW_NFT_TABLE);
+}
+
+static char *fw_nft_compile(const struct config *cfg, struct error *err)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int rc;
+
+	if (!f) {
+		error_set(err, "out of memory compiling table %s", FW_NFT_TABLE);
+		return NULL;
+	}
+	rc = compile_nft(cfg, f, err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = error_set(err, "out of memory compiling table %s", FW_NFT_TABLE);
+	if (rc < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Whether line (up to its newline) occurs as a whole line in text. */
+static bool fw_nft_has_line(const char *text, const char *line, size_t n)
+{
+	for (const char *p = text; p && *p;) {
+		size_t m = strcspn(p, "\n");
+
+		if (m == n && !memcmp(p, line, n))
+			return true;
+		p += m + (p[m] == '\n');
+	}
+	return false;
+}
+
+/* The lines of from that are not in to, as op lines of out. */
+static int fw_nft_plan_side(const char *from, const char *to, char op, struct plan *out,
+			    struct error *err)
+{
+	char line[1024];
+
+	for (const char *p = from; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (n && !fw_nft_has_line(to ? to : "", p, n)) {
+			size_t indent = strspn(p, "\t");
+
+			snprintf(line, sizeof(line), "%.*s", (int)(n - indent), p + indent);
+			if (plan_add_line(out, op, line, err) < 0)
+				return -1;
+		}
+		p += n + (p[n] == '\n');
+	}
+	return 0;
+}
+
+/* The plan of going from current (NULL: no table) to desc (NULL: no table). */
+static int fw_nft_diff(const char *current, const char *desc, struct plan *out, struct error *err)
+{
+	plan_init(out);
+	if ((!current && !desc) || (current && desc && !strcmp(current, desc)))
+		return 0;
+	if (fw_nft_plan_side(current, desc, '-', out, err) < 0 ||
+	    fw_nft_plan_side(desc, current, '+', out, err) < 0)
+		return -1;
+	if (plan_empty(out))	/* the same lines in another order */
+		return plan_add_line(out, '+', "(the rules in a new order)", err);
+	return 0;
+}
+
+static int fw_nft_plan(const char *desc, struct plan *out, struct error *err)
+{
+	char *current;
+	int rc;
+
+	plan_init(out);
+	if (fw_nft_snapshot(&current, err) < 0)
+		return -1;
+	rc = fw_nft_diff(current, desc, out, err);
+	free(current);
+	return rc;
+}
+
+/* 0 with the name when line p is "<head>NAME {" (head: "\tchain ", "\tset "), else -1. */
+static int fw_nft_head(const char *p, const char *head, char name[FW_NFT_NAME_MAX])
+{
+	size_t h = strlen(head), n;
+
+	if (strncmp(p, head, h) != 0)
+		return -1;
+	n = strcspn(p + h, " \n");
+	if (n == 0 || n >= FW_NFT_NAME_MAX || strncmp(p + h + n, " {\n", 3) != 0)
+		return -1;
+	memcpy(name, p + h, n);
+	name[n] = '\0';
+	return 0;
+}
+
+/* Whether a line "\t<kind> NAME {" is in text. */
+static bool fw_nft_has(const char *text, const char *kind, const char *name)
+{
+	char line[FW_NFT_NAME_MAX + 16];
+	int n = snprintf(line, sizeof(line), "\t%s %s {", kind, name);
+
+	return text && n > 0 && fw_nft_has_line(text, line, (size_t)n);
+}
+
+/*
+ * The batch that makes current desc: flush the table (every rule), empty
+ * the static sets desc keeps (the dynamic ones keep their elements: the
+ * bans in force), delete the chains and sets desc no longer has, then
+ * add desc.  Into *b; -1 when out of memory.
+ */
+static int fw_nft_batch(const char *current, const char *desc, char **b, size_t *len)
+{
+	static const char head[] = "add table " FW_NFT_TABLE "\nflush table " FW_NFT_TABLE "\n";
+	char name[FW_NFT_NAME_MAX], cmd[FW_NFT_NAME_MAX + 64];
+
+	if (fw_nft_append(b, len, head, sizeof(head) - 1) < 0)
+		return -1;
+	for (const char *p = current; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		int k = 0;
+
+		if (!fw_nft_head(p, "\tchain ", name) && !fw_nft_has(desc, "chain", name)) {
+			k = snprintf(cmd, sizeof(cmd), "delete chain " FW_NFT_TABLE " %s\n", name);
+		} else if (!fw_nft_head(p, "\tset ", name)) {
+			const char *end = strstr(p, "\n\t}");
+			bool dynamic = end && memmem(p, (size_t)(end - p), "dynamic", 7);
+
+			if (!fw_nft_has(desc, "set", name))
+				k = snprintf(cmd, sizeof(cmd), "delete set " FW_NFT_TABLE " %s\n", name);
+			else if (!dynamic)
+				k = snprintf(cmd, sizeof(cmd), "flush set " FW_NFT_TABLE " %s\n", name);
+		}
+		if (k > 0 && fw_nft_append(b, len, cmd, (size_t)k) < 0)
+			return -1;
+		p += n + (p[n] == '\n');
+	}
+	return fw_nft_append(b, len, desc, strlen(desc));
+}
+
+static int fw_nft_apply(const char *desc, struct plan *done, struct error *err)
+{
+	char *current, *batch = NULL;
+	size_t len = 0;
+	int rc;
+
+	plan_init(done);
+	if (fw_nft_snapshot(&current, err) < 0)
+		return -1;
+	rc = fw_nft_diff(current, desc, done, err);
+	if (rc == 0 && !plan_empty(done)) {
+		if (!desc)
+			rc = fw_nft_run("delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
+		else if (fw_nft_batch(current, desc, &batch, &len) < 0)
+			rc = error_set(err, "out of memory changing table %s", FW_NFT_TABLE);
+		else
+			rc = fw_nft_run(batch, 0, NULL, NULL, err);
+	}
+	if (rc < 0) {
+		plan_free(done);
+		plan_init(done);
+	}
+	free(batch);
+	free(current);
+	return rc;
+}
+
+/*
+ * One rule line of `nft list table` into t: "counter packets P bytes B"
+ * becomes "counter" in the text and P, B its counters.
+ */
+static int fw_nft_add_rule(struct fw_table *t, size_t chain, const char *line, size_t n)
+{
+	char text[1024];
+	uint64_t packets = 0, bytes = 0;
+	char *c;
+
+	snprintf(text, sizeof(text), "%.*s", (int)n, line);
+	c = strstr(text, "counter packets ");
+	if (c && sscanf(c, "counter packets %" SCNu64 " bytes %" SCNu64, &packets, &bytes) == 2) {
+		char *rest = strstr(c + 16, " bytes ");
+
+		rest += 7 + strspn(rest + 7, "0123456789");
+		memmove(c + 7, rest, strlen(rest) + 1);
+	}
+	return fw_table_insert_rule(t, chain, SIZE_MAX, text, packets, bytes);
+}
+
+/* The own table's chains and rules with counters as the table of AF_INET; AF_INET6's is empty. */
+static int fw_nft_read(int family, struct fw_table *out, struct error *err)
+{
+	char *listing = NULL, name[FW_NFT_NAME_MAX], policy[16];
+	bool absent, in_set = false;
+	long chain = -1;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->family = family;
+	if (family != AF_INET)
+		return 0;
+	if (fw_nft_run("list table " FW_NFT_TABLE, 0, &listing, &absent, err) < 0)
+		return -1;
+	for (const char *p = absent ? "" : listing; *p && rc == 0;) {
+		size_t n = strcspn(p, "\n");
+
+		if (!fw_nft_head(p, "\tchain ", name)) {
+			in_set = false;
+			chain = fw_table_add_chain(out, name, "-", 0, 0, false);
+			rc = chain < 0 ? -1 : 0;
+		} else if (!strncmp(p, "\tset ", 5)) {
+			in_set = true;
+		} else if (!in_set && chain >= 0 && !strncmp(p, "\t\ttype ", 7)) {
+			const char *pol = memmem(p, n, "policy ", 7);
+
+			if (pol && sscanf(pol, "policy %15[a-z]", policy) == 1)
+				snprintf(out->chains[chain].policy, sizeof(out->chains[chain].policy),
+					 "%s", policy);
+		} else if (!in_set && chain >= 0 && !strncmp(p, "\t\t", 2)) {
+			rc = fw_nft_add_rule(out, (size_t)chain, p + 2, n - 2);
+		}
+		p += n + (p[n] == '\n');
+	}
+	free(listing);
+	if (rc < 0) {
+		fw_table_free(out);
+		return error_set(err, "out of memory reading table %s", FW_NFT_TABLE);
+	}
+	fw_table_finish(out);
+	for (size_t i = 0; i < out->nrules; i++)
+		out->rules[i].own = true;
+	return 0;
+}
+
+/* Rate-ban elements are not read or deleted yet on this backend: say so, never "no bans". */
+static int fw_nft_bans_read(const struct config *cfg, struct ban **out, size_t *n,
+			    struct error *err)
+{
+	(void)cfg;
+	*out = NULL;
+	*n = 0;
+	return error_set(err, "bans on the nftables backend are not read yet; list them with "
+			      "nft list set inet smtpguard ZONE_ban4 (and _ban6)");
+}
+
+static int fw_nft_unban(const struct addr *addr, struct error *err)
+{
+	(void)addr;
+	return error_set(err, "unban on the nftables backend is not done yet; delete the element "
+			      "with nft delete element inet smtpguard ZONE_ban4 { ADDRESS }");
+}
+
+static const struct fw_bans_ops fw_nft_bans = {
+	.read = fw_nft_bans_read,
+	.unban = fw_nft_unban,
+};
+
+/* Through the whole-table description; the per-family apply is never called. */
+static int fw_nft_apply_family(const struct ruleset *rs, struct plan *done, struct error *err)
+{
+	(void)rs;
+	plan_init(done);
+	return error_set(err, "the nftables backend changes both families at once");
+}
+
+static const struct fw_whole_ops fw_nft_whole = {
+	.compile = fw_nft_compile,
+	.snapshot = fw_nft_snapshot,
+	.plan = fw_nft_plan,
+	.apply = fw_nft_apply,
+};
+
+const struct fw_ops fw_nft_ops = {
+	.name = "nftables",
+	.kernel = true,
+	.read = fw_nft_read,
+	.apply = fw_nft_apply_family,
+	.bans = &fw_nft_bans,
+	.whole = &fw_nft_whole,
+};
