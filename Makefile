@@ -12,7 +12,7 @@ DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-CORE_PKGS = libip4tc libip6tc xtables libnftables jansson inih libnetfilter_log zlib
+CORE_PKGS = libip4tc libip6tc xtables libnftables inih libnetfilter_log zlib
 TUI_PKGS = ncursesw
 
 CFLAGS ?= -O2 -g
