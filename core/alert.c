@@ -27,49 +27,94 @@ void alert_queue_init(struct alert_queue *q, unsigned interval)
 	q->interval = interval;
 }
 
-static bool recent_has(const struct alert_queue *q, const struct hit_source *o, time_t now)
+/* What the interval remembers: an offender (mac NULL), or a device seen at (host, mac). */
+struct recent_key {
+	const struct addr *host;
+	const char *zone;
+	const unsigned char *mac;
+};
+
+static bool recent_has(const struct alert_queue *q, const struct recent_key *k, time_t now)
 {
 	for (size_t i = 0; i < q->nrecent; i++) {
 		const struct alert_recent *r = &q->recent[i];
 
-		if (now - r->when < (time_t)q->interval && addr_equal(&r->host, &o->src) &&
-		    strcmp(r->zone, o->zone) == 0)
+		if (now - r->when < (time_t)q->interval && addr_equal(&r->host, k->host) &&
+		    strcmp(r->zone, k->zone) == 0 && r->device == (k->mac != NULL) &&
+		    (!k->mac || memcmp(r->mac, k->mac, sizeof(r->mac)) == 0))
 			return true;
 	}
 	return false;
 }
 
-static void recent_add(struct alert_queue *q, const struct hit_source *o, time_t now)
+static void recent_add(struct alert_queue *q, const struct recent_key *k, time_t now)
 {
 	struct alert_recent *r = &q->recent[q->recent_next];
 
-	r->host = o->src;
-	memcpy(r->zone, o->zone, sizeof(r->zone));
+	memset(r, 0, sizeof(*r));
+	r->host = *k->host;
+	snprintf(r->zone, sizeof(r->zone), "%s", k->zone);
+	r->device = k->mac != NULL;
+	if (k->mac)
+		memcpy(r->mac, k->mac, sizeof(r->mac));
 	r->when = now;
 	q->recent_next = (q->recent_next + 1) % ALERT_RECENT_MAX;
 	if (q->nrecent < ALERT_RECENT_MAX)
 		q->nrecent++;
 }
 
-enum alert_verdict alert_queue_add(struct alert_queue *q, const struct hit_source *o, time_t now)
+/* Remembered now: at once when no interval is open and nothing waits, else for the digest. */
+static enum alert_verdict queue_verdict(struct alert_queue *q, const struct recent_key *k,
+					time_t now)
 {
-	if (recent_has(q, o, now))
+	if (recent_has(q, k, now))
 		return ALERT_SKIP;
-	recent_add(q, o, now);
-	if (now >= q->window_end && !q->npending) {
+	recent_add(q, k, now);
+	if (now >= q->window_end && !q->npending && !q->ndevices) {
 		q->window_end = now + (time_t)q->interval;
 		return ALERT_NOW;
 	}
-	if (q->npending < ALERT_DIGEST_MAX)
-		q->pending[q->npending++] = *o;
-	else
-		q->more++;
 	return ALERT_DIGEST;
+}
+
+enum alert_verdict alert_queue_add(struct alert_queue *q, const struct hit_source *o, time_t now)
+{
+	struct recent_key k = { .host = &o->src, .zone = o->zone };
+	enum alert_verdict v = queue_verdict(q, &k, now);
+
+	if (v == ALERT_DIGEST && q->npending < ALERT_DIGEST_MAX)
+		q->pending[q->npending++] = *o;
+	else if (v == ALERT_DIGEST)
+		q->more++;
+	return v;
+}
+
+enum alert_verdict alert_queue_add_device(struct alert_queue *q, const struct neigh_finding *f,
+					  time_t now)
+{
+	struct recent_key k = { .host = &f->seen_ip, .zone = f->zone, .mac = f->seen_mac };
+	enum alert_verdict v = queue_verdict(q, &k, now);
+
+	if (v == ALERT_DIGEST && q->ndevices < ALERT_DIGEST_MAX)
+		q->devices[q->ndevices++] = *f;
+	else if (v == ALERT_DIGEST)
+		q->more_devices++;
+	return v;
 }
 
 time_t alert_queue_due(const struct alert_queue *q)
 {
-	return q->npending ? q->window_end : 0;
+	return q->npending || q->ndevices ? q->window_end : 0;
+}
+
+size_t alert_queue_take_devices(struct alert_queue *q, struct neigh_finding *out, size_t *more)
+{
+	size_t n = q->ndevices;
+
+	memcpy(out, q->devices, n * sizeof(*out));
+	*more = q->more_devices;
+	q->ndevices = q->more_devices = 0;
+	return n;
 }
 
 size_t alert_queue_take(struct alert_queue *q, time_t now, struct hit_source *out, size_t *more)
@@ -127,20 +172,33 @@ __attribute__((format(printf, 4, 5))) static size_t put(char *buf, size_t size, 
 	return len + (n > 0 ? (size_t)n : 0);
 }
 
-size_t alert_format_mail(const struct alert_message *m, char *buf, size_t size)
+static size_t device_total(const struct alert_message *m)
+{
+	return m->ndevices + m->more_devices;
+}
+
+static const char *const change_names[] = {
+	[NEIGH_NOTHING] = "-", [NEIGH_IP_MOVED] = "ip-moved", [NEIGH_MAC_MOVED] = "mac-moved",
+};
+
+/* The one fact a device alert is about: the listed IP (taken by another MAC) or the listed MAC. */
+static void device_subject(const struct neigh_finding *f, char *buf, size_t size)
+{
+	if (f->change == NEIGH_IP_MOVED) {
+		addr_format(&f->seen_ip, buf, size);
+	} else {
+		char mac[18];
+
+		mac_format(f->listed.mac, mac);
+		snprintf(buf, size, "%s", mac);
+	}
+}
+
+static size_t mail_offenders(const struct alert_message *m, char *buf, size_t size, size_t len)
 {
 	const char *conf = m->cfg->path ? m->cfg->path : CONFIG_DEFAULT_PATH;
 	char host[ADDR_TEXT_MAX], first[40], last[40], line[96];
-	size_t len = 0;
 
-	addr_format(&m->list[0].src, host, sizeof(host));
-	len = put(buf, size, len, "To: %s\nAuto-Submitted: auto-generated\n", m->cfg->alert_mail);
-	if (m->kind == ALERT_KIND_ALERT)
-		len = put(buf, size, len, "Subject: smtpguard: %s in zone %s is past its alert "
-					  "threshold\n\n", host, m->list[0].zone);
-	else
-		len = put(buf, size, len, "Subject: smtpguard: digest, %zu more hosts past their "
-					  "alert threshold\n\n", total(m));
 	len = put(buf, size, len, "smtpguard watch found %s past the alert threshold of %s:\n",
 		  m->kind == ALERT_KIND_ALERT ? "this host" : "these hosts",
 		  m->kind == ALERT_KIND_ALERT ? "its zone" : "their zones");
@@ -164,6 +222,73 @@ size_t alert_format_mail(const struct alert_message *m, char *buf, size_t size)
 	}
 	if (m->more)
 		len = put(buf, size, len, "\n... and %zu more hosts (see smtpguard report)\n", m->more);
+	return len;
+}
+
+static size_t mail_devices(const struct alert_message *m, char *buf, size_t size, size_t len)
+{
+	const char *conf = m->cfg->path ? m->cfg->path : CONFIG_DEFAULT_PATH;
+	char seen_ip[ADDR_TEXT_MAX], listed_ip[ADDR_TEXT_MAX], seen_mac[18], listed_mac[18], when[40];
+
+	len = put(buf, size, len, "smtpguard watch saw %s in the kernel's neighbour table with "
+				  "another address:\n",
+		  m->kind == ALERT_KIND_DEVICE ? "a listed device" : "listed devices");
+	for (size_t i = 0; i < m->ndevices; i++) {
+		const struct neigh_finding *f = &m->devices[i];
+
+		addr_format(&f->seen_ip, seen_ip, sizeof(seen_ip));
+		addr_format(&f->listed.ip, listed_ip, sizeof(listed_ip));
+		mac_format(f->seen_mac, seen_mac);
+		mac_format(f->listed.mac, listed_mac);
+		time_text(f->when, when, sizeof(when));
+		len = put(buf, size, len,
+			  "\nseen:         %s %s\nlisted:       %s %s\nchange:       the listed %s "
+			  "with another %s\nzone:         %s\ninterface:    %s\ntime:         %s\n"
+			  "what to do:   another machine may use the address; if the device itself\n"
+			  "              changed, correct its pair in devices of [zone %s] of %s\n"
+			  "              and run smtpguard -c %s apply\n",
+			  seen_mac, seen_ip, listed_mac, listed_ip,
+			  f->change == NEIGH_IP_MOVED ? "IP" : "MAC",
+			  f->change == NEIGH_IP_MOVED ? "MAC" : "IP", f->zone, f->ifname, when, f->zone,
+			  conf, conf);
+	}
+	if (m->more_devices)
+		len = put(buf, size, len, "\n... and %zu more devices\n", m->more_devices);
+	return len;
+}
+
+size_t alert_format_mail(const struct alert_message *m, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	len = put(buf, size, len, "To: %s\nAuto-Submitted: auto-generated\n", m->cfg->alert_mail);
+	if (m->kind == ALERT_KIND_ALERT) {
+		char host[ADDR_TEXT_MAX];
+
+		addr_format(&m->list[0].src, host, sizeof(host));
+		len = put(buf, size, len, "Subject: smtpguard: %s in zone %s is past its alert "
+					  "threshold\n\n", host, m->list[0].zone);
+	} else if (m->kind == ALERT_KIND_DEVICE) {
+		char text[256];
+
+		neighwatch_describe(&m->devices[0], text, sizeof(text));
+		len = put(buf, size, len, "Subject: smtpguard: %s\n\n", text);
+	} else {
+		len = put(buf, size, len, "Subject: smtpguard: digest");
+		if (total(m))
+			len = put(buf, size, len, ", %zu more hosts past their alert threshold",
+				  total(m));
+		if (device_total(m))
+			len = put(buf, size, len, "%s %zu devices seen with another address",
+				  total(m) ? " and" : ",", device_total(m));
+		len = put(buf, size, len, "\n\n");
+	}
+	if (m->n)
+		len = mail_offenders(m, buf, size, len);
+	if (m->n && m->ndevices)
+		len = put(buf, size, len, "\n");
+	if (m->ndevices)
+		len = mail_devices(m, buf, size, len);
 	return len;
 }
 
@@ -191,50 +316,113 @@ static void emit_offender(struct emit *e, const struct config *cfg, const struct
 	emit_object_close(e);
 }
 
+static void emit_device(struct emit *e, const struct neigh_finding *f)
+{
+	char ip[ADDR_TEXT_MAX], mac[18], when[40];
+
+	emit_object_open(e, EMIT_JSON, NULL);
+	emit_str(e, EMIT_JSON, "change", change_names[f->change]);
+	emit_str(e, EMIT_JSON, "zone", f->zone);
+	emit_str(e, EMIT_JSON, "interface", f->ifname);
+	mac_format(f->listed.mac, mac);
+	emit_str(e, EMIT_JSON, "listed_mac", mac);
+	addr_format(&f->listed.ip, ip, sizeof(ip));
+	emit_str(e, EMIT_JSON, "listed_ip", ip);
+	mac_format(f->seen_mac, mac);
+	emit_str(e, EMIT_JSON, "seen_mac", mac);
+	addr_format(&f->seen_ip, ip, sizeof(ip));
+	emit_str(e, EMIT_JSON, "seen_ip", ip);
+	time_text(f->when, when, sizeof(when));
+	emit_str(e, EMIT_JSON, "time", when);
+	emit_i64(e, EMIT_JSON, "time_epoch", f->when);
+	emit_object_close(e);
+}
+
+static const char *const kind_names[] = {
+	[ALERT_KIND_ALERT] = "alert", [ALERT_KIND_DIGEST] = "digest", [ALERT_KIND_DEVICE] = "device",
+};
+
 size_t alert_format_json(const struct alert_message *m, char *buf, size_t size)
 {
 	struct emit e;
 
 	emit_init_buffer(&e, buf, size, EMIT_JSON);
 	emit_object_open(&e, EMIT_JSON, NULL);
-	emit_str(&e, EMIT_JSON, "kind", m->kind == ALERT_KIND_ALERT ? "alert" : "digest");
+	emit_str(&e, EMIT_JSON, "kind", kind_names[m->kind]);
 	emit_str(&e, EMIT_JSON, "config", m->cfg->path ? m->cfg->path : CONFIG_DEFAULT_PATH);
-	emit_u64(&e, EMIT_JSON, "offenders", total(m));
-	emit_array_open(&e, EMIT_JSON, "hosts", EMIT_INLINE);
-	for (size_t i = 0; i < m->n; i++)
-		emit_offender(&e, m->cfg, &m->list[i]);
-	emit_array_close(&e);
+	if (m->kind != ALERT_KIND_DEVICE) {
+		emit_u64(&e, EMIT_JSON, "offenders", total(m));
+		emit_array_open(&e, EMIT_JSON, "hosts", EMIT_INLINE);
+		for (size_t i = 0; i < m->n; i++)
+			emit_offender(&e, m->cfg, &m->list[i]);
+		emit_array_close(&e);
+	}
+	if (m->kind != ALERT_KIND_ALERT) {
+		emit_u64(&e, EMIT_JSON, "device_findings", device_total(m));
+		emit_array_open(&e, EMIT_JSON, "devices", EMIT_INLINE);
+		for (size_t i = 0; i < m->ndevices; i++)
+			emit_device(&e, &m->devices[i]);
+		emit_array_close(&e);
+	}
 	emit_object_close(&e);
 	emit_newline(&e);
 	return emit_length(&e);
 }
 
+/* A finding's SMTPGUARD_* variables; SMTPGUARD_ZONE unless an offender's came first (a digest). */
+static size_t env_device(const struct neigh_finding *f, bool zone, char *buf, size_t size,
+			 size_t len)
+{
+	char seen_ip[ADDR_TEXT_MAX], listed_ip[ADDR_TEXT_MAX], seen_mac[18], listed_mac[18], when[40];
+
+	addr_format(&f->seen_ip, seen_ip, sizeof(seen_ip));
+	addr_format(&f->listed.ip, listed_ip, sizeof(listed_ip));
+	mac_format(f->seen_mac, seen_mac);
+	mac_format(f->listed.mac, listed_mac);
+	time_text(f->when, when, sizeof(when));
+	len = put(buf, size, len, "SMTPGUARD_CHANGE=%s%cSMTPGUARD_INTERFACE=%s%c",
+		  change_names[f->change], 0, f->ifname, 0);
+	if (zone)
+		len = put(buf, size, len, "SMTPGUARD_ZONE=%s%c", f->zone, 0);
+	len = put(buf, size, len, "SMTPGUARD_LISTED_MAC=%s%cSMTPGUARD_LISTED_IP=%s%c", listed_mac, 0,
+		  listed_ip, 0);
+	return put(buf, size, len, "SMTPGUARD_SEEN_MAC=%s%cSMTPGUARD_SEEN_IP=%s%cSMTPGUARD_TIME=%s%c",
+		   seen_mac, 0, seen_ip, 0, when, 0);
+}
+
 size_t alert_format_env(const struct alert_message *m, char *buf, size_t size)
 {
-	const struct hit_source *o = &m->list[0];
-	char host[ADDR_TEXT_MAX], first[40], last[40];
+	char host[ADDR_TEXT_MAX];
 	size_t len = 0;
 
-	addr_format(&o->src, host, sizeof(host));
-	time_text(o->first, first, sizeof(first));
-	time_text(o->last, last, sizeof(last));
-	len = put(buf, size, len, "SMTPGUARD_KIND=%s%c",
-		  m->kind == ALERT_KIND_ALERT ? "alert" : "digest", 0) ;
+	len = put(buf, size, len, "SMTPGUARD_KIND=%s%c", kind_names[m->kind], 0);
 	len = put(buf, size, len, "SMTPGUARD_CONFIG=%s%c",
 		  m->cfg->path ? m->cfg->path : CONFIG_DEFAULT_PATH, 0);
 	len = put(buf, size, len, "SMTPGUARD_OFFENDERS=%zu%c", total(m), 0);
-	len = put(buf, size, len, "SMTPGUARD_HOST=%s%cSMTPGUARD_MAC=%s%cSMTPGUARD_ZONE=%s%c", host,
-		  0, o->mac, 0, o->zone, 0);
-	len = put(buf, size, len, "SMTPGUARD_MODE=%s%cSMTPGUARD_ATTEMPTS=%llu%c",
-		  zone_mode_name(m->cfg, o->zone), 0, (unsigned long long)o->attempts, 0);
-	len = put(buf, size, len, "SMTPGUARD_DESTINATIONS=%u%cSMTPGUARD_FIRST=%s%c"
-				  "SMTPGUARD_LAST=%s%cSMTPGUARD_HOSTS=",
-		  o->destinations, 0, first, 0, last, 0);
+	if (m->n) {
+		const struct hit_source *o = &m->list[0];
+		char first[40], last[40];
+
+		addr_format(&o->src, host, sizeof(host));
+		time_text(o->first, first, sizeof(first));
+		time_text(o->last, last, sizeof(last));
+		len = put(buf, size, len, "SMTPGUARD_HOST=%s%cSMTPGUARD_MAC=%s%cSMTPGUARD_ZONE=%s%c",
+			  host, 0, o->mac, 0, o->zone, 0);
+		len = put(buf, size, len, "SMTPGUARD_MODE=%s%cSMTPGUARD_ATTEMPTS=%llu%c",
+			  zone_mode_name(m->cfg, o->zone), 0, (unsigned long long)o->attempts, 0);
+		len = put(buf, size, len, "SMTPGUARD_DESTINATIONS=%u%cSMTPGUARD_FIRST=%s%c"
+					  "SMTPGUARD_LAST=%s%c",
+			  o->destinations, 0, first, 0, last, 0);
+	}
+	len = put(buf, size, len, "SMTPGUARD_HOSTS=");
 	for (size_t i = 0; i < m->n; i++) {
 		addr_format(&m->list[i].src, host, sizeof(host));
 		len = put(buf, size, len, "%s%s", i ? " " : "", host);
 	}
-	len = put(buf, size, len, "%c%c", 0, 0);
+	len = put(buf, size, len, "%cSMTPGUARD_DEVICE_FINDINGS=%zu%c", 0, device_total(m), 0);
+	if (m->ndevices)
+		len = env_device(&m->devices[0], !m->n, buf, size, len);
+	len = put(buf, size, len, "%c", 0);
 	return len;
 }
 
@@ -249,7 +437,7 @@ static const char *const channel_names[CHANNEL_COUNT] = {
 struct alert_job {
 	bool used;
 	enum alert_channel channel;
-	char what[128];		/* "alert about 192.0.2.66", "digest of 19 hosts" */
+	char what[128];		/* "alert about 192.0.2.66 in zone wlan", "digest of 19 hosts" */
 	char *input, *env;	/* stdin; env: "NAME=value\0"..."\0" (command only) */
 	size_t input_len;
 	pid_t pid;		/* 0: waiting for retry_at */
@@ -372,11 +560,26 @@ static struct alert_job *job_slot(struct alert *a)
 	return oldest;
 }
 
+/* "alert about 192.0.2.66 in zone wlan", "device alert about ...", "digest of 19 hosts" */
+static void message_what(const struct alert_message *m, char *buf, size_t size)
+{
+	char subject[ADDR_TEXT_MAX];
+
+	if (m->kind == ALERT_KIND_ALERT) {
+		addr_format(&m->list[0].src, subject, sizeof(subject));
+		snprintf(buf, size, "alert about %s in zone %s", subject, m->list[0].zone);
+	} else if (m->kind == ALERT_KIND_DEVICE) {
+		device_subject(&m->devices[0], subject, sizeof(subject));
+		snprintf(buf, size, "device alert about %s in zone %s", subject, m->devices[0].zone);
+	} else if (!device_total(m)) {
+		snprintf(buf, size, "digest of %zu hosts", total(m));
+	} else {
+		snprintf(buf, size, "digest of %zu hosts and %zu devices", total(m), device_total(m));
+	}
+}
+
 static void send_message(struct alert *a, const struct alert_message *m, time_t now)
 {
-	char host[ADDR_TEXT_MAX];
-
-	addr_format(&m->list[0].src, host, sizeof(host));
 	for (int c = 0; c < CHANNEL_COUNT; c++) {
 		struct alert_job *j;
 		size_t len, envlen = 0;
@@ -386,11 +589,7 @@ static void send_message(struct alert *a, const struct alert_message *m, time_t 
 		j = job_slot(a);
 		j->used = true;
 		j->channel = (enum alert_channel)c;
-		if (m->kind == ALERT_KIND_ALERT)
-			snprintf(j->what, sizeof(j->what), "alert about %s in zone %s", host,
-				 m->list[0].zone);
-		else
-			snprintf(j->what, sizeof(j->what), "digest of %zu hosts", m->n + m->more);
+		message_what(m, j->what, sizeof(j->what));
 		len = c == CHANNEL_MAIL ? alert_format_mail(m, NULL, 0) : alert_format_json(m, NULL, 0);
 		j->input = malloc(len + 1);
 		if (c == CHANNEL_COMMAND) {
@@ -482,6 +681,19 @@ void alert_offender(struct alert *a, const struct hit_source *o)
 	arm(a);
 }
 
+enum alert_verdict alert_device(struct alert *a, const struct neigh_finding *f)
+{
+	struct alert_message m = { .kind = ALERT_KIND_DEVICE, .cfg = a->cfg, .devices = f,
+				   .ndevices = 1 };
+	time_t now = time(NULL);
+	enum alert_verdict v = alert_queue_add_device(&a->queue, f, now);
+
+	if (v == ALERT_NOW)
+		send_message(a, &m, now);	/* no channel: nothing to run */
+	arm(a);
+	return v;
+}
+
 static void reap(struct alert *a, time_t now)
 {
 	for (size_t i = 0; i < ALERT_JOBS_MAX; i++) {
@@ -519,8 +731,11 @@ int alert_on_event(struct alert *a, struct error *err)
 	reap(a, now);
 	if (due && due <= now) {
 		struct hit_source list[ALERT_DIGEST_MAX];
-		struct alert_message m = { .kind = ALERT_KIND_DIGEST, .cfg = a->cfg, .list = list };
+		struct neigh_finding devices[ALERT_DIGEST_MAX];
+		struct alert_message m = { .kind = ALERT_KIND_DIGEST, .cfg = a->cfg, .list = list,
+					   .devices = devices };
 
+		m.ndevices = alert_queue_take_devices(&a->queue, devices, &m.more_devices);
 		m.n = alert_queue_take(&a->queue, now, list, &m.more);
 		send_message(a, &m, now);
 	}

@@ -19,6 +19,7 @@
 #include "hitslog.h"
 #include "logsource.h"
 #include "metrics.h"
+#include "neighwatch.h"
 #include "offender.h"
 #include "testenv.h"
 #include "watch.h"
@@ -106,7 +107,7 @@ struct logsource *watch_open_reader(const struct hit_context *ctx, struct error 
 
 /* ---- the loop */
 
-enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_METRICS, WATCH_ALERTS, WATCH_NFDS };
+enum watch_fd { WATCH_SIGNALS, WATCH_HITS, WATCH_METRICS, WATCH_ALERTS, WATCH_NEIGH, WATCH_NFDS };
 
 struct watch {
 	const struct config *cfg;
@@ -124,6 +125,7 @@ struct watch {
 	struct metrics_hits hits;
 	struct offender_table *offenders;
 	struct alert *alert;
+	struct neighwatch *neigh;	/* device watch; NULL when no zone lists devices */
 	alert_report_fn report;	/* what the alerts did, for the caller to log */
 	void *report_arg;
 };
@@ -192,6 +194,11 @@ struct watch *watch_open(const struct config *cfg, struct error *err)
 	}
 	w->alert = alert_new(cfg, watch_alert_report, w, err);
 	w->log = w->alert ? hitslog_open(cfg->hits_log, err) : NULL;
+	if (w->log && neighwatch_wanted(cfg) && !(w->neigh = neighwatch_open(cfg, err))) {
+		watch_close(w);
+		return NULL;
+	}
+	w->counts.devices = w->neigh != NULL;
 	if (!w->log || !(w->src = logsource_open_config(&w->ctx, err))) {
 		watch_close(w);
 		return NULL;
@@ -297,6 +304,41 @@ static int watch_on_alerts(struct watch *w, struct error *err)
 	return alert_on_event(w->alert, err);
 }
 
+/* What became of a device finding, by whether a channel is set and the rate's verdict. */
+static const char *const device_outcomes[2][3] = {
+	[false] = {
+		[ALERT_NOW] = "logged only (no alert_mail or alert_command)",
+		[ALERT_DIGEST] = "logged only (no alert_mail or alert_command)",
+		[ALERT_SKIP] = "reported within alert_interval already",
+	},
+	[true] = {
+		[ALERT_NOW] = "alerting",
+		[ALERT_DIGEST] = "for the digest at the end of alert_interval",
+		[ALERT_SKIP] = "reported within alert_interval already",
+	},
+};
+
+static void watch_device(void *arg, const struct neigh_finding *f)
+{
+	struct watch *w = arg;
+	enum alert_verdict v = alert_device(w->alert, f);
+	bool channel = w->cfg->alert_mail[0] || w->cfg->alert_command[0];
+	char what[256], text[384];
+
+	neighwatch_describe(f, what, sizeof(what));
+	snprintf(text, sizeof(text), "device: %s: %s", what, device_outcomes[channel][v]);
+	if (w->report)
+		w->report(w->report_arg, false, text);
+}
+
+static int watch_on_neigh(struct watch *w, struct error *err)
+{
+	int rc = neighwatch_read(w->neigh, watch_device, w, err);
+
+	w->counts.neigh = *neighwatch_counts(w->neigh);
+	return rc;
+}
+
 int watch_run(struct watch *w, struct error *err)
 {
 	static int (*const handlers[WATCH_NFDS])(struct watch *, struct error *) = {
@@ -304,12 +346,14 @@ int watch_run(struct watch *w, struct error *err)
 		[WATCH_HITS] = watch_on_hits,
 		[WATCH_METRICS] = watch_on_metrics,
 		[WATCH_ALERTS] = watch_on_alerts,
+		[WATCH_NEIGH] = watch_on_neigh,
 	};
 	struct pollfd pfd[WATCH_NFDS] = {
 		[WATCH_SIGNALS] = { .fd = w->sigfd, .events = POLLIN },
 		[WATCH_HITS] = { .fd = logsource_fd(w->src), .events = POLLIN },
 		[WATCH_METRICS] = { .fd = w->timerfd, .events = POLLIN },	/* -1: off */
 		[WATCH_ALERTS] = { .fd = alert_fd(w->alert), .events = POLLIN },
+		[WATCH_NEIGH] = { .fd = w->neigh ? neighwatch_fd(w->neigh) : -1, .events = POLLIN },
 	};
 	int timeout = logsource_kind(w->src) == LOGSOURCE_FILE ? WATCH_FILE_TICK_MS : -1;
 
@@ -338,6 +382,7 @@ void watch_close(struct watch *w)
 	hitslog_close(w->log);
 	if (w->timerfd >= 0)
 		close(w->timerfd);
+	neighwatch_close(w->neigh);
 	alert_free(w->alert);
 	offender_table_free(w->offenders);
 	if (w->sigfd >= 0) {

@@ -1,6 +1,7 @@
 /*
- * alert.h - `watch`'s alerts about offenders (include/offender.h): a
- * mail through the local sendmail interface (alert_mail) and a program
+ * alert.h - `watch`'s alerts about offenders (include/offender.h) and
+ * about listed devices seen with another address (include/neighwatch.h):
+ * a mail through the local sendmail interface (alert_mail) and a program
  * (alert_command), both run without a shell.
  *
  * Rate: at most one alert per host per alert_interval.  The first
@@ -8,7 +9,9 @@
  * the offenders found while it is open are collected (up to
  * ALERT_DIGEST_MAX in full, the rest counted) and sent as ONE digest at
  * its end, which opens the next interval.  A storm of 500 zombies gives
- * one alert and one digest.
+ * one alert and one digest.  Device findings share the interval (and the
+ * digest); they are remembered by (zone, IP, MAC) as seen, so the same
+ * pair is reported once per interval.
  *
  * Running: each channel is a child with the message on a pipe; the
  * children are reaped through a SIGCHLD signalfd and timed by a timerfd,
@@ -35,6 +38,7 @@
 #include "config.h"
 #include "error.h"
 #include "hit.h"
+#include "neighwatch.h"
 
 #define ALERT_DIGEST_MAX 64
 #define ALERT_RECENT_MAX 1024		/* hosts remembered as alerted within the interval */
@@ -53,8 +57,10 @@ enum alert_verdict {
 };
 
 struct alert_recent {
-	struct addr host;
+	struct addr host;		/* an offender, or the IP a device was seen with */
 	char zone[ZONE_NAME_MAX + 1];
+	bool device;
+	unsigned char mac[6];		/* device: the MAC it was seen with */
 	time_t when;
 };
 
@@ -64,20 +70,27 @@ struct alert_queue {
 	struct hit_source pending[ALERT_DIGEST_MAX];
 	size_t npending;
 	size_t more;				/* collected beyond ALERT_DIGEST_MAX */
+	struct neigh_finding devices[ALERT_DIGEST_MAX];	/* device findings for the digest */
+	size_t ndevices, more_devices;
 	struct alert_recent recent[ALERT_RECENT_MAX];	/* a ring */
 	size_t nrecent, recent_next;
 };
 
 void alert_queue_init(struct alert_queue *q, unsigned interval);
 enum alert_verdict alert_queue_add(struct alert_queue *q, const struct hit_source *o, time_t now);
+enum alert_verdict alert_queue_add_device(struct alert_queue *q, const struct neigh_finding *f,
+					  time_t now);
 /* When the digest is due; 0 when none is collected. */
 time_t alert_queue_due(const struct alert_queue *q);
+/* Take the collected device findings (as below, without opening an interval): before alert_queue_take(). */
+size_t alert_queue_take_devices(struct alert_queue *q, struct neigh_finding *out, size_t *more);
 /* Take the collected digest (copied to out, up to ALERT_DIGEST_MAX; *more the rest) and open the next interval. */
 size_t alert_queue_take(struct alert_queue *q, time_t now, struct hit_source *out, size_t *more);
 
 /* ---- the message */
 
-enum alert_kind { ALERT_KIND_ALERT, ALERT_KIND_DIGEST };
+/* ALERT: list[0], one offender; DEVICE: devices[0], one finding; DIGEST: both lists. */
+enum alert_kind { ALERT_KIND_ALERT, ALERT_KIND_DIGEST, ALERT_KIND_DEVICE };
 
 struct alert_message {
 	enum alert_kind kind;
@@ -85,6 +98,9 @@ struct alert_message {
 	const struct hit_source *list;
 	size_t n;
 	size_t more;	/* offenders beyond the list */
+	const struct neigh_finding *devices;
+	size_t ndevices;
+	size_t more_devices;	/* findings beyond devices */
 };
 
 /* The mail sendmail -t reads (headers, blank line, body) into buf like snprintf. */
@@ -111,6 +127,11 @@ struct alert *alert_new(const struct config *cfg, alert_report_fn report, void *
 			struct error *err);
 int alert_fd(const struct alert *a);
 void alert_offender(struct alert *a, const struct hit_source *o);
+/*
+ * A device finding: rate-limited as offenders are, even with no channel
+ * (the caller logs each one with the verdict); sent when a channel is set.
+ */
+enum alert_verdict alert_device(struct alert *a, const struct neigh_finding *f);
 /* The fd is readable: reap children, send what is due, retry.  -1 only when the fds fail. */
 int alert_on_event(struct alert *a, struct error *err);
 const struct alert_counts *alert_counts(const struct alert *a);

@@ -7,8 +7,9 @@
  * One poll() over a table of event sources (the hit source, a
  * signalfd, a timerfd that rewrites metrics_file every metrics_interval
  * seconds with include/metrics.h's text, the hits series counted here
- * since the start; later parts plug in the same way: a netlink socket
- * for device watch), no timeout unless the hit source is
+ * since the start, the alerts' children, and when a zone lists devices
+ * include/neighwatch.h's netlink socket, whose findings go to the
+ * alerts and to the report callback), no timeout unless the hit source is
  * a file (logsource wants a read each second there): idle costs nothing.
  *
  * Single instance: watch_lock_take() holds a POSIX write lock on
@@ -29,6 +30,7 @@
 #include "alert.h"
 #include "config.h"
 #include "error.h"
+#include "neighwatch.h"
 
 struct watch_lock {
 	int fd;
@@ -57,6 +59,8 @@ struct watch_counts {
 	uint64_t reopened;	/* hits log reopenings (rename seen, SIGHUP) */
 	uint64_t metrics_written, metrics_failed;	/* rewrites of metrics_file */
 	struct error metrics_err;	/* the first failed one's reason */
+	bool devices;			/* device watch runs (a zone lists devices) */
+	struct neighwatch_counts neigh;	/* its neighbour entries and findings */
 };
 
 struct watch;
@@ -65,7 +69,7 @@ struct watch;
 struct watch *watch_open(const struct config *cfg, struct error *err);
 const char *watch_source_name(const struct watch *w);
 const char *watch_log_path(const struct watch *w);
-/* Where the alerts' outcomes (sent, failed, retried) go: the caller logs them. */
+/* Where the alerts' outcomes (sent, failed, retried) and device findings go: the caller logs them. */
 void watch_set_report(struct watch *w, alert_report_fn report, void *arg);
 /* Record until SIGTERM or SIGINT (0), or a failure (-1 with err). */
 int watch_run(struct watch *w, struct error *err);

@@ -2,7 +2,8 @@
  * cmd_watch.c - `smtpguard watch`: take the single-instance lock and
  * record the config's live hits in the hits log until SIGTERM or SIGINT
  * (core/watch.c).  One line on stderr when it starts and when it ends,
- * and per alert outcome (also to syslog, as alert failures must be seen).
+ * and per alert outcome and device finding (also to syslog, as alert
+ * failures and devices seen with another address must be seen).
  */
 #include <stdio.h>
 #include <syslog.h>
@@ -48,6 +49,9 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 		if (cfg->metrics_file[0])
 			fprintf(stderr, "smtpguard: watch: writing the metrics to %s every %u s\n",
 				cfg->metrics_file, cfg->metrics_interval);
+		if (watch_counts(w)->devices)
+			fprintf(stderr, "smtpguard: watch: checking the kernel's neighbour table "
+					"against the zones' devices\n");
 		if (watch_run(w, &err) < 0)
 			code = cli_error(&err);
 		c = watch_counts(w);
@@ -55,6 +59,12 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 				"kernel, the hits log reopened %llu times\n",
 			(unsigned long long)c->hits, (unsigned long long)c->lost,
 			(unsigned long long)c->reopened);
+		if (c->devices)
+			fprintf(stderr, "smtpguard: watch: %llu neighbour entries checked, %llu device "
+					"findings, %llu event overruns\n",
+				(unsigned long long)c->neigh.entries,
+				(unsigned long long)c->neigh.findings,
+				(unsigned long long)c->neigh.overruns);
 		if (c->metrics_failed)
 			fprintf(stderr, "smtpguard: watch: %llu of %llu metrics rewrites failed, the "
 					"first: %s\n",

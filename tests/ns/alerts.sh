@@ -8,6 +8,7 @@
 # alert_interval give one alert and one digest, not 20 mails.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/watchcmd.sh
 ns_require_root
 [ -x /usr/sbin/sendmail ] && command -v msmtp >/dev/null ||
 	{ echo "1..0 # SKIP needs msmtp and msmtp-mta (sh scripts/deps.sh test)"; exit 0; }
@@ -33,13 +34,7 @@ from smtpguard@gw.example.test
 RC
 chmod 600 "$NS_DIR/.msmtprc"
 # the alert command: stdin and the SMTPGUARD_* variables into numbered files
-cat >"$NS_DIR/cmd.sh" <<CMD
-#!/bin/sh
-n=\$(ls "$NS_DIR"/cmd.*.json 2>/dev/null | wc -l)
-env | grep '^SMTPGUARD_' | sort >"$NS_DIR/cmd.\$n.env"
-cat >"$NS_DIR/cmd.\$n.json.tmp" && mv "$NS_DIR/cmd.\$n.json.tmp" "$NS_DIR/cmd.\$n.json"
-CMD
-chmod 755 "$NS_DIR/cmd.sh"
+alert_cmd_script "$NS_DIR/cmd.sh"
 
 write_config "$CONF" "[zone wlan]
 interface = eth2
@@ -124,8 +119,6 @@ else
 	fail "alert_command got the digest" "$(cat "$NS_DIR"/cmd.*.env)"
 fi
 
-kill "$(cat "$NS_DIR/watch.pid")"
-wait "$(cat "$NS_DIR/watch.pid")"
-rm -f "$NS_DIR/watch.pid"
+watch_stop
 sg -c "$CONF" remove >/dev/null 2>&1
 done_testing
