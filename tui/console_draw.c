@@ -868,7 +868,8 @@ static void draw_story(const struct console *c)
 	const struct hit_source *st = &c->story_stats;
 	const struct zone *z = config_zone(c->cfg, c->story_zone);
 	int rows = region_height(), y = 0;
-	char line[TEXT_MAX], a[ADDR_TEXT_MAX], first[16], last[16], entry[RELAY_TEXT_MAX];
+	char line[TEXT_MAX], dests[TEXT_MAX / 2], a[ADDR_TEXT_MAX], first[16], last[16];
+	char entry[RELAY_TEXT_MAX];
 
 	region_clear();
 	addr_format(&c->story_addr, a, sizeof(a));
@@ -902,8 +903,8 @@ static void draw_story(const struct console *c)
 		snprintf(line, sizeof(line), "quarantine: no%s; device: %s", z ? " (Q quarantines)" : "",
 			 console_story_device(c) ? "listed" : "not listed");
 	region_put(y++, A_NORMAL, line);
-	story_destinations(c, line + 14, sizeof(line) - 14);
-	memcpy(line, "destinations: ", 14);
+	story_destinations(c, dests, sizeof(dests));
+	snprintf(line, sizeof(line), "destinations: %s", dests);
 	y = wrap_put(y, rows, A_NORMAL, line, 2);
 	snprintf(line, sizeof(line), "%zu hit%s in memory, newest first", c->nstory_hits,
 		 c->nstory_hits == 1 ? "" : "s");
