@@ -212,6 +212,20 @@ size_t hit_stats_top(const struct hit_stats *s, struct hit_source *out, size_t n
 	return n;
 }
 
+bool hit_stats_find(const struct hit_stats *s, const struct addr *src, struct hit_source *out)
+{
+	size_t mask = s->nslots - 1;
+
+	for (size_t i = (size_t)addr_hash(ADDR_HASH_SEED, src) & mask; s->sources[i].used;
+	     i = (i + 1) & mask) {
+		if (same_host(&s->sources[i].s.src, src->family, src->bytes)) {
+			*out = s->sources[i].s;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- the ring */
 
 struct hit_ring *hit_ring_new(size_t capacity, size_t max_sources)

@@ -173,6 +173,8 @@ uint64_t hit_stats_overflow(const struct hit_stats *s);	/* attempts of sources t
 size_t hit_stats_count(const struct hit_stats *s);		/* sources held */
 /* Copy the n sources with most attempts (ties: latest last first) into out; returns how many. */
 size_t hit_stats_top(const struct hit_stats *s, struct hit_source *out, size_t n);
+/* Copy src's counts into *out; false when the table holds no such source. */
+bool hit_stats_find(const struct hit_stats *s, const struct addr *src, struct hit_source *out);
 
 /*
  * The ring of the newest hits, with its own hit_stats over every hit

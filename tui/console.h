@@ -7,6 +7,7 @@
  *   console_draw.c     the four areas, status and key-hint lines, overlays
  *   console_keys.c     the key tables per mode (help and hints are generated from them)
  *   console_find.c     the rows each area shows: filter, sort, pause; the search
+ *   console_story.c    one host's story (Enter on an offender or a hit): its hits and facts
  *   console_change.c   plan -> confirm -> apply -> confirm countdown / rollback
  *
  * Handlers change state and return a redraw mask; only the loop draws.
@@ -50,6 +51,7 @@ enum console_mode {
 	CMODE_HELP,
 	CMODE_PLAN,		/* a proposed change is shown; y applies, n declines */
 	CMODE_INPUT,		/* the input line is open */
+	CMODE_STORY,		/* one host's story fills the areas; Esc goes back */
 	CMODE_COUNT
 };
 
@@ -168,6 +170,14 @@ struct console {
 	unsigned sort[AREA_COUNT];	/* the column hits and offenders are sorted by (<, >, F6) */
 	bool paused;			/* Z: the screen frozen, the hits still read */
 	uint64_t paused_total;		/* hits read when paused: newer ones are not shown */
+	/* the story of one host (console_story.c), as of the last unpaused update */
+	struct addr story_addr;
+	char story_zone[ZONE_NAME_MAX + 1];
+	struct hit_source story_stats;	/* attempts, destinations, first/last seen, MAC */
+	bool story_seen;		/* story_stats holds the host (it has hit since the start) */
+	size_t *story_hits;		/* its hits in the ring as sequence numbers, newest first (owned) */
+	size_t nstory_hits;
+	size_t story_top;		/* first of its hits shown */
 	/* options (console_options[]) */
 	bool no_color, no_mouse, readonly;
 	char message[ERROR_TEXT_MAX];
@@ -228,6 +238,8 @@ void console_data_free(struct console *c);
 void console_rows_update(struct console *c);
 /* The index of shown row i of area a in rrows, the ring (0 = newest) or offenders; false if none. */
 bool console_row(const struct console *c, enum area a, size_t i, size_t *idx);
+/* The hit pushed after seq others, NULL when the ring no longer holds it. */
+const struct hit *console_hit_of_seq(const struct console *c, size_t seq);
 /* Select the next (dir > 0), previous (dir < 0) or this or the next (0) row of the selected
  * area containing c->search; false when none does. */
 bool console_search(struct console *c, int dir);
@@ -235,6 +247,23 @@ bool console_search(struct console *c, int dir);
 bool console_sort_step(struct console *c, int delta);
 /* The name of area a's sort column, NULL when it has none. */
 const char *console_sort_name(const struct console *c, enum area a);
+
+/* console_story.c */
+/* The host of the selected offender or hit (in a story: its host); false when none is selected. */
+bool console_host_selected(const struct console *c, struct addr *addr,
+			   char zone[ZONE_NAME_MAX + 1]);
+/* Open the story of the host selected in the offenders or hits area; false with a message if none. */
+bool console_story_open(struct console *c);
+/* Rebuild the story's hits and facts (not while paused): before each layout. */
+void console_story_update(struct console *c);
+/* The story's ban: the rate-ban entry covering the host, NULL when it has none. */
+const struct offender *console_story_ban(const struct console *c);
+/* Whether the story's host is quarantined in its zone; *entry gets the entry's text. */
+bool console_story_quarantined(const struct console *c, char *entry, size_t size);
+/* Whether the story's host is a listed device of its zone. */
+bool console_story_device(const struct console *c);
+/* The hit the story shows at row i (0 = newest), NULL past its end. */
+const struct hit *console_story_hit(const struct console *c, size_t i);
 
 /* console_draw.c */
 /* A table rule in words and its verdict (own rules from the rule IR, others their text). */

@@ -462,6 +462,7 @@ void console_data_free(struct console *c)
 	free(c->rrows);
 	free(c->zrows);
 	free(c->offenders);
+	free(c->story_hits);
 	for (int a = 0; a < AREA_COUNT; a++)
 		free(c->shown[a]);
 }

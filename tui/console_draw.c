@@ -40,8 +40,11 @@ static enum area layout_area;
 #define IFACES_FMT "%-12s %-11s %-5s %-24s %7s %7s"
 #define RULES_HEAD_FMT "%8s %8s %6s  %s"
 #define WORDS_FMT "%6s %6s %-8s %s"
-#define HITS_FMT "%-8.8s %-8.8s %-15s %-17.17s %-15s"
-#define HITS_ACTION_X 68
+/* the address columns are hits_addr_width() wide: an address never runs into the next column */
+#define HITS_FMT "%-8.8s %-8.8s %-*s %-17.17s %-*s "
+#define HITS_FIXED 45		/* the other columns and the spaces, ACTION's 7 included */
+#define HITS_ACTION_X(aw) (HITS_FIXED - 7 + 2 * (aw))
+#define ADDR_COLUMN_MAX 39	/* the longest IPv6 host address */
 #define OFFENDERS_FMT "%-15s %-12s %6s  %s"
 
 static const char *const area_titles[AREA_COUNT] = {
@@ -50,6 +53,26 @@ static const char *const area_titles[AREA_COUNT] = {
 	[AREA_HITS] = "3 Port-25 hits",
 	[AREA_OFFENDERS] = "4 Offenders",
 };
+
+/* The hits' address columns: 17 at 80 columns, as wide as an IPv6 address (39) from 123 on. */
+static int hits_addr_width(void)
+{
+	int w = (COLS - HITS_FIXED) / 2;
+
+	return w < 15 ? 15 : w > ADDR_COLUMN_MAX ? ADDR_COLUMN_MAX : w;
+}
+
+/* text cut to width columns in the middle, marked '~' (both ends of an address tell). */
+static const char *cut_middle(const char *text, int width, char *buf, size_t size)
+{
+	size_t len = strlen(text), w = (size_t)width, head = (w - 1) / 2;
+
+	if (len <= w || w < 3)
+		snprintf(buf, size, "%s", text);
+	else
+		snprintf(buf, size, "%.*s~%s", (int)head, text, text + len - (w - 1 - head));
+	return buf;
+}
 
 /* The column headings of each area, for the row under its title. */
 static void area_heading(const struct console *c, enum area a, char *buf, size_t size)
@@ -64,8 +87,8 @@ static void area_heading(const struct console *c, enum area a, char *buf, size_t
 		snprintf(buf, size, WORDS_FMT, "PKTS", "PKT/S", "VERDICT",
 			 "RULE (t: iptables text; Left/Right scroll)");
 	else if (a == AREA_HITS)
-		snprintf(buf, size, HITS_FMT " %s", "TIME", "ZONE", "SOURCE", "MAC", "DESTINATION",
-			 "ACTION");
+		snprintf(buf, size, HITS_FMT "%s", "TIME", "ZONE", hits_addr_width(), "SOURCE", "MAC",
+			 hits_addr_width(), "DESTINATION", "ACTION");
 	else
 		snprintf(buf, size, OFFENDERS_FMT, "HOST", "ZONE", "HITS", "STATE");
 }
@@ -590,6 +613,8 @@ static void draw_hits(const struct console *c)
 		size_t i = v->top + (size_t)(y - y0), ri;
 		attr_t attr = row_attr(c, AREA_HITS, i);
 		char when[16], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
+		char srccut[ADDR_TEXT_MAX], dstcut[ADDR_TEXT_MAX];
+		int aw = hits_addr_width();
 		char mac[4 * HIT_MAC_TEXT_MAX + 1];
 		char zone[4 * ZONE_NAME_MAX + 1];
 		struct tm tm;
@@ -608,8 +633,10 @@ static void draw_hits(const struct console *c)
 		else
 			field(h->mac[0] ? h->mac : "-", mac, sizeof(mac));
 		putf(w, y, 0, attr, HITS_FMT, when,
-		     field(h->zone[0] ? h->zone : "-", zone, sizeof(zone)), src, mac, dst);
-		put(w, y, HITS_ACTION_X,
+		     field(h->zone[0] ? h->zone : "-", zone, sizeof(zone)), aw,
+		     cut_middle(src, aw, srccut, sizeof(srccut)), mac, aw,
+		     cut_middle(dst, aw, dstcut, sizeof(dstcut)));
+		put(w, y, HITS_ACTION_X(aw),
 		    attr | (h->action == HIT_ACTION_DROPPED ? style(c, 2, A_BOLD) : A_NORMAL),
 		    hit_action_names[h->action]);
 	}
@@ -781,6 +808,125 @@ static void draw_plan(const struct console *c)
 	region_put(rows - 1, style(c, 4, A_BOLD), line);
 }
 
+/* ---- a host's story ---- */
+
+#define STORY_HITS_FMT "%-8s %-*s %s"
+#define STORY_DESTS 6
+
+static void story_when(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%H:%M:%S", &tm);
+}
+
+/* The destinations of its hits in memory, most hit first: "203.0.113.25 (12), ...". */
+static void story_destinations(const struct console *c, char *buf, size_t size)
+{
+	struct { struct addr dst; size_t n; } d[STORY_DESTS] = { 0 };
+	size_t nd = 0, other = 0, n = 0;
+	char a[ADDR_TEXT_MAX];
+
+	for (size_t i = 0; i < c->nstory_hits; i++) {
+		const struct hit *h = console_story_hit(c, i);
+		size_t k = 0;
+
+		if (!h)
+			continue;
+		while (k < nd && !addr_equal(&d[k].dst, &h->dst))
+			k++;
+		if (k == nd && nd == STORY_DESTS) {
+			other++;
+			continue;
+		}
+		if (k == nd)
+			d[nd++].dst = h->dst;
+		d[k].n++;
+		/* keep the most hit first: move it up past those it now passes */
+		for (; k > 0 && d[k].n > d[k - 1].n; k--) {
+			struct addr t = d[k].dst;
+			size_t tn = d[k].n;
+
+			d[k] = d[k - 1];
+			d[k - 1].dst = t;
+			d[k - 1].n = tn;
+		}
+	}
+	buf[0] = '\0';
+	for (size_t k = 0; k < nd && n < size; k++) {
+		addr_format(&d[k].dst, a, sizeof(a));
+		n += (size_t)snprintf(buf + n, size - n, "%s%s (%zu)", k ? ", " : "", a, d[k].n);
+	}
+	if (other && n < size)
+		snprintf(buf + n, size - n, ", %zu to others", other);
+}
+
+static void draw_story(const struct console *c)
+{
+	const struct offender *ban = console_story_ban(c);
+	const struct hit_source *st = &c->story_stats;
+	const struct zone *z = config_zone(c->cfg, c->story_zone);
+	int rows = region_height(), y = 0;
+	char line[TEXT_MAX], dests[TEXT_MAX / 2], a[ADDR_TEXT_MAX], first[16], last[16];
+	char entry[RELAY_TEXT_MAX];
+
+	region_clear();
+	addr_format(&c->story_addr, a, sizeof(a));
+	snprintf(line, sizeof(line), "Host %s  zone %s  MAC %s", a,
+		 c->story_zone[0] ? c->story_zone : "-",
+		 c->story_seen && st->mac[0] ? st->mac : "unknown");
+	region_put(y++, style(c, 1, A_REVERSE) | A_BOLD, line);
+	if (c->story_seen) {
+		story_when(st->first, first, sizeof(first));
+		story_when(st->last, last, sizeof(last));
+		snprintf(line, sizeof(line), "attempts %llu to %u%s destination%s, first seen %s, last seen %s",
+			 (unsigned long long)st->attempts, st->destinations,
+			 st->destinations_capped ? "+" : "", st->destinations == 1 ? "" : "s", first,
+			 last);
+	} else {
+		snprintf(line, sizeof(line), "attempts: none since the console started");
+	}
+	y = wrap_put(y, rows, A_NORMAL, line, 2);
+	if (ban && ban->seconds_left > 0)
+		snprintf(line, sizeof(line), "ban: banned in %s, %lds left (u unbans)", ban->zone,
+			 ban->seconds_left);
+	else if (ban)
+		snprintf(line, sizeof(line), "ban: ban expired in %s (a new attempt passes)", ban->zone);
+	else
+		snprintf(line, sizeof(line), "ban: not banned (zone %s in %s mode)",
+			 c->story_zone[0] ? c->story_zone : "-", z ? mode_names[z->mode] : "no");
+	region_put(y++, ban && ban->seconds_left > 0 ? style(c, 2, A_BOLD) : A_NORMAL, line);
+	if (console_story_quarantined(c, entry, sizeof(entry)))
+		snprintf(line, sizeof(line), "quarantine: quarantined as %s in %s", entry, z->name);
+	else
+		snprintf(line, sizeof(line), "quarantine: no%s; device: %s", z ? " (Q quarantines)" : "",
+			 console_story_device(c) ? "listed" : "not listed");
+	region_put(y++, A_NORMAL, line);
+	story_destinations(c, dests, sizeof(dests));
+	snprintf(line, sizeof(line), "destinations: %s", dests);
+	y = wrap_put(y, rows, A_NORMAL, line, 2);
+	snprintf(line, sizeof(line), "%zu hit%s in memory, newest first", c->nstory_hits,
+		 c->nstory_hits == 1 ? "" : "s");
+	if (y < rows)
+		region_put(y++, A_BOLD, line);
+	snprintf(line, sizeof(line), STORY_HITS_FMT, "TIME", ADDR_COLUMN_MAX, "DESTINATION", "ACTION");
+	if (y < rows)
+		region_put(y++, A_BOLD, line);
+	for (size_t i = c->story_top; y < rows; i++) {
+		const struct hit *h = console_story_hit(c, i);
+
+		if (!h)
+			break;
+		story_when(h->time, first, sizeof(first));
+		addr_format(&h->dst, a, sizeof(a));
+		snprintf(line, sizeof(line), STORY_HITS_FMT, first, ADDR_COLUMN_MAX, a,
+			 hit_action_names[h->action]);
+		region_put(y++, h->action == HIT_ACTION_DROPPED ? style(c, 2, A_BOLD) : A_NORMAL,
+			   line);
+	}
+}
+
 /* ---- status, message and hint lines ---- */
 
 static void draw_status(const struct console *c)
@@ -877,7 +1023,8 @@ static void draw_message(const struct console *c)
 
 static void draw_hints(const struct console *c)
 {
-	const struct console_keymap *map = &console_keymaps[CMODE_NORMAL];
+	const struct console_keymap *map =
+		&console_keymaps[c->mode == CMODE_STORY ? CMODE_STORY : CMODE_NORMAL];
 	WINDOW *w = part_win[PART_HINTS];
 	int x = 0;
 
@@ -975,6 +1122,8 @@ void console_draw(const struct console *c)
 		draw_help(c);
 	} else if (c->mode == CMODE_PLAN) {
 		draw_plan(c);
+	} else if (c->mode == CMODE_STORY) {
+		draw_story(c);
 	} else {
 		for (int a = 0; a < AREA_COUNT; a++)
 			if (area_win[a])

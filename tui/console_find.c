@@ -20,7 +20,7 @@ struct sort_column {
 	int (*cmp)(const struct console *c, size_t a, size_t b);
 };
 
-static const struct hit *hit_of_seq(const struct console *c, size_t seq)
+const struct hit *console_hit_of_seq(const struct console *c, size_t seq)
 {
 	uint64_t total = hit_ring_total(c->ring);
 
@@ -33,7 +33,7 @@ static const struct hit *hit_of_seq(const struct console *c, size_t seq)
 static const struct hit *hit_row(const struct console *c, size_t seq)
 {
 	static const struct hit none;
-	const struct hit *h = hit_of_seq(c, seq);
+	const struct hit *h = console_hit_of_seq(c, seq);
 
 	return h ? h : &none;
 }
@@ -127,7 +127,7 @@ static void row_text(const struct console *c, enum area a, size_t idx, char *buf
 				   sizeof(verdict));
 		snprintf(buf, size, "%s %s %s", verdict, words, c->table.rules[r->rule].text);
 	} else if (a == AREA_HITS) {
-		const struct hit *h = hit_of_seq(c, idx);
+		const struct hit *h = console_hit_of_seq(c, idx);
 		char when[16];
 		struct tm tm;
 
@@ -224,6 +224,7 @@ void console_rows_update(struct console *c)
 		if (c->view[a].sel >= k)
 			c->view[a].sel = k ? k - 1 : 0;
 	}
+	console_story_update(c);
 }
 
 bool console_row(const struct console *c, enum area a, size_t i, size_t *idx)
@@ -232,7 +233,7 @@ bool console_row(const struct console *c, enum area a, size_t i, size_t *idx)
 		return false;
 	*idx = c->shown[a][i];
 	if (a == AREA_HITS) {
-		const struct hit *h = hit_of_seq(c, *idx);
+		const struct hit *h = console_hit_of_seq(c, *idx);
 
 		if (!h)
 			return false;

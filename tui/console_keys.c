@@ -301,25 +301,23 @@ static int key_delete(struct console *c)
 
 /* ---- offenders ---- */
 
-/* The host selected in the offenders or hits area. */
+/* The host selected in the offenders or hits area (or the story's), else a message. */
 static bool host_selected(struct console *c, struct addr *addr, char zone[ZONE_NAME_MAX + 1])
 {
-	const struct area_view *v = &c->view[c->area];
-
-	if (c->area == AREA_OFFENDERS && v->sel < c->noffenders) {
-		*addr = c->offenders[v->sel].addr;
-		snprintf(zone, ZONE_NAME_MAX + 1, "%s", c->offenders[v->sel].zone);
+	if (console_host_selected(c, addr, zone))
 		return true;
-	}
-	if (c->area == AREA_HITS && c->ring && v->sel < hit_ring_len(c->ring)) {
-		const struct hit *h = hit_ring_at(c->ring, v->sel);
-
-		*addr = h->src;
-		snprintf(zone, ZONE_NAME_MAX + 1, "%s", h->zone);
-		return true;
-	}
 	console_message(c, true, "select a host in the offenders or hits area first (Tab)");
 	return false;
+}
+
+/* Enter: the selected host's story in the offenders and hits areas, else the zoom. */
+static int key_enter(struct console *c)
+{
+	if (c->area != AREA_OFFENDERS && c->area != AREA_HITS)
+		return key_zoom(c);
+	if (!console_story_open(c))
+		console_message(c, true, "no host selected: this area has no rows yet");
+	return REDRAW_SCREEN;
 }
 
 static int key_unban(struct console *c)
@@ -607,12 +605,14 @@ static const struct console_key normal_keys[] = {
 	  .help = "select the row above", .handler = key_up },
 	{ .key = 'j', .name = "j",
 	  .help = "select the row below", .handler = key_down },
+	{ .key = '\r', .name = "Enter",
+	  .help = "the selected offender's or hit source's whole story; in the other areas zoom",
+	  .handler = key_enter },
+	{ .key = '\n', .name = "Enter", .handler = key_enter },
+	{ .key = KEY_ENTER, .name = "Enter", .handler = key_enter },
 	{ .key = 'z', .name = "z",
-	  .help = "zoom: the selected area fills the screen; again: back (also Enter)",
+	  .help = "zoom: the selected area fills the screen; again: back",
 	  .handler = key_zoom },
-	{ .key = '\r', .name = "Enter", .handler = key_zoom },
-	{ .key = '\n', .name = "Enter", .handler = key_zoom },
-	{ .key = KEY_ENTER, .name = "Enter", .handler = key_zoom },
 	{ .key = 't', .name = "t",
 	  .help = "rules in words (verdict first) or as the exact iptables text",
 	  .handler = key_rules_text },
@@ -628,6 +628,65 @@ static const struct console_key normal_keys[] = {
 	  .help = "first row", .handler = key_home },
 	{ .key = KEY_END, .name = "End",
 	  .help = "last row", .handler = key_end },
+};
+
+/* ---- a host's story ---- */
+
+static int story_close(struct console *c)
+{
+	c->mode = CMODE_NORMAL;
+	return REDRAW_SCREEN;
+}
+
+static int story_scroll(struct console *c, long delta)
+{
+	long top = (long)c->story_top + delta;
+
+	if (top >= (long)c->nstory_hits)
+		top = (long)c->nstory_hits - 1;
+	c->story_top = top > 0 ? (size_t)top : 0;
+	return REDRAW_SCREEN;
+}
+
+static int story_down(struct console *c) { return story_scroll(c, 1); }
+static int story_up(struct console *c) { return story_scroll(c, -1); }
+static int story_page_down(struct console *c) { return story_scroll(c, 10); }
+static int story_page_up(struct console *c) { return story_scroll(c, -10); }
+static int story_home(struct console *c) { return story_scroll(c, -(long)c->nstory_hits); }
+
+static int story_other(struct console *c, int key)
+{
+	if (key < 0x80 && isprint(key))
+		console_message(c, true, "no action on '%c' in the story: Esc goes back",
+				key);
+	return REDRAW_SCREEN;
+}
+
+/* The story's hint line is made of its labels; u and Q act on the story's host. */
+static const struct console_key story_keys[] = {
+	{ .key = KEY_ESCAPE, .name = "Esc", .label = "Back",
+	  .help = "back to the areas (also q, Enter)", .handler = story_close },
+	{ .key = 'q', .name = "q", .handler = story_close },
+	{ .key = '\r', .name = "Enter", .handler = story_close },
+	{ .key = '\n', .name = "Enter", .handler = story_close },
+	{ .key = KEY_ENTER, .name = "Enter", .handler = story_close },
+	{ .key = 'u', .name = "u", .label = "Unban",
+	  .help = "unban the host (from every rate-ban list)", .handler = key_unban,
+	  .changes = true },
+	{ .key = 'Q', .name = "Q", .label = "Quarantine",
+	  .help = "plan the host's quarantine in its zone", .handler = key_quarantine_host,
+	  .changes = true },
+	{ .key = 'Z', .name = "Z", .label = "Pause",
+	  .help = "pause: the story stays as it is; Z again catches up", .handler = key_pause },
+	{ .key = KEY_DOWN, .name = "Down", .help = "scroll the hits (also j, PgDn)",
+	  .handler = story_down },
+	{ .key = 'j', .name = "j", .handler = story_down },
+	{ .key = KEY_NPAGE, .name = "PgDn", .handler = story_page_down },
+	{ .key = KEY_UP, .name = "Up", .help = "scroll back (also k, PgUp, Home)",
+	  .handler = story_up },
+	{ .key = 'k', .name = "k", .handler = story_up },
+	{ .key = KEY_PPAGE, .name = "PgUp", .handler = story_page_up },
+	{ .key = KEY_HOME, .name = "Home", .handler = story_home },
 };
 
 /* ---- the input line ---- */
@@ -905,14 +964,16 @@ const struct console_keymap console_keymaps[] = {
 	[CMODE_PLAN] = { .title = "In the plan view:", KEYMAP(plan_keys), .other = plan_other },
 	[CMODE_INPUT] = { .title = "On the input line (other keys type):", KEYMAP(input_keys),
 			  .other = input_insert },
+	[CMODE_STORY] = { .title = "In a host's story (Enter on an offender or a hit):",
+			  KEYMAP(story_keys), .other = story_other },
 	[CMODE_HELP] = { .title = "On this help screen (other keys close it):", KEYMAP(help_keys),
 			 .other = help_close },
 };
 
 const char *console_help_line(size_t i, char *buf, size_t size, bool *heading)
 {
-	static const enum console_mode order[] = { CMODE_NORMAL, CMODE_PLAN, CMODE_INPUT,
-						   CMODE_HELP };
+	static const enum console_mode order[] = { CMODE_NORMAL, CMODE_STORY, CMODE_PLAN,
+						   CMODE_INPUT, CMODE_HELP };
 
 	for (size_t m = 0; m < sizeof(order) / sizeof(order[0]); m++) {
 		const struct console_keymap *map = &console_keymaps[order[m]];

@@ -290,7 +290,8 @@ static struct hit make_hit(const char *src, const char *dst, time_t t)
 static void test_ring(void)
 {
 	struct hit_ring *r = hit_ring_new(100, 64);
-	struct hit_source top[4];
+	struct hit_source top[4], one;
+	struct hit h;
 	char a[ADDR_TEXT_MAX];
 	size_t n;
 
@@ -299,7 +300,6 @@ static void test_ring(void)
 	for (int i = 0; i < 10000; i++) {
 		const char *src = i % 10 < 5 ? "192.0.2.66" : i % 10 < 8 ? "192.0.2.67" : "192.0.2.2";
 		char dst[32];
-		struct hit h;
 
 		snprintf(dst, sizeof(dst), "203.0.113.%d", i % 7);
 		h = make_hit(src, dst, 1000 + i);
@@ -320,6 +320,10 @@ static void test_ring(void)
 	is_int(top[0].destinations, 7, "distinct destinations");
 	is_int(top[0].first, 1000, "first seen");
 	is_int(top[2].last, 1000 + 9999, "last seen");
+	ok(hit_stats_find(hit_ring_stats(r), &top[2].src, &one) && one.attempts == 2000 &&
+	   one.destinations == 7 && one.last == 1000 + 9999, "find: one source's counts");
+	h = make_hit("192.0.2.99", "203.0.113.1", 0);
+	ok(!hit_stats_find(hit_ring_stats(r), &h.src, &one), "find: a source never seen");
 	hit_ring_clear(r);
 	is_int(hit_ring_len(r) + hit_stats_count(hit_ring_stats(r)), 0, "clear empties ring and counts");
 	hit_ring_free(r);
