@@ -5,13 +5,13 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -475,7 +475,11 @@ static void job_free(struct alert_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* Fork and exec the job's program with its input on a pipe; false when it could not start. */
+/*
+ * Fork and exec the job's program with its input on a socket pair (not a
+ * pipe: a program that exits without reading must not SIGPIPE watch);
+ * false when it could not start.
+ */
 static bool job_start(struct alert *a, struct alert_job *j, time_t now)
 {
 	const char *path = j->channel == CHANNEL_MAIL ? ALERT_SENDMAIL : a->cfg->alert_command;
@@ -485,7 +489,7 @@ static bool job_start(struct alert *a, struct alert_job *j, time_t now)
 	ssize_t w;
 
 	j->tries++;
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return false;
 	j->pid = fork();
 	if (j->pid == 0) {
@@ -506,9 +510,8 @@ static bool job_start(struct alert *a, struct alert_job *j, time_t now)
 		close(fds[1]);
 		return false;
 	}
-	/* the input is far below a pipe's 64 KiB: this write does not wait */
-	fcntl(fds[1], F_SETFL, O_NONBLOCK);
-	w = write(fds[1], j->input, j->input_len);
+	/* the input is far below a socket's buffer: this send does not wait */
+	w = send(fds[1], j->input, j->input_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fds[1]);
 	if (w != (ssize_t)j->input_len)
 		say(a, true, "%s: %s: its input was cut (%s)", channel_names[j->channel], j->what,
