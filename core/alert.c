@@ -18,6 +18,7 @@
 
 #include "alert.h"
 #include "emit.h"
+#include "testenv.h"
 
 /* ---- the rate policy */
 
@@ -482,8 +483,8 @@ static void job_free(struct alert_job *j)
  */
 static bool job_start(struct alert *a, struct alert_job *j, time_t now)
 {
-	const char *path = j->channel == CHANNEL_MAIL ? ALERT_SENDMAIL : a->cfg->alert_command;
-	char *const mail_argv[] = { (char *)ALERT_SENDMAIL, (char *)"-t", (char *)"-oi", NULL };
+	const char *path = j->channel == CHANNEL_MAIL ? testenv()->sendmail : a->cfg->alert_command;
+	char *const mail_argv[] = { (char *)path, (char *)"-t", (char *)"-oi", NULL };
 	char *const cmd_argv[] = { (char *)a->cfg->alert_command, NULL };
 	int fds[2];
 	ssize_t w;

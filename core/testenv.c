@@ -46,6 +46,7 @@ const struct testenv *testenv(void)
 			.run_dir = testenv_path("SMTPGUARD_RUN_DIR", "/run/smtpguard"),
 			.alternatives = testenv_path("SMTPGUARD_ALTERNATIVES", "/etc/alternatives"),
 			.xt_recent_dir = testenv_path("SMTPGUARD_XT_RECENT_DIR", "/proc/net/xt_recent"),
+			.sendmail = testenv_path("SMTPGUARD_SENDMAIL", "/usr/sbin/sendmail"),
 			.xtables_lockfile = testenv_path("XTABLES_LOCKFILE", "/run/xtables.lock"),
 			.lock_wait = testenv_seconds("SMTPGUARD_LOCK_WAIT", 10),
 		};

@@ -46,7 +46,6 @@
 #define ALERT_TRIES_MAX 5
 #define ALERT_RETRY_FIRST 10		/* seconds */
 #define ALERT_CHILD_TIMEOUT 60		/* seconds */
-#define ALERT_SENDMAIL "/usr/sbin/sendmail"
 
 /* ---- the rate policy (no I/O) */
 

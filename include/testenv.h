@@ -8,6 +8,8 @@
  *   SMTPGUARD_ALTERNATIVES=DIR  where the `iptables` alternative is looked up
  *                               (default /etc/alternatives)
  *   SMTPGUARD_XT_RECENT_DIR=DIR the rate-ban lists (default /proc/net/xt_recent)
+ *   SMTPGUARD_SENDMAIL=PATH     the sendmail interface alerts are mailed through
+ *                               (default /usr/sbin/sendmail)
  *   SMTPGUARD_LOCK_WAIT=SECS    how long to wait for the xtables lock, 0..3600 (default 10;
  *                               anything else is the default)
  *   XTABLES_LOCKFILE=FILE       the xtables lock (default /run/xtables.lock), as
@@ -26,6 +28,7 @@ struct testenv {
 	const char *run_dir;
 	const char *alternatives;
 	const char *xt_recent_dir;
+	const char *sendmail;
 	const char *xtables_lockfile;
 	unsigned lock_wait;		/* seconds */
 };

@@ -7,9 +7,10 @@ build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev li
 	libinih-dev libnetfilter-log-dev zlib1g-dev libnftables-dev"
 # libio-socket-inet6-perl: swaks speaks IPv6 only with it (a Recommends, not installed here);
 # gdb: confirm_fail.sh stops smtpguard between the two family commits;
-# msmtp, msmtp-mta: the sendmail interface alerts.sh has watch mail through
+# msmtp: the sendmail interface alerts.sh has watch mail through (msmtp, not msmtp-mta,
+# so that no MTA of the machine is replaced)
 test="$build iptables nftables iproute2 swaks libio-socket-inet6-perl socat tmux procps gzip ncurses-base gdb
-	msmtp msmtp-mta"
+	msmtp"
 # fuzzing (clang's libFuzzer), memcheck and static analysis: CI and `make fuzz`/`lint` only
 hardening="$test clang libclang-rt-14-dev valgrind cppcheck clang-tidy"
 
