@@ -9,6 +9,7 @@
 # packet counter), and a second rotation compresses the first.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/hitslog.sh
 ns_require_root
 command -v logrotate >/dev/null 2>&1 ||
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends logrotate </dev/null >/dev/null 2>&1
@@ -78,13 +79,6 @@ if wait_until 5 grep -q 'smtpguard_rule_packets_total{zone="wlan"' "$PROM"; then
 # ---- the shipped logrotate file, for this log, run by logrotate in the middle of a flood
 sed "s|^/var/log/smtpguard/hits.log |$LOG |" conf/smtpguard.logrotate >"$NS_DIR/logrotate.conf"
 rotate() { logrotate -f -s "$NS_DIR/logrotate.state" "$NS_DIR/logrotate.conf" 2>&1; }
-hit_lines() { cat "$@" 2>/dev/null | grep -c '"src":"192.0.2.66"'; }
-lost_sum() { cat "$@" 2>/dev/null | sed -n 's/.*"lost":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'; }
-# the NFLOG rules' packets: [packets:bytes] in iptables-legacy-save -c
-nflog_packets() {
-	gw iptables-legacy-save -c -t filter | sed -n 's/^\[\([0-9]*\):[0-9]*\] -A SMTPGUARD.* -j NFLOG.*/\1/p' |
-		awk '{ s += $1 } END { print s + 0 }'
-}
 # monitor mode: the flood's connections are refused at once by the WAN host, not dropped
 config monitor
 sg -c "$CONF" apply >/dev/null 2>&1 || fail "apply monitor"
