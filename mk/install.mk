@@ -1,11 +1,12 @@
 # install.mk - `make install` / `make uninstall` (PREFIX, DESTDIR) and `make deb`.
 #
 # The binary goes to $(SBINDIR) (it is run as root), the man pages,
-# the bash completion and the systemd unit under $(PREFIX), the example
-# config to /etc/smtpguard/ only when none is there (mode 0600, never
-# overwritten), the report cron job to /etc/cron.d/.  The config path
+# the bash completion and the systemd units (smtpguard, smtpguard-watch)
+# under $(PREFIX), the example config to /etc/smtpguard/ only when none is
+# there (mode 0600, never overwritten), the report cron job to
+# /etc/cron.d/, the hits log's rotation to /etc/logrotate.d/.  The config path
 # is compiled into the binary (CONFIG_DEFAULT_PATH), hence SYSCONFDIR
-# defaults to /etc whatever the PREFIX.  Where the unit or the cron job
+# defaults to /etc whatever the PREFIX.  Where the units or the cron job
 # name /usr/sbin/smtpguard, they are installed with $(SBINDIR) instead.
 
 SBINDIR ?= $(PREFIX)/sbin
@@ -18,6 +19,7 @@ INSTALL ?= install
 
 INSTALL_CONF = $(DESTDIR)$(SYSCONFDIR)/smtpguard/smtpguard.conf
 INSTALL_CRON = $(wildcard conf/smtpguard-report.cron)
+INSTALL_UNITS = smtpguard.service smtpguard-watch.service
 INSTALL_FIX_PATH = sed 's|/usr/sbin/smtpguard|$(SBINDIR)/smtpguard|g'
 
 .PHONY: install-conf deb
@@ -29,8 +31,11 @@ install: smtpguard install-conf
 	$(INSTALL) -m 0644 doc/smtpguard.8 $(DESTDIR)$(MANDIR)/man8/smtpguard.8
 	$(INSTALL) -m 0644 doc/smtpguard.conf.5 $(DESTDIR)$(MANDIR)/man5/smtpguard.conf.5
 	$(INSTALL) -m 0644 completion/smtpguard.bash $(DESTDIR)$(BASHCOMPDIR)/smtpguard
-	$(INSTALL_FIX_PATH) conf/smtpguard.service >$(DESTDIR)$(UNITDIR)/smtpguard.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/smtpguard.service
+	for u in $(INSTALL_UNITS); do \
+		$(INSTALL_FIX_PATH) conf/$$u >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(INSTALL) -m 0644 conf/smtpguard.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/smtpguard
 	$(INSTALL) -m 0644 doc/install.md $(DESTDIR)$(DOCDIR)/install.md
 ifneq ($(INSTALL_CRON),)
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/cron.d
@@ -52,8 +57,8 @@ install-conf:
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpguard $(DESTDIR)$(MANDIR)/man8/smtpguard.8 \
 		$(DESTDIR)$(MANDIR)/man5/smtpguard.conf.5 $(DESTDIR)$(BASHCOMPDIR)/smtpguard \
-		$(DESTDIR)$(UNITDIR)/smtpguard.service $(DESTDIR)$(DOCDIR)/install.md \
-		$(DESTDIR)$(SYSCONFDIR)/cron.d/smtpguard-report
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(INSTALL_UNITS)) $(DESTDIR)$(DOCDIR)/install.md \
+		$(DESTDIR)$(SYSCONFDIR)/cron.d/smtpguard-report $(DESTDIR)$(SYSCONFDIR)/logrotate.d/smtpguard
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # The Debian package, built in a copy of this tree so that the package's

@@ -1,7 +1,8 @@
 #!/bin/sh
 # deb.sh - `make deb` builds the Debian package: the files it holds, the
-# config as a 0600 conffile, a unit that is neither enabled nor started on
-# install but stopped on removal, no lintian errors, a binary that runs,
+# config as a 0600 conffile, the hits log's logrotate file, units (smtpguard,
+# smtpguard-watch) that are neither enabled nor started on install but
+# stopped on removal, no lintian errors, a binary that runs,
 # dependencies apt can resolve; installed, reinstalled over an edited
 # config, removed and purged in a throwaway overlay, and the packaged
 # unit's ExecStart applies rules in a test gateway (root).  Installs the
@@ -49,7 +50,7 @@ ok "the package $(basename "$DEB") was built"
 contents=$(dpkg-deb -c "$DEB" | awk '{ print $1, $6 }')
 for f in ./usr/sbin/smtpguard ./usr/share/man/man8/smtpguard.8.gz ./usr/share/man/man5/smtpguard.conf.5.gz \
 	./usr/share/bash-completion/completions/smtpguard ./lib/systemd/system/smtpguard.service \
-	./usr/share/doc/smtpguard/README.Debian; do
+	./lib/systemd/system/smtpguard-watch.service ./usr/share/doc/smtpguard/README.Debian; do
 	if printf '%s\n' "$contents" | grep -q " $f\$"; then ok "package holds $f"; else fail "package holds $f" "$contents"; fi
 done
 if [ -f conf/smtpguard-report.cron ]; then
@@ -59,11 +60,14 @@ if [ -f conf/smtpguard-report.cron ]; then
 		fail "package holds the report cron job" "$contents"
 	fi
 fi
+is "$(printf '%s\n' "$contents" | grep ' ./etc/logrotate.d/smtpguard$')" \
+	"-rw-r--r-- ./etc/logrotate.d/smtpguard" "package holds the hits log's logrotate file, mode 0644"
 is "$(printf '%s\n' "$contents" | grep ' ./etc/smtpguard/smtpguard.conf$')" \
 	"-rw------- ./etc/smtpguard/smtpguard.conf" "package holds the config, mode 0600"
 
 dpkg-deb -e "$DEB" "$TMP/control"
 check "the config is a conffile" grep -qx /etc/smtpguard/smtpguard.conf "$TMP/control/conffiles"
+check "the logrotate file is a conffile" grep -qx /etc/logrotate.d/smtpguard "$TMP/control/conffiles"
 # An enable is only allowed inside the "if ... was-enabled" block (re-enabling on upgrade).
 if grep -q 'deb-systemd-invoke' "$TMP/control/postinst" || ! awk '
 	/was-enabled/ { guard = NR }
@@ -75,11 +79,16 @@ else
 fi
 check "postinst enables only a unit the admin had enabled" grep -q 'deb-systemd-helper --quiet was-enabled' "$TMP/control/postinst"
 check "prerm stops the unit on removal" grep -q 'deb-systemd-invoke stop smtpguard.service' "$TMP/control/prerm"
+check "postinst handles smtpguard-watch.service (enabled only if it was)" \
+	grep -q "was-enabled 'smtpguard-watch.service'" "$TMP/control/postinst"
+check "prerm stops smtpguard-watch on removal" grep -q 'deb-systemd-invoke stop smtpguard-watch.service' "$TMP/control/prerm"
 
 dpkg-deb -x "$DEB" "$TMP/root"
 is "$("$TMP/root/usr/sbin/smtpguard" --version 2>&1)" "smtpguard $VERSION" "the packaged binary runs"
 is "$(grep '^ExecStart=' "$TMP/root/lib/systemd/system/smtpguard.service")" "ExecStart=/usr/sbin/smtpguard apply" \
 	"the packaged unit runs /usr/sbin/smtpguard"
+is "$(grep '^ExecStart=' "$TMP/root/lib/systemd/system/smtpguard-watch.service")" "ExecStart=/usr/sbin/smtpguard watch" \
+	"the packaged watch unit runs /usr/sbin/smtpguard watch"
 check "the packaged config is the example" cmp conf/smtpguard.conf "$TMP/root/etc/smtpguard/smtpguard.conf"
 
 # The packaged unit's ExecStart, with the packaged binary, in a test gateway:
@@ -136,6 +145,8 @@ else
 		echo "version $(smtpguard --version 2>&1)"
 		echo "mode $(stat -c %a /etc/smtpguard/smtpguard.conf)"
 		echo "enabled $(find /etc/systemd/system -name smtpguard.service 2>/dev/null | wc -l)"
+		echo "watch enabled $(find /etc/systemd/system -name smtpguard-watch.service 2>/dev/null | wc -l)"
+		echo "logrotate $(stat -c %a /etc/logrotate.d/smtpguard)"
 		echo "; edited" >>/etc/smtpguard/smtpguard.conf
 		dpkg -i --force-confold "$DEB" >/dev/null 2>&1 && echo "reinstall ok"
 		echo "kept $(grep -c "^; edited$" /etc/smtpguard/smtpguard.conf)"
@@ -147,7 +158,7 @@ else
 	log=$(cat "$TMP/install.log")
 	line() { printf '%s\n' "$log" | grep -x "$1" >/dev/null; }
 	if line "overlay ok"; then
-		for want in "install ok" "version smtpguard $VERSION" "mode 600" "enabled 0" "reinstall ok" "kept 1" \
+		for want in "install ok" "version smtpguard $VERSION" "mode 600" "enabled 0" "watch enabled 0" "logrotate 644" "reinstall ok" "kept 1" \
 			"remove ok" "after remove  config" "purge ok" "after purge "; do
 			if line "$want"; then ok "dpkg in an overlay: $want"; else fail "dpkg in an overlay: $want" "$log"; fi
 		done

@@ -56,12 +56,17 @@ mode_is /usr/local/share/man/man8/smtpguard.8 644
 mode_is /usr/local/share/man/man5/smtpguard.conf.5 644
 mode_is /usr/local/share/bash-completion/completions/smtpguard 644
 mode_is /usr/local/lib/systemd/system/smtpguard.service 644
+mode_is /usr/local/lib/systemd/system/smtpguard-watch.service 644
+mode_is /etc/logrotate.d/smtpguard 644
 mode_is /etc/smtpguard/smtpguard.conf 600
 check "installed config is the example" cmp conf/smtpguard.conf "$D/etc/smtpguard/smtpguard.conf"
 is "$("$D/usr/local/sbin/smtpguard" --version)" "smtpguard $VERSION" "installed binary runs"
 is "$(grep -E '^Exec(Start|Reload|Stop)=' "$D/usr/local/lib/systemd/system/smtpguard.service" | tr '\n' ' ')" \
 	"ExecStart=/usr/local/sbin/smtpguard apply ExecReload=/usr/local/sbin/smtpguard apply ExecStop=/usr/local/sbin/smtpguard remove " \
 	"unit runs the binary of PREFIX"
+is "$(grep -E '^Exec(Start|Reload)=' "$D/usr/local/lib/systemd/system/smtpguard-watch.service" | tr '\n' ' ')" \
+	"ExecStart=/usr/local/sbin/smtpguard watch ExecReload=/bin/kill -HUP \$MAINPID " \
+	"watch unit runs the binary of PREFIX"
 if [ -f conf/smtpguard-report.cron ]; then
 	mode_is /etc/cron.d/smtpguard-report 644
 	cron=$D/etc/cron.d/smtpguard-report
@@ -150,21 +155,35 @@ is "$missing" "" "smtpguard.conf(5) has an entry for every key of conf/smtpguard
 # --- the unit verifies (installed for real paths under $TMP so its commands exist)
 P=$TMP/prefix
 make --no-print-directory -o smtpguard install PREFIX="$P" SYSCONFDIR="$P/etc" >/dev/null 2>&1
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-	fail "systemd-analyze verify smtpguard.service" \
-		"not run: systemd-analyze is missing (apt-get install systemd as root)"
-elif out=$(MANPATH="$P/share/man" SYSTEMD_LOG_LEVEL=notice \
-	systemd-analyze verify "$P/lib/systemd/system/smtpguard.service" 2>&1) && [ -z "$out" ]; then
-	ok "systemd-analyze verify smtpguard.service is clean"
-else
-	fail "systemd-analyze verify smtpguard.service is clean" "$out"
-fi
+for u in smtpguard.service smtpguard-watch.service; do
+	if ! command -v systemd-analyze >/dev/null 2>&1; then
+		fail "systemd-analyze verify $u" "not run: systemd-analyze is missing (apt-get install systemd as root)"
+	elif out=$(MANPATH="$P/share/man" SYSTEMD_LOG_LEVEL=notice \
+		systemd-analyze verify "$P/lib/systemd/system/$u" 2>&1) && [ -z "$out" ]; then
+		ok "systemd-analyze verify $u is clean"
+	else
+		fail "systemd-analyze verify $u is clean" "$out"
+	fi
+done
 unit=conf/smtpguard.service
 for want in Type=oneshot RemainAfterExit=yes DefaultDependencies=no Wants=network-pre.target \
 	'Before=network-pre.target' Conflicts=shutdown.target 'After=local-fs.target' \
 	'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' ProtectSystem=strict ReadWritePaths=/run \
 	NoNewPrivileges=yes; do
 	check "unit has $want" grep -qE "^$want( |\$)" "$unit"
+done
+# watch: a daemon restarted on failure, reloaded by SIGHUP (reopens the hits log);
+# its sandbox lets it write its log, lock and metrics, read /dev/kmsg and run set-id MTAs.
+unit=conf/smtpguard-watch.service
+for want in Type=simple Restart=on-failure 'ExecReload=/bin/kill -HUP \$MAINPID' LogsDirectory=smtpguard \
+	LogsDirectoryMode=0750 RuntimeDirectory=smtpguard RuntimeDirectoryPreserve=yes ProtectSystem=strict \
+	'ReadWritePaths=.*-/var/lib/prometheus/node-exporter' \
+	'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SYSLOG' UMask=0027; do
+	check "watch unit has $want" grep -qE "^$want( |\$)" "$unit"
+done
+for unwanted in NoNewPrivileges=yes PrivateDevices=yes ProtectKernelLogs=yes MemoryDenyWriteExecute=yes; do
+	if grep -qE "^$unwanted" "$unit"; then fail "watch unit has no $unwanted" "$(grep -n "^$unwanted" "$unit")"; else
+		ok "watch unit has no $unwanted"; fi
 done
 
 # --- bash completion

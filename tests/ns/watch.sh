@@ -6,6 +6,7 @@
 # counter); a second watch refuses; kill -9 and a restart record again.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/hitslog.sh
 ns_require_root
 ns_setup || { fail "topology"; done_testing; exit 1; }
 ns_start_servers || { fail "SMTP servers"; done_testing; exit 1; }
@@ -26,13 +27,6 @@ watch_start() { # watch_start NAME
 	echo $! >"$NS_DIR/watch.pid"
 	# listening once it said so (bounded: 5 s)
 	wait_until 5 grep -q "recording hits" "$NS_DIR/$1.err"
-}
-hit_lines() { cat "$@" 2>/dev/null | grep -c '"src":"192.0.2.66"'; }
-lost_sum() { cat "$@" 2>/dev/null | sed -n 's/.*"lost":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'; }
-# packets the NFLOG rules logged: their counters, [packets:bytes] in iptables-legacy-save -c
-nflog_packets() {
-	gw iptables-legacy-save -c -t filter | sed -n 's/^\[\([0-9]*\):[0-9]*\] -A SMTPGUARD.* -j NFLOG.*/\1/p' |
-		awk '{ s += $1 } END { print s + 0 }'
 }
 
 config log
