@@ -1,12 +1,20 @@
 /*
  * test_escalate.c - escalation without root: the zone key escalate
- * (values, defaults, refused without alert_threshold at its line), and
- * saving it back.
+ * (values, defaults, refused without alert_threshold at its line), the
+ * decision (relays and listed devices are never escalated), and the
+ * xt_recent escalation lists in a stand-in folder: written, listed as
+ * escalated with the time left, lifted by unban.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../tap.h"
+#include "bans.h"
 #include "config.h"
+#include "escalate.h"
 #include "helpers.h"
 
 static const char base[] = "[general]\nwan = eth0\nrelays = 203.0.113.10\n\n"
@@ -73,8 +81,111 @@ static void test_key(void)
 	config_free(c);
 }
 
+static struct hit_source offender(const char *zone, const char *host)
+{
+	struct hit_source o = { .src = ip(host) };
+
+	snprintf(o.zone, sizeof(o.zone), "%s", zone);
+	return o;
+}
+
+static void test_decide(void)
+{
+	struct error err = { 0 };
+	struct config *c = conf("relays = 192.0.2.80/29\ndevices = 00:02:2d:11:22:33 192.0.2.66\n"
+				"alert_threshold = 3/1min\nescalate = quarantine-smtp 20s\n"
+				"[zone lan]\ninterface = eth1\nmode = log\nalert_threshold = 3/1min",
+				&err);
+	struct hit_source o;
+
+	if (!ok(c, "a config with an escalating zone (%s)", err.text))
+		return;
+	o = offender("wlan", "192.0.2.67");
+	is_int(escalate_decide(c, &o), 20, "an offender of the zone is escalated for 20 s");
+	o = offender("wlan", "192.0.2.66");
+	is_int(escalate_decide(c, &o), 0, "a listed device's IP is never escalated");
+	o = offender("wlan", "192.0.2.81");
+	is_int(escalate_decide(c, &o), 0, "a host in the zone's relays is never escalated");
+	o = offender("wlan", "203.0.113.10");
+	is_int(escalate_decide(c, &o), 0, "a general relay is never escalated");
+	o = offender("lan", "192.0.2.2");
+	is_int(escalate_decide(c, &o), 0, "a zone without escalate escalates nobody");
+	o = offender("", "192.0.2.67");
+	is_int(escalate_decide(c, &o), 0, "a host of no zone is not escalated");
+	config_free(c);
+}
+
+/* The kernel's line for an entry just written (jiffies far in the future: seen "now"). */
+static void test_lists(void)
+{
+	char dir[] = "/tmp/test_escalate.XXXXXX", path[256], *text;
+	struct error err = { 0 };
+	struct config *c = conf("alert_threshold = 3/1min\nescalate = quarantine-smtp 20s", &err);
+	struct addr a = ip("192.0.2.67"), b = ip("2001:db8:1::67");
+	struct ban *bans = NULL;
+	size_t n = 0;
+
+	if (!ok(c && mkdtemp(dir), "a stand-in xt_recent folder"))
+		return;
+	ok(bans_escalate(dir, "wlan", &a, &err) < 0 && strstr(err.text, "run smtpguard apply"),
+	   "no list yet (rules not applied): refused, says what to run (%s)", err.text);
+	snprintf(path, sizeof(path), "%s/SMTPGUARD-wlan-ESC", dir);
+	spit(path, "");
+	snprintf(path, sizeof(path), "%s/SMTPGUARD-wlan-ESC-IPV6", dir);
+	spit(path, "");
+	ok(bans_escalate(dir, "wlan", &a, &err) == 0 && bans_escalate(dir, "wlan", &b, &err) == 0,
+	   "escalate writes to the zone's lists");
+	snprintf(path, sizeof(path), "%s/SMTPGUARD-wlan-ESC", dir);
+	text = slurp(path);
+	is_str(text, "+192.0.2.67\n", "IPv4: +ADDR to SMTPGUARD-wlan-ESC");
+	free(text);
+	snprintf(path, sizeof(path), "%s/SMTPGUARD-wlan-ESC-IPV6", dir);
+	text = slurp(path);
+	is_str(text, "+2001:db8:1::67\n", "IPv6: +ADDR to SMTPGUARD-wlan-ESC-IPV6");
+	free(text);
+
+	/* as the kernel lists them: the zone's entries read as escalated with its time */
+	spit(path, "src=2001:db8:1::67 ttl: 64 last_seen: 18446744073709551615 oldest_pkt: 1 "
+		   "18446744073709551615\n");
+	snprintf(path, sizeof(path), "%s/SMTPGUARD-wlan", dir);
+	spit(path, "src=192.0.2.70 ttl: 64 last_seen: 18446744073709551615 oldest_pkt: 1 "
+		   "18446744073709551615\n");
+	if (bans_read(dir, c, &bans, &n, &err) == 0) {
+		size_t esc = 0, plain = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (bans[i].escalated && strcmp(bans[i].zone, "wlan") == 0 &&
+			    bans[i].ban_seconds == 20 && bans[i].addr.family == AF_INET6)
+				esc++;
+			else if (!bans[i].escalated && bans[i].ban_seconds == 60)
+				plain++;
+		}
+		ok(n == 2 && esc == 1 && plain == 1,
+		   "bans: the escalation list's entry is escalated in zone wlan with 20 s, the "
+		   "rate-ban list's is not (%zu entries)", n);
+	} else {
+		ok(0, "bans_read (%s)", err.text);
+	}
+	free(bans);
+	is_int(bans_unban(dir, &b, &err), 1, "unban lifts the escalated host");
+	snprintf(path, sizeof(path), "%s/SMTPGUARD-wlan-ESC-IPV6", dir);
+	text = slurp(path);
+	ok(strstr(text, "-2001:db8:1::67\n") != NULL, "by writing -ADDR to its escalation list");
+	free(text);
+	for (const char *const *f = (const char *const[]){ "SMTPGUARD-wlan", "SMTPGUARD-wlan-ESC",
+							   "SMTPGUARD-wlan-ESC-IPV6", NULL };
+	     *f; f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *f);
+		unlink(path);
+	}
+	rmdir(dir);
+	config_free(c);
+}
+
 int main(void)
 {
 	test_key();
+	test_decide();
+	test_lists();
 	return tap_done();
 }
