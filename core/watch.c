@@ -238,9 +238,8 @@ static void watch_escalate(struct watch *w, struct hit_source *o, time_t now)
 	if (!seconds)
 		return;
 	addr_format(&o->src, host, sizeof(host));
-	if (!fw->escalate)
-		error_set(&why, "the %s backend cannot escalate", fw->name);
-	if (why.text[0] || fw->escalate(o->zone, &o->src, seconds, &why) < 0) {
+	if (!(fw->escalate ? fw->escalate(o->zone, &o->src, seconds, &why) == 0
+			   : error_set(&why, "the %s backend cannot escalate", fw->name) == 0)) {
 		w->counts.escalate_failed++;
 		snprintf(text, sizeof(text), "escalate: %s in zone %s not escalated: %s", host,
 			 o->zone, why.text);

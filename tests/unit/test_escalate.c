@@ -96,22 +96,26 @@ static void test_decide(void)
 				"alert_threshold = 3/1min\nescalate = quarantine-smtp 20s\n"
 				"[zone lan]\ninterface = eth1\nmode = log\nalert_threshold = 3/1min",
 				&err);
-	struct hit_source o;
+	static const struct {
+		const char *zone, *host;
+		unsigned want;
+		const char *what;
+	} cases[] = {
+		{ "wlan", "192.0.2.67", 20, "an offender of the zone is escalated for 20 s" },
+		{ "wlan", "192.0.2.66", 0, "a listed device's IP is never escalated" },
+		{ "wlan", "192.0.2.81", 0, "a host in the zone's relays is never escalated" },
+		{ "wlan", "203.0.113.10", 0, "a general relay is never escalated" },
+		{ "lan", "192.0.2.2", 0, "a zone without escalate escalates nobody" },
+		{ "", "192.0.2.67", 0, "a host of no zone is not escalated" },
+	};
 
 	if (!ok(c, "a config with an escalating zone (%s)", err.text))
 		return;
-	o = offender("wlan", "192.0.2.67");
-	is_int(escalate_decide(c, &o), 20, "an offender of the zone is escalated for 20 s");
-	o = offender("wlan", "192.0.2.66");
-	is_int(escalate_decide(c, &o), 0, "a listed device's IP is never escalated");
-	o = offender("wlan", "192.0.2.81");
-	is_int(escalate_decide(c, &o), 0, "a host in the zone's relays is never escalated");
-	o = offender("wlan", "203.0.113.10");
-	is_int(escalate_decide(c, &o), 0, "a general relay is never escalated");
-	o = offender("lan", "192.0.2.2");
-	is_int(escalate_decide(c, &o), 0, "a zone without escalate escalates nobody");
-	o = offender("", "192.0.2.67");
-	is_int(escalate_decide(c, &o), 0, "a host of no zone is not escalated");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hit_source o = offender(cases[i].zone, cases[i].host);
+
+		is_int(escalate_decide(c, &o), cases[i].want, "%s", cases[i].what);
+	}
 	config_free(c);
 }
 
