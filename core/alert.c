@@ -220,6 +220,13 @@ static size_t mail_offenders(const struct alert_message *m, char *buf, size_t si
 			  (unsigned long long)o->attempts, o->destinations,
 			  o->destinations_capped ? " or more" : "", first, last, line, o->zone, conf,
 			  conf);
+		if (o->escalated) {
+			char d[16];
+
+			duration_format(o->escalated, d, sizeof(d));
+			len = put(buf, size, len, "escalated:    its guarded ports are dropped for %s "
+						  "(escalate); smtpguard unban %s lifts it\n", d, host);
+		}
 	}
 	if (m->more)
 		len = put(buf, size, len, "\n... and %zu more hosts (see smtpguard report)\n", m->more);
@@ -313,6 +320,7 @@ static void emit_offender(struct emit *e, const struct config *cfg, const struct
 	emit_i64(e, EMIT_JSON, "first_epoch", o->first);
 	emit_str(e, EMIT_JSON, "last", last);
 	emit_i64(e, EMIT_JSON, "last_epoch", o->last);
+	emit_u64(e, EMIT_JSON, "escalated_seconds", o->escalated);
 	emit_str(e, EMIT_JSON, "quarantine", line);
 	emit_object_close(e);
 }
@@ -414,6 +422,7 @@ size_t alert_format_env(const struct alert_message *m, char *buf, size_t size)
 		len = put(buf, size, len, "SMTPGUARD_DESTINATIONS=%u%cSMTPGUARD_FIRST=%s%c"
 					  "SMTPGUARD_LAST=%s%c",
 			  o->destinations, 0, first, 0, last, 0);
+		len = put(buf, size, len, "SMTPGUARD_ESCALATED=%u%c", o->escalated, 0);
 	}
 	len = put(buf, size, len, "SMTPGUARD_HOSTS=");
 	for (size_t i = 0; i < m->n; i++) {

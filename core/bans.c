@@ -166,23 +166,41 @@ int bans_parse_line(const char *line, size_t len, const struct jiffies_clock *cl
 	return 0;
 }
 
-static unsigned zone_ban_seconds(const struct config *cfg, const char *zone)
-{
-	for (size_t i = 0; cfg && i < cfg->nzones; i++)
-		if (strcmp(cfg->zones[i].name, zone) == 0)
-			return cfg->zones[i].ban_seconds;
-	return DEFAULT_BAN_SECONDS;
-}
-
 /* A list of ours, and the mask its IPv6 entries were stored with. */
 struct ban_list {
 	char zone[ZONE_NAME_MAX + 1];
 	unsigned prefix6;
+	bool escalation;	/* SMTPGUARD-<zone>-ESC[-IPV6] */
 };
 
+/* The list's window: the zone's ban_seconds, or its escalate time for an escalation list. */
+static unsigned list_seconds(const struct config *cfg, const struct ban_list *l)
+{
+	for (size_t i = 0; cfg && i < cfg->nzones; i++)
+		if (strcmp(cfg->zones[i].name, l->zone) == 0)
+			return l->escalation ? cfg->zones[i].escalate : cfg->zones[i].ban_seconds;
+	return DEFAULT_BAN_SECONDS;
+}
+
+/* Cut an escalation list's suffix off name[0..*len): true when it had one. */
+static bool list_escalation(const char *name, size_t *len)
+{
+	static const char *const suffixes[] = { COMPILE_ESC6_SUFFIX, COMPILE_ESC_SUFFIX };
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t n = strlen(suffixes[i]);
+
+		if (*len > n && strcmp(name + *len - n, suffixes[i]) == 0) {
+			*len -= n;
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
- * "SMTPGUARD-<zone>" or "SMTPGUARD-<zone>-IPV6-<prefix>" (include/compile.h);
- * other names are not ours.  IPv6 entries of a list without the infix
+ * "SMTPGUARD-<zone>", "SMTPGUARD-<zone>-IPV6-<prefix>" or an escalation
+ * list "SMTPGUARD-<zone>-ESC[-IPV6]" (include/compile.h); other names are not ours.  IPv6 entries of a list without the infix
  * (written by an older smtpguard) are taken as hosts.
  */
 static bool list_parse(const char *name, struct ban_list *out)
@@ -197,6 +215,7 @@ static bool list_parse(const char *name, struct ban_list *out)
 	name += n;
 	infix = strstr(name, COMPILE_LIST6_INFIX);
 	len = infix ? (size_t)(infix - name) : strlen(name);
+	out->escalation = !infix && list_escalation(name, &len);
 	if (infix && (sscanf(infix + strlen(COMPILE_LIST6_INFIX), "%3u%n", &prefix, &used) != 1 ||
 		      infix[strlen(COMPILE_LIST6_INFIX) + (size_t)used] != '\0' || prefix < 1 ||
 		      prefix > 128))
@@ -240,7 +259,7 @@ static int list_read(const char *dir, const char *name, const struct ban_list *l
 	if (!f)
 		return error_set(err, "bans: cannot read %s: %s; run as root", path, strerror(errno));
 	while ((len = getline(&line, &linecap, f)) > 0) {
-		struct ban b = { .ban_seconds = ban_seconds };
+		struct ban b = { .ban_seconds = ban_seconds, .escalated = l->escalation };
 
 		snprintf(b.zone, sizeof(b.zone), "%s", l->zone);
 		if (bans_parse_line(line, (size_t)len, clk, &b) < 0)
@@ -291,7 +310,7 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 
 		if (!list_parse(d->d_name, &l))
 			continue;
-		if (list_read(dir, d->d_name, &l, &clk, zone_ban_seconds(cfg, l.zone), out, n, &cap,
+		if (list_read(dir, d->d_name, &l, &clk, list_seconds(cfg, &l), out, n, &cap,
 			      err) < 0) {
 			closedir(dp);
 			free(*out);
@@ -382,6 +401,30 @@ int bans_unban(const char *dir, const struct addr *addr, struct error *err)
 	return removed;
 }
 
+int bans_escalate(const char *dir, const char *zone, const struct addr *addr, struct error *err)
+{
+	char name[RECENT_NAME_MAX + 1], path[4096], text[INET6_ADDRSTRLEN + 3];
+	ssize_t w;
+	int fd, e;
+
+	compile_escalate_list(zone, addr->family, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	text[0] = '+';
+	inet_ntop(addr->family, addr->bytes, text + 1, INET6_ADDRSTRLEN);
+	strcat(text, "\n");
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	w = fd < 0 ? -1 : write(fd, text, strlen(text));
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (w >= 0 && (size_t)w == strlen(text))
+		return 0;
+	if (fd < 0 && e == ENOENT)
+		return error_set(err, "escalate: no list %s: the rules of zone %s with escalate are "
+				      "not applied; run smtpguard apply", path, zone);
+	return error_set(err, "escalate: cannot write %s: %s; run as root", path, strerror(e));
+}
+
 static int bans_xt_recent_read(const struct config *cfg, struct ban **out, size_t *n,
 			       struct error *err)
 {
@@ -391,6 +434,13 @@ static int bans_xt_recent_read(const struct config *cfg, struct ban **out, size_
 static int bans_xt_recent_unban(const struct addr *addr, struct error *err)
 {
 	return bans_unban(testenv()->xt_recent_dir, addr, err);
+}
+
+int bans_xt_recent_escalate(const char *zone, const struct addr *addr, unsigned seconds,
+			    struct error *err)
+{
+	(void)seconds;
+	return bans_escalate(testenv()->xt_recent_dir, zone, addr, err);
 }
 
 const struct fw_bans_ops bans_xt_recent = {

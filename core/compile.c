@@ -63,6 +63,12 @@ void compile_recent_list(const char *zone, int family, unsigned prefix6,
 		snprintf(buf, RECENT_NAME_MAX + 1, CHAIN_PREFIX "%s", zone);
 }
 
+void compile_escalate_list(const char *zone, int family, char buf[RECENT_NAME_MAX + 1])
+{
+	snprintf(buf, RECENT_NAME_MAX + 1, CHAIN_PREFIX "%s%s", zone,
+		 family == AF_INET6 ? COMPILE_ESC6_SUFFIX : COMPILE_ESC_SUFFIX);
+}
+
 /*
  * The device allow-list chain.  "-MAC" is upper case on purpose: zone
  * names are lower case, so "SMTPGUARD-x-MAC" can never be the chain of a
@@ -297,11 +303,32 @@ static int zone_relays_outbound(struct zone_build *zb)
 	return 0;
 }
 
-static int mode_monitor(struct zone_build *zb)
+/*
+ * The head of every filtering mode: the relays return, then a host
+ * `watch` escalated within the zone's escalate time is dropped
+ * (include/compile.h).  Devices were checked before (the -MAC jump).
+ */
+static int zone_head(struct zone_build *zb)
 {
 	struct rule r = zone_outbound(zb);
 
 	if (zone_relays_outbound(zb) < 0)
+		return -1;
+	if (!zb->zone->escalate)
+		return 0;
+	r.recent = RECENT_RCHECK;
+	r.recent_seconds = zb->zone->escalate;
+	r.recent_mask_bits = zb->rs->family == AF_INET6 ? 128 : 32;
+	compile_escalate_list(zb->zone->name, zb->rs->family, r.recent_name);
+	r.target = TARGET_DROP;
+	return zone_emit(zb, &r);
+}
+
+static int mode_monitor(struct zone_build *zb)
+{
+	struct rule r = zone_outbound(zb);
+
+	if (zone_head(zb) < 0)
 		return -1;
 	r.ctstate = CT_NEW;
 	rule_log(&r, zb->cfg);
@@ -313,7 +340,7 @@ static int block_rules(struct zone_build *zb, bool log)
 {
 	struct rule r;
 
-	if (zone_relays_outbound(zb) < 0)
+	if (zone_head(zb) < 0)
 		return -1;
 	if (log) {
 		r = zone_outbound(zb);
@@ -377,7 +404,7 @@ static int mode_rateban(struct zone_build *zb)
 {
 	struct rule r;
 
-	if (zone_relays_outbound(zb) < 0)
+	if (zone_head(zb) < 0)
 		return -1;
 	r = zone_outbound(zb);
 	r.ctstate = CT_ESTABLISHED | CT_RELATED;

@@ -9,7 +9,8 @@
  *   sets      <zone>_relay4/6 (filtering modes; interval), <zone>_dev4/6
  *             (ether_addr . address, a device list), <zone>_quar4/6
  *             (interval) and <zone>_quarmac (quarantine), <zone>_ban4/6
- *             (rateban: dynamic, timeout)
+ *             (rateban: dynamic, timeout), <zone>_esc4/6 (escalate: hosts
+ *             `watch` adds with a timeout; kept like the bans)
  *   forward   hook forward: tcp dport P jump guard, tcp sport P (dport
  *             not P) jump guard; one unrestricted jump when a zone has
  *             devices or quarantine
@@ -130,6 +131,11 @@ static void nft_set_name(const char *zone, const char *kind, const char *suffix,
 void compile_nft_ban_set(const char *zone, int family, char *buf, size_t size)
 {
 	nft_set_name(zone, "ban", family == AF_INET6 ? "6" : "4", buf, size);
+}
+
+void compile_nft_esc_set(const char *zone, int family, char *buf, size_t size)
+{
+	nft_set_name(zone, "esc", family == AF_INET6 ? "6" : "4", buf, size);
 }
 
 static void nft_item(struct nft_build *b)
@@ -266,12 +272,14 @@ static int nft_quarantine_sets(struct nft_build *b, const struct zone *z)
 	return 0;
 }
 
-static void nft_ban_sets(struct nft_build *b, const struct zone *z)
+/* Dynamic sets with timeouts, one per family, named by set_name (the bans, the escalations). */
+static void nft_ban_sets(struct nft_build *b, const struct zone *z,
+			 void (*set_name)(const char *, int, char *, size_t))
 {
 	char name[NFT_NAME_MAX];
 
 	for (size_t i = 0; i < NFT_NFAMILIES; i++) {
-		compile_nft_ban_set(z->name, nft_families[i].family, name, sizeof(name));
+		set_name(z->name, nft_families[i].family, name, sizeof(name));
 		nft_set_head(b, name, nft_families[i].type, NULL);
 		fprintf(b->out, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t}\n", NFT_DYNSET_SIZE);
 	}
@@ -289,7 +297,9 @@ static int nft_sets(struct nft_build *b)
 		if (z->nquarantine && nft_quarantine_sets(b, z) < 0)
 			return -1;
 		if (z->mode == MODE_RATEBAN)
-			nft_ban_sets(b, z);
+			nft_ban_sets(b, z, compile_nft_ban_set);
+		if (z->escalate && z->mode != MODE_ALLOW)
+			nft_ban_sets(b, z, compile_nft_esc_set);
 	}
 	return 0;
 }
@@ -319,16 +329,29 @@ static void nft_relays_return(struct nft_zone *nz, bool reply)
 			nz->zone->name, nft_families[i].suffix);
 }
 
+/* Every filtering mode starts so: the relays return, then escalated hosts are dropped. */
+static void nft_zone_head(struct nft_zone *nz)
+{
+	char set[NFT_NAME_MAX];
+
+	nft_relays_return(nz, false);
+	for (size_t i = 0; nz->zone->escalate && i < NFT_NFAMILIES; i++) {
+		compile_nft_esc_set(nz->zone->name, nft_families[i].family, set, sizeof(set));
+		fprintf(nz->b->out, "\t\t%s %s saddr @%s counter drop\n", nz->in,
+			nft_families[i].proto, set);
+	}
+}
+
 static void nft_monitor(struct nft_zone *nz)
 {
-	nft_relays_return(nz, false);
+	nft_zone_head(nz);
 	fprintf(nz->b->out, "\t\t%s ct state new", nz->in);
 	nft_log(nz->b);
 }
 
 static void nft_block_rules(struct nft_zone *nz, bool log)
 {
-	nft_relays_return(nz, false);
+	nft_zone_head(nz);
 	if (log) {
 		fprintf(nz->b->out, "\t\t%s", nz->in);
 		nft_log(nz->b);
@@ -361,7 +384,7 @@ static void nft_rateban(struct nft_zone *nz)
 	unsigned prefix6 = nz->zone->ban_prefix6 ? nz->zone->ban_prefix6 : CONFIG_BAN_PREFIX6;
 	char timeout[32], set[NFT_NAME_MAX], key[INET6_ADDRSTRLEN + 16], lookup[sizeof(key) + NFT_NAME_MAX + 8];
 
-	nft_relays_return(nz, false);
+	nft_zone_head(nz);
 	fprintf(out, "\t\t%s ct state established,related counter return\n", nz->in);
 	fprintf(out, "\t\t%s ct mark & 0x%08x == 0x%08x counter return\n", nz->in,
 		COMPILE_RATEBAN_CONNMARK, COMPILE_RATEBAN_CONNMARK);

@@ -287,6 +287,12 @@ static int set_alert_threshold(const struct config_key *k, struct config *cfg, s
 	return alert_threshold_parse(value, &z->alert_threshold, err);
 }
 
+static int set_escalate(const struct config_key *k, struct config *cfg, struct zone *z,
+			const char *value, struct error *err)
+{
+	return escalate_parse(value, &z->escalate, err);
+}
+
 static int set_log_limit(const struct config_key *k, struct config *cfg, struct zone *z,
 			 const char *value, struct error *err)
 {
@@ -393,6 +399,15 @@ static void print_alert_threshold(const struct config_key *k, const struct confi
 	char buf[32];
 
 	alert_threshold_format(&z->alert_threshold, buf, sizeof(buf));
+	fputs(buf, out);
+}
+
+static void print_escalate(const struct config_key *k, const struct config *cfg,
+			   const struct zone *z, FILE *out)
+{
+	char buf[40];
+
+	escalate_format(z->escalate, buf, sizeof(buf));
 	fputs(buf, out);
 }
 
@@ -545,6 +560,11 @@ const struct config_key config_keys[KEY_COUNT] = {
 				       .help = "COUNT/DURATION: a host with more guarded-port "
 					       "attempts within DURATION is an offender `watch` "
 					       "alerts about, like 20/10min (default off)" },
+	[KEY_ZONE_ESCALATE] = { .name = "escalate", .zone = true, .set = set_escalate,
+				.print = print_escalate,
+				.help = "off | quarantine-smtp DURATION: `watch` drops an offender's "
+					"guarded ports that long, like quarantine-smtp 24h; needs "
+					"alert_threshold (default off)" },
 };
 const size_t config_nkeys = KEY_COUNT;
 

@@ -74,6 +74,7 @@ enum config_key_id {
 	KEY_ZONE_DEVICES,
 	KEY_ZONE_QUARANTINE,
 	KEY_ZONE_ALERT_THRESHOLD,
+	KEY_ZONE_ESCALATE,
 	KEY_COUNT
 };
 
@@ -132,6 +133,8 @@ int config_device_parse(const char *item, struct device *out, struct error *err)
 int config_quarantine_parse(const char *item, struct quarantine *q, struct error *err);
 bool config_quarantine_equal(const struct quarantine *a, const struct quarantine *b);
 
+/* -1 with err when z escalates without an alert_threshold (nothing would escalate). */
+int config_escalate_check(const struct zone *z, struct error *err);
 /* An error in user input: code EXIT_USAGE, "FILE:LINE: " when the place is known. */
 int config_place_error(struct error *err, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

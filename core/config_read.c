@@ -367,6 +367,19 @@ static int parser_finish(struct parser *p)
 					   "zone %s has no interface; add interface = (the "
 					   "interface its clients are on)",
 					   cfg->zones[i].name);
+	/* at the escalate line itself; config_validate() knows only the zone's */
+	for (size_t l = 0; l < p->map.nlines; l++) {
+		const struct config_line *ml = &p->map.lines[l];
+		struct error e = { 0 };
+
+		if (ml->kind != CONFIG_LINE_KEY || ml->key != KEY_ZONE_ESCALATE || ml->section < 0)
+			continue;
+		for (size_t i = 0; i < cfg->nzones; i++)
+			if (strcmp(cfg->zones[i].name, p->map.sections[ml->section].name) == 0 &&
+			    config_escalate_check(&cfg->zones[i], &e) < 0)
+				return config_place_error(p->err, p->name, (unsigned)l + 1,
+							  "zone %s: %s", cfg->zones[i].name, e.text);
+	}
 	return config_validate(cfg, p->err);
 }
 

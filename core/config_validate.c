@@ -42,6 +42,14 @@ static int uint_keys_check(const struct config *cfg, const struct zone *z, struc
 	return 0;
 }
 
+int config_escalate_check(const struct zone *z, struct error *err)
+{
+	if (z->escalate && !z->alert_threshold.count)
+		return error_set(err, "escalate needs alert_threshold: only an offender past it is "
+				      "escalated; set alert_threshold (like 20/10min) or escalate = off");
+	return 0;
+}
+
 int config_validate(const struct config *cfg, struct error *err)
 {
 	struct error e = { 0 };
@@ -77,6 +85,8 @@ int config_validate(const struct config *cfg, struct error *err)
 			return -1;
 		if (ifname_check(z->interface, &e) < 0)
 			return zone_error(cfg, z, err, "interface: %s", e.text);
+		if (config_escalate_check(z, &e) < 0)
+			return zone_error(cfg, z, err, "%s", e.text);
 		for (size_t w = 0; w < cfg->nwan; w++)
 			if (ifname_overlap(cfg->wan[w], z->interface))
 				return zone_error(cfg, z, err,

@@ -168,6 +168,38 @@ void alert_threshold_format(const struct alert_threshold *t, char *buf, size_t s
 	snprintf(buf, size, "%u/%s", t->count, period);
 }
 
+#define ESCALATE_ACTION "quarantine-smtp"
+
+int escalate_parse(const char *text, unsigned *seconds, struct error *err)
+{
+	size_t n = strlen(ESCALATE_ACTION);
+	struct error why = { 0 };
+
+	if (strcmp(text, "off") == 0) {
+		*seconds = 0;
+		return 0;
+	}
+	if (strncmp(text, ESCALATE_ACTION, n) == 0 && (text[n] == ' ' || text[n] == '\t') &&
+	    duration_parse(text + n + strspn(text + n, " \t"), CONFIG_DURATION_MAX, seconds,
+			   &why) == 0)
+		return 0;
+	return error_set(err, "'%s' is not an escalation; write off or " ESCALATE_ACTION
+			      " DURATION with DURATION 1s..%ud, like " ESCALATE_ACTION " 24h",
+			 text, CONFIG_DURATION_MAX / 86400);
+}
+
+void escalate_format(unsigned seconds, char *buf, size_t size)
+{
+	char d[16];
+
+	if (!seconds) {
+		snprintf(buf, size, "off");
+		return;
+	}
+	duration_format(seconds, d, sizeof(d));
+	snprintf(buf, size, ESCALATE_ACTION " %s", d);
+}
+
 int config_log_prefix_check(const char *s, struct error *err)
 {
 	size_t len = strlen(s);

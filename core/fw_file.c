@@ -256,4 +256,5 @@ const struct fw_ops fw_file_ops = {
 	.read = fw_file_read,
 	.apply = fw_file_apply,
 	.bans = &bans_xt_recent,
+	.escalate = bans_xt_recent_escalate,
 };

@@ -1112,4 +1112,5 @@ const struct fw_ops fw_iptc_ops = {
 	.apply = fw_iptc_apply,
 	.counters = &fw_counters_iptc,
 	.bans = &bans_xt_recent,
+	.escalate = bans_xt_recent_escalate,
 };

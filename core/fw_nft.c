@@ -11,6 +11,7 @@
  * element lists nft wraps and dropping the elements of dynamic sets
  * (the rate-ban state, which an apply keeps).
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -404,6 +405,19 @@ static const struct fw_bans_ops fw_nft_bans = {
 	.unban = fw_nft_unban,
 };
 
+/* An escalation: one element with its own timeout in the zone's <zone>_esc4/6 set. */
+static int fw_nft_escalate(const char *zone, const struct addr *addr, unsigned seconds,
+			   struct error *err)
+{
+	char set[FW_NFT_NAME_MAX], host[INET6_ADDRSTRLEN], cmd[256];
+
+	compile_nft_esc_set(zone, addr->family, set, sizeof(set));
+	inet_ntop(addr->family, addr->bytes, host, sizeof(host));
+	snprintf(cmd, sizeof(cmd), "add element " FW_NFT_TABLE " %s { %s timeout %us }", set, host,
+		 seconds);
+	return fw_nft_run(cmd, 0, NULL, NULL, err);
+}
+
 /* Through the whole-table description; the per-family apply is never called. */
 static int fw_nft_apply_family(const struct ruleset *rs, struct plan *done, struct error *err)
 {
@@ -425,5 +439,6 @@ const struct fw_ops fw_nft_ops = {
 	.read = fw_nft_read,
 	.apply = fw_nft_apply_family,
 	.bans = &fw_nft_bans,
+	.escalate = fw_nft_escalate,
 	.whole = &fw_nft_whole,
 };

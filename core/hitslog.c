@@ -118,23 +118,48 @@ int hitslog_add_hit(struct hitslog *l, const struct hit *h, struct error *err)
 	return log_add(l, line, emit_length(&e), err);
 }
 
-int hitslog_add_lost(struct hitslog *l, uint64_t n, const char *source, time_t when,
-		     struct error *err)
+/* A record's start: {"time":"...+01:00","epoch":N (a hit's form, whole seconds). */
+static void log_record_open(struct emit *e, char *line, size_t size, time_t when)
 {
-	char line[HITSLOG_LINE_MAX], stamp[64], zone[8];
-	struct emit e;
+	char stamp[64], zone[8];
 	struct tm tm;
 
 	localtime_r(&when, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S.000000", &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);
 	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), "%.3s:%s", zone, zone + 3);
-	emit_init_buffer(&e, line, sizeof(line), EMIT_JSON);
-	emit_object_open(&e, EMIT_JSON, NULL);
-	emit_str(&e, EMIT_JSON, "time", stamp);
-	emit_i64(&e, EMIT_JSON, "epoch", when);
+	emit_init_buffer(e, line, size, EMIT_JSON);
+	emit_object_open(e, EMIT_JSON, NULL);
+	emit_str(e, EMIT_JSON, "time", stamp);
+	emit_i64(e, EMIT_JSON, "epoch", when);
+}
+
+int hitslog_add_lost(struct hitslog *l, uint64_t n, const char *source, time_t when,
+		     struct error *err)
+{
+	char line[HITSLOG_LINE_MAX];
+	struct emit e;
+
+	log_record_open(&e, line, sizeof(line), when);
 	emit_u64(&e, EMIT_JSON, "lost", n);
 	emit_str(&e, EMIT_JSON, "source", source);
+	emit_object_close(&e);
+	return log_add(l, line, emit_length(&e), err);
+}
+
+int hitslog_add_escalated(struct hitslog *l, const struct hit_source *o, time_t when,
+			  struct error *err)
+{
+	char line[HITSLOG_LINE_MAX], host[ADDR_TEXT_MAX];
+	struct emit e;
+
+	addr_format(&o->src, host, sizeof(host));
+	log_record_open(&e, line, sizeof(line), when);
+	emit_u64(&e, EMIT_JSON, "escalated", o->escalated);
+	emit_str(&e, EMIT_JSON, "zone", o->zone);
+	emit_str(&e, EMIT_JSON, "host", host);
+	emit_str(&e, EMIT_JSON, "mac", o->mac);
+	emit_u64(&e, EMIT_JSON, "attempts", o->attempts);
 	emit_object_close(&e);
 	return log_add(l, line, emit_length(&e), err);
 }

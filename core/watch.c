@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "escalate.h"
 #include "hitslog.h"
 #include "logsource.h"
 #include "metrics.h"
@@ -221,13 +222,51 @@ const struct watch_counts *watch_counts(const struct watch *w)
 	return &w->counts;
 }
 
+/*
+ * Escalate offender o when its zone says so (include/escalate.h): one
+ * write to the backend's timed list, recorded in the hits log as the
+ * evidence and said through the report; a refusal is reported, never
+ * stops the recording.
+ */
+static void watch_escalate(struct watch *w, struct hit_source *o, time_t now)
+{
+	const struct fw_ops *fw = fw_backend();
+	unsigned seconds = escalate_decide(w->cfg, o);
+	struct error why = { 0 };
+	char host[ADDR_TEXT_MAX], d[16], text[ERROR_TEXT_MAX + 128];
+
+	if (!seconds)
+		return;
+	addr_format(&o->src, host, sizeof(host));
+	if (!(fw->escalate ? fw->escalate(o->zone, &o->src, seconds, &why) == 0
+			   : error_set(&why, "the %s backend cannot escalate", fw->name) == 0)) {
+		w->counts.escalate_failed++;
+		snprintf(text, sizeof(text), "escalate: %s in zone %s not escalated: %s", host,
+			 o->zone, why.text);
+		if (w->report)
+			w->report(w->report_arg, true, text);
+		return;
+	}
+	o->escalated = seconds;
+	w->counts.escalated++;
+	if (hitslog_add_escalated(w->log, o, now, w->hit_failed ? NULL : &w->hit_err) < 0)
+		w->hit_failed = true;
+	duration_format(seconds, d, sizeof(d));
+	snprintf(text, sizeof(text), "escalate: %s in zone %s: guarded ports dropped for %s "
+				     "(smtpguard unban %s lifts it)", host, o->zone, d, host);
+	if (w->report)
+		w->report(w->report_arg, false, text);
+}
+
 static void watch_hit(void *arg, const struct hit *h)
 {
 	struct watch *w = arg;
 	struct hit_source o;
 
-	if (offender_add(w->offenders, h, &o))
+	if (offender_add(w->offenders, h, &o)) {
+		watch_escalate(w, &o, h->time);
 		alert_offender(w->alert, &o);
+	}
 
 	if (hitslog_add_hit(w->log, h, w->hit_failed ? NULL : &w->hit_err) < 0) {
 		w->hit_failed = true;

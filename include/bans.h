@@ -1,7 +1,8 @@
 /*
  * bans.h - the hosts in iptables' rate-ban lists: /proc/net/xt_recent/SMTPGUARD-<zone>
  * (IPv4) and SMTPGUARD-<zone>-IPV6-<ban_prefix6> (IPv6), two lists per
- * rateban zone (include/compile.h).  The backends that write -m recent
+ * rateban zone, and the escalation lists SMTPGUARD-<zone>-ESC and
+ * SMTPGUARD-<zone>-ESC-IPV6 of a zone with escalate (include/compile.h).  The backends that write -m recent
  * rules list them through bans_xt_recent (struct fw_bans_ops, include/fw.h),
  * in SMTPGUARD_XT_RECENT_DIR when include/testenv.h has it.  An IPv6 entry is the prefix of that
  * length: bans print it so, and unban removes the entry that covers a host.
@@ -34,6 +35,7 @@ struct ban {
 	unsigned hits;			/* packets the list remembers for this host */
 	unsigned ban_seconds;		/* the zone's window (60 when the zone is not in the config) */
 	long seconds_left;		/* of the ban; 0 when expired (a new attempt passes) */
+	bool escalated;			/* in the zone's escalation list (ban_seconds: its escalate time) */
 };
 
 /* The kernel's jiffies at a moment, its HZ, and the wall time of that moment. */
@@ -73,7 +75,17 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
  */
 int bans_unban(const char *dir, const struct addr *addr, struct error *err);
 
+/*
+ * Escalate host addr in zone: write "+ADDR" to its escalation list
+ * under dir (include/compile.h; the rules hold the time, so seconds is
+ * not written).  The list exists once the zone's rules are applied.
+ */
+int bans_escalate(const char *dir, const char *zone, const struct addr *addr, struct error *err);
+
 /* bans_read() and bans_unban() on testenv()->xt_recent_dir. */
 extern const struct fw_bans_ops bans_xt_recent;
+/* bans_escalate() on testenv()->xt_recent_dir: struct fw_ops.escalate of the xt_recent backends. */
+int bans_xt_recent_escalate(const char *zone, const struct addr *addr, unsigned seconds,
+			    struct error *err);
 
 #endif

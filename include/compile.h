@@ -70,4 +70,16 @@ bool compile_is_own_jump(const struct rule *r);
 void compile_recent_list(const char *zone, int family, unsigned prefix6,
 			 char buf[RECENT_NAME_MAX + 1]);
 
+/*
+ * A zone's escalation list of family (escalate = quarantine-smtp):
+ * "SMTPGUARD-<zone>-ESC" (IPv4) and "SMTPGUARD-<zone>-ESC-IPV6", hosts
+ * by their full address.  `watch` adds an offender by writing to it; the
+ * zone chain drops the guarded ports of a host added within the
+ * escalate time, so the kernel expires it on its own.  Upper case: never
+ * a zone's rate-ban list.
+ */
+#define COMPILE_ESC_SUFFIX "-ESC"
+#define COMPILE_ESC6_SUFFIX "-ESC-IPV6"
+void compile_escalate_list(const char *zone, int family, char buf[RECENT_NAME_MAX + 1]);
+
 #endif

@@ -24,5 +24,7 @@ int compile_nft(const struct config *cfg, FILE *out, struct error *err);
 
 /* The name of a zone's dynamic rate-ban set of family ("<zone>_ban4", "<zone>_ban6"). */
 void compile_nft_ban_set(const char *zone, int family, char *buf, size_t size);
+/* The name of a zone's escalation set of family ("<zone>_esc4", "<zone>_esc6"; `watch` adds to it). */
+void compile_nft_esc_set(const char *zone, int family, char *buf, size_t size);
 
 #endif

@@ -113,6 +113,7 @@ struct zone {
 	struct quarantine *quarantine;	/* hosts whose forwarded traffic is dropped */
 	size_t nquarantine;
 	struct alert_threshold alert_threshold;	/* `watch` alerts past it; off by default */
+	unsigned escalate;	/* escalate = quarantine-smtp: seconds an offender's guarded ports are dropped; 0 = off */
 	unsigned line;		/* line of the [zone NAME] header */
 };
 
@@ -165,6 +166,9 @@ void duration_format(unsigned seconds, char *buf, size_t size);
 /* "20/10min" (COUNT/DURATION) or "off". */
 int alert_threshold_parse(const char *text, struct alert_threshold *out, struct error *err);
 void alert_threshold_format(const struct alert_threshold *t, char *buf, size_t size);
+/* "off" (0) or "quarantine-smtp DURATION" (its seconds, 1s..CONFIG_DURATION_MAX). */
+int escalate_parse(const char *text, unsigned *seconds, struct error *err);
+void escalate_format(unsigned seconds, char *buf, size_t size);
 
 /*
  * Read and validate a config file.  Every fault is reported as

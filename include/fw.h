@@ -155,6 +155,13 @@ struct fw_ops {
 	const struct fw_counters_ops *counters;	/* NULL: no cheap refresh, read() again */
 	const struct fw_bans_ops *bans;
 	/*
+	 * Add host addr to zone's escalation list (include/compile.h) for
+	 * seconds: one write, no commit, watchdog or lock; the kernel expires
+	 * it.  -1 with err (the zone's rules are not applied, no root).
+	 */
+	int (*escalate)(const char *zone, const struct addr *addr, unsigned seconds,
+			struct error *err);
+	/*
 	 * Set by a backend that keeps both families in one description and
 	 * commits them in one transaction (nftables' inet table): dualstack
 	 * then compiles, snapshots, plans and applies through it, carrying

@@ -160,6 +160,7 @@ struct hit_source {
 	unsigned destinations;		/* distinct DST */
 	bool destinations_capped;
 	time_t first, last;
+	unsigned escalated;		/* seconds `watch` escalated it for (include/escalate.h); 0 = not */
 };
 
 struct hit_stats;

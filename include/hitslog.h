@@ -3,8 +3,11 @@
  * hit_emit()'s JSON object (the form `hits --json` prints), and one line
  * per batch in which the kernel dropped records before they were read:
  *   {"time":"2026-11-22T11:29:51.000000+01:00","epoch":1795429791,"lost":12,"source":"NFLOG group 25"}
- * hit.c reads the hit lines back (HIT_FORMAT_HITSLOG); a "lost" line is
- * no hit to it.
+ * and one line per offender `watch` escalated (the evidence: who, where,
+ * for how long, after how many attempts):
+ *   {"time":"...","epoch":1795429791,"escalated":86400,"zone":"wlan","host":"192.0.2.66","mac":"00:02:2d:11:22:33","attempts":21}
+ * hit.c reads the hit lines back (HIT_FORMAT_HITSLOG); a "lost" or an
+ * "escalated" line has no "src" and is no hit to it.
  *
  * Lines are collected in a buffer and written with one write() per
  * batch to a descriptor opened with O_APPEND (so a copytruncate rotation
@@ -35,6 +38,9 @@ int hitslog_add_hit(struct hitslog *l, const struct hit *h, struct error *err);
 /* Add a line saying the kernel dropped n records of source before they were read. */
 int hitslog_add_lost(struct hitslog *l, uint64_t n, const char *source, time_t when,
 		     struct error *err);
+/* Add a line saying offender o was escalated for o->escalated seconds at when. */
+int hitslog_add_escalated(struct hitslog *l, const struct hit_source *o, time_t when,
+			  struct error *err);
 /* Reopen the path when it no longer names the open file, then write what is buffered. */
 int hitslog_flush(struct hitslog *l, struct error *err);
 /* Open the path again, then write what is buffered (SIGHUP). */

@@ -59,6 +59,7 @@ struct watch_counts {
 	uint64_t reopened;	/* hits log reopenings (rename seen, SIGHUP) */
 	uint64_t metrics_written, metrics_failed;	/* rewrites of metrics_file */
 	struct error metrics_err;	/* the first failed one's reason */
+	uint64_t escalated, escalate_failed;	/* offenders escalated; escalations refused */
 	bool devices;			/* device watch runs (a zone lists devices) */
 	struct neighwatch_counts neigh;	/* its neighbour entries and findings */
 };

@@ -1,6 +1,7 @@
 /*
  * cmd_bans.c - `smtpguard bans [--json]` lists the hosts in the
- * rate-ban lists with their last attempt and the time left in the ban;
+ * rate-ban lists with their last attempt and the time left in the ban,
+ * and the hosts `watch` escalated (marked so, with the time left);
  * `smtpguard unban IP` removes a host from every list that holds it, so
  * its next connection passes.
  * The backend keeps the lists (struct fw_bans_ops in include/fw.h).
@@ -44,8 +45,12 @@ static void bans_print(const struct ban *bans, size_t n, enum emit_form form)
 		emit_u64f(&e, EMIT_ANY, "hits", "%6" PRIu64 "  ", b->hits);
 		emit_u64(&e, EMIT_JSON, "ban_seconds", b->ban_seconds);
 		emit_i64(&e, EMIT_JSON, "seconds_left", b->seconds_left);
+		emit_bool(&e, EMIT_JSON, "escalated", b->escalated);
 		if (b->seconds_left > 0)
-			emit_text(&e, "%lds of %us\n", b->seconds_left, b->ban_seconds);
+			emit_text(&e, "%lds of %us%s\n", b->seconds_left, b->ban_seconds,
+				  b->escalated ? " (escalated)" : "");
+		else if (b->escalated)
+			emit_text(&e, "escalation expired (next attempt passes)\n");
 		else
 			emit_text(&e, "expired (next attempt passes)\n");
 		emit_object_close(&e);

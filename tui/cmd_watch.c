@@ -25,14 +25,20 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	struct config *cfg;
 	struct watch *w;
 	int code = EXIT_OK;
+	bool escalates = false;
 
 	if (argc > 1)
 		return cli_usage_fail("watch", "unexpected argument '%s'", argv[1]);
 	cfg = cli_load_config(cli, false, &code);
 	if (!cfg)
 		return code;
-	/* for smtpguard_drift only: a relay name that does not resolve leaves it out */
-	if (cfg->metrics_file[0])
+	/*
+	 * for smtpguard_drift and to never escalate a relay: a relay name
+	 * that does not resolve leaves it out
+	 */
+	for (size_t i = 0; i < cfg->nzones; i++)
+		escalates |= cfg->zones[i].escalate > 0;
+	if (cfg->metrics_file[0] || escalates)
 		config_resolve(cfg, NULL);
 	if (watch_lock_take(&lock, &err) < 0) {
 		config_free(cfg);
@@ -59,6 +65,10 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 				"kernel, the hits log reopened %llu times\n",
 			(unsigned long long)c->hits, (unsigned long long)c->lost,
 			(unsigned long long)c->reopened);
+		if (escalates)
+			fprintf(stderr, "smtpguard: watch: %llu offenders escalated, %llu escalations "
+					"failed\n", (unsigned long long)c->escalated,
+				(unsigned long long)c->escalate_failed);
 		if (c->devices)
 			fprintf(stderr, "smtpguard: watch: %llu neighbour entries checked, %llu device "
 					"findings, %llu event overruns\n",

@@ -96,6 +96,7 @@ struct offender {
 	uint64_t hits;
 	long seconds_left;	/* of the ban */
 	bool banned;		/* a rate-ban entry, else a top talker */
+	bool escalated;		/* banned: an escalation by `watch` */
 };
 
 /* A row of the rules area: a chain heading or a rule of the table. */

@@ -339,6 +339,7 @@ static void offenders_read(struct console *c)
 		o->hits = bans[i].hits;
 		o->seconds_left = bans[i].seconds_left;
 		o->banned = true;
+		o->escalated = bans[i].escalated;
 	}
 	for (size_t i = 0; i < ntop; i++, k++) {
 		struct offender *o = &c->offenders[k];

@@ -668,9 +668,11 @@ static void draw_offenders(const struct console *c)
 		if (!o->banned)
 			snprintf(state, sizeof(state), "top talker");
 		else if (o->seconds_left > 0)
-			snprintf(state, sizeof(state), "banned, %lds left", o->seconds_left);
+			snprintf(state, sizeof(state), "%s, %lds left",
+				 o->escalated ? "escalated" : "banned", o->seconds_left);
 		else
-			snprintf(state, sizeof(state), "ban expired");
+			snprintf(state, sizeof(state), "%s expired",
+				 o->escalated ? "escalation" : "ban");
 		human(o->hits, hits, sizeof(hits));
 		putf(w, y, 0, attr, OFFENDERS_FMT, a,
 		     field(o->zone[0] ? o->zone : "-", zone, sizeof(zone)), hits, state);
