@@ -20,7 +20,7 @@ for cmd in "apply" "apply --check" "status" "remove"; do
 	is "$(head -n 1 "$NS_DIR/err")" "$warning" "$cmd with SMTPGUARD_FAKE_TABLE: the first stderr line says so"
 	if [ "$cmd" = status ]; then
 		case $(head -n 1 "$NS_DIR/out") in
-		"Backend     file: SMTPGUARD_FAKE_TABLE=$FAKE, not the kernel's firewall:"*) ok "status: the Backend line names the file" ;;
+		"Backend     file (SMTPGUARD_FAKE_TABLE is set): SMTPGUARD_FAKE_TABLE=$FAKE, not the kernel's firewall:"*) ok "status: the Backend line names the file" ;;
 		*) fail "status: the Backend line names the file" "$(head -n 1 "$NS_DIR/out")" ;;
 		esac
 	fi
@@ -30,7 +30,7 @@ for cmd in "apply" "apply --check" "status" "remove"; do
 done
 SMTPGUARD_FAKE_TABLE=$FAKE sg -c "$CONF" status --json >"$NS_DIR/out" 2>/dev/null
 case $(cat "$NS_DIR/out") in
-*"\"backend\":\"file\",\"fake_table\":\"$FAKE\""*) ok "status --json: fake_table names the file" ;;
+*"\"backend\":\"file\",\"backend_reason\":\"SMTPGUARD_FAKE_TABLE is set\",\"fake_table\":\"$FAKE\""*) ok "status --json: fake_table names the file" ;;
 *) fail "status --json: fake_table names the file" "$(head -c 300 "$NS_DIR/out")" ;;
 esac
 
@@ -41,7 +41,7 @@ is "$(gw iptables-legacy -S FORWARD | sed -n 2p)" "-A FORWARD -p tcp -m multipor
 	"apply without SMTPGUARD_FAKE_TABLE: the kernel has the jump"
 sg -c "$CONF" status --json >"$NS_DIR/out" 2>/dev/null
 case $(cat "$NS_DIR/out") in
-*'"backend":"iptables-legacy","fake_table":null'*) ok "status --json: fake_table is null for the kernel" ;;
+*'"backend":"iptables-legacy","backend_reason":"auto: '*'"fake_table":null'*) ok "status --json: fake_table is null for the kernel" ;;
 *) fail "status --json: fake_table is null for the kernel" "$(head -c 300 "$NS_DIR/out")" ;;
 esac
 sg -c "$CONF" remove >/dev/null 2>&1
