@@ -8,9 +8,11 @@ build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev li
 # libio-socket-inet6-perl: swaks speaks IPv6 only with it (a Recommends, not installed here);
 # gdb: confirm_fail.sh stops smtpguard between the two family commits;
 # msmtp: the sendmail interface alerts.sh has watch mail through (msmtp, not msmtp-mta,
-# so that no MTA of the machine is replaced)
+# so that no MTA of the machine is replaced);
+# openssh-server/-client: tests/console/ssh.sh runs its own sshd in a test namespace (the
+# machine's ssh service is kept from starting, see below); htop: its byte count is the reference
 test="$build iptables nftables iproute2 swaks libio-socket-inet6-perl socat tmux procps gzip ncurses-base gdb
-	msmtp"
+	msmtp openssh-server openssh-client htop"
 # fuzzing (clang's libFuzzer), memcheck and static analysis: CI and `make fuzz`/`lint` only
 hardening="$test clang libclang-rt-14-dev valgrind cppcheck clang-tidy"
 
@@ -34,6 +36,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start their own sshd; the package's postinst would start the machine's ssh
+# service (when no policy-rc.d forbids it).  Debian's unit and init script honour this file.
+case " $missing " in
+*" openssh-server "*)
+	mkdir -p /etc/ssh
+	[ -e /etc/ssh/sshd_not_to_be_run ] ||
+		{ : >/etc/ssh/sshd_not_to_be_run && echo "deps.sh: created /etc/ssh/sshd_not_to_be_run: the machine's ssh service stays off"; } ;;
+esac
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

@@ -3,7 +3,9 @@
 # under their own headings, the selection moves over zones (two Downs and
 # m plan a mode), every own rule's verdict is on screen in words in the
 # rules area's zoom, t shows the iptables text, Right scrolls long rules,
-# help lines wrap to 80 columns, and 120x40 and back lays out again.
+# help lines wrap to 80 columns, and 120x40 and back lays out again.  At 200x50 every
+# own rule's verdict is in the rules area unzoomed, both tables show their headers and help
+# is no wider than the terminal.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -95,4 +97,28 @@ no_wide back 80
 
 tmux_keys q
 if tmux_wait_dead 15; then ok "q quits"; else fail "q quits"; fi
+
+# 200x50 from the start: both tables under their headings, every own rule's verdict in the
+# rules area without zooming, help no wider than the terminal.
+tmux_start 200 50 "ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts at 200x50"
+if titles 200x50; then ok "200x50 shows every area's title"; else fail "200x50 shows every area's title"; fi
+if tmux_wait_all 5 tables-200 '^ZONE +INTERFACE +MODE +GATEWAY' '^INTERFACE +ROLE +LINK +ADDRESSES' \
+	'^wlan +eth2 +block' '^lo +unmanaged'; then
+	ok "200x50: the zones and the interfaces tables show their headers"
+else
+	fail "200x50: the zones and the interfaces tables show their headers"
+fi
+tmux_wait '^INPUT \(policy' 5 rules-200 >/dev/null
+is "$(verdicts_screen main-200)" "$want" "200x50: every own rule's verdict is in the rules area, as the kernel has it"
+no_wide main-200 200
+tmux_keys '?'
+tmux_wait 'console keys' 5 help-200 >/dev/null
+# capture-pane never returns a row wider than the pane: a line cut at the edge fills it to the last column.
+if tmux_capture help-200 | awk 'length($0) >= 200 { cut = 1 } END { exit !cut }'; then
+	fail "200x50: no help line reaches the last column (none is cut)"
+else
+	ok "200x50: no help line reaches the last column (none is cut)"
+fi
+tmux_keys Escape q
+if tmux_wait_dead 15; then ok "q quits at 200x50"; else fail "q quits at 200x50"; fi
 done_testing
