@@ -3,6 +3,7 @@
  * a table, printing it as iptables-save does, and choosing the backend.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -246,6 +247,29 @@ int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)
 	}
 	fputs("COMMIT\n", out);
 	return ferror(out) ? -1 : 0;
+}
+
+#define FW_CAP_NET_ADMIN_BIT 12
+
+bool fw_has_net_admin(void)
+{
+	char line[256];
+	unsigned long long caps = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return true;	/* cannot tell: let the kernel say */
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	return !found || (caps >> FW_CAP_NET_ADMIN_BIT) & 1;
+}
+
+int fw_need_root(struct error *err, const char *what)
+{
+	return error_set(err, "need root (CAP_NET_ADMIN) to %s the firewall; run smtpguard as root",
+			 what);
 }
 
 const char *fw_fake_table(void)

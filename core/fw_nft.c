@@ -11,6 +11,7 @@
  * element lists nft wraps and dropping the elements of dynamic sets
  * (the rate-ban state, which an apply keeps).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -28,11 +29,16 @@
 /*
  * Run cmds in one batch; the output (when out is set, malloc'ed) or
  * -1 with err.  *absent (may be NULL) is set when the table does not exist.
+ * libnftables writes its own "(you must be root)" line to stderr when
+ * the kernel says EPERM, whatever buffers are set: without
+ * CAP_NET_ADMIN it is not called at all, and an EPERM that still comes
+ * (a user namespace's capability) gives the same need-root error.
  */
 static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent,
 		      struct error *err)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *what = out ? "read" : "change";
+	struct nft_ctx *ctx;
 	const char *text, *why;
 	int rc = -1;
 
@@ -40,6 +46,9 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 		*absent = false;
 	if (out)
 		*out = NULL;
+	if (!fw_has_net_admin())
+		return fw_need_root(err, what);
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (ctx && (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
 		nft_ctx_free(ctx);
 		ctx = NULL;
@@ -49,10 +58,15 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 		return -1;
 	}
 	nft_ctx_output_set_flags(ctx, flags);
+	errno = 0;
 	if (nft_run_cmd_from_buffer(ctx, cmds) != 0) {
+		int e = errno;
+
 		why = nft_ctx_get_error_buffer(ctx);
 		if (absent && strstr(why, "No such file or directory"))
 			*absent = true;
+		else if (e == EPERM || strstr(why, "Operation not permitted"))
+			fw_need_root(err, what);
 		else
 			error_set(err, "nftables refused the change to table %s: %.*s", FW_NFT_TABLE,
 				  (int)strcspn(why, "\n"), why);

@@ -68,6 +68,10 @@ void fw_table_delete_chain(struct fw_table *t, size_t chain);
 int fw_table_init_empty(struct fw_table *t, int family);
 /* Set every rule's own flag and the fingerprint; call once the table is complete. */
 void fw_table_finish(struct fw_table *t);
+/* Whether this process has CAP_NET_ADMIN (true when it cannot tell: the kernel will say). */
+bool fw_has_net_admin(void);
+/* The one need-root line every kernel backend gives: "need root (CAP_NET_ADMIN) to <what> the firewall; ...". */
+int fw_need_root(struct error *err, const char *what);
 /* The chain or target a rule text jumps to ("-j X" / "-g X", quotes respected) into buf, "" if none. */
 void fw_rule_target(const char *text, char *buf, size_t size);
 
