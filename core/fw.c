@@ -279,6 +279,7 @@ const char *fw_fake_table(void)
 
 static const struct fw_ops *fw_chosen = &fw_iptc_ops;
 static const char *fw_reason = "the default";
+static bool fw_auto_pending;
 
 /* Whether the legacy filter table of either family holds own chains or jumps (never creates one). */
 static bool fw_legacy_owns(bool *any_rules)
@@ -333,6 +334,7 @@ static void fw_choose_auto(void)
 
 void fw_backend_choose(const struct config *cfg)
 {
+	fw_auto_pending = false;
 	if (fw_fake_table())
 		return;
 	switch (cfg->backend) {
@@ -345,14 +347,26 @@ void fw_backend_choose(const struct config *cfg)
 		fw_reason = "backend = nftables in the config";
 		break;
 	default:
-		fw_choose_auto();
+		fw_auto_pending = true;	/* looked at once a command asks for the backend */
 		break;
+	}
+}
+
+/* auto's look at the host's firewall, on the first question only. */
+static void fw_choose_pending(void)
+{
+	if (fw_auto_pending) {
+		fw_auto_pending = false;
+		fw_choose_auto();
 	}
 }
 
 const char *fw_backend_reason(void)
 {
-	return fw_fake_table() ? "SMTPGUARD_FAKE_TABLE is set" : fw_reason;
+	if (fw_fake_table())
+		return "SMTPGUARD_FAKE_TABLE is set";
+	fw_choose_pending();
+	return fw_reason;
 }
 
 int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
@@ -376,5 +390,8 @@ int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
 
 const struct fw_ops *fw_backend(void)
 {
-	return fw_fake_table() ? &fw_file_ops : fw_chosen;
+	if (fw_fake_table())
+		return &fw_file_ops;
+	fw_choose_pending();
+	return fw_chosen;
 }

@@ -178,8 +178,11 @@ struct fw_ops {
 const struct fw_ops *fw_backend(void);
 /*
  * Choose the backend from cfg's backend key; auto decides from what the
- * host uses (include/backend_detect.h).  Once per process, after the
- * config is loaded.  Never fails: what cannot be learnt leaves iptables.
+ * host uses (include/backend_detect.h), when fw_backend() or
+ * fw_backend_reason() is first called, so that commands that never ask
+ * (report, hits, export) never read the host's firewall.  Once per
+ * process, after the config is loaded.  Never fails: what cannot be
+ * learnt leaves iptables.
  */
 void fw_backend_choose(const struct config *cfg);
 /* Why the backend in force was chosen, for status ("backend = nftables in the config"). */
