@@ -166,12 +166,12 @@ int bans_parse_line(const char *line, size_t len, const struct jiffies_clock *cl
 	return 0;
 }
 
-static unsigned zone_ban_seconds(const struct config *cfg, const char *zone)
+unsigned bans_zone_seconds(const struct config *cfg, const char *zone, unsigned otherwise)
 {
 	for (size_t i = 0; cfg && i < cfg->nzones; i++)
 		if (strcmp(cfg->zones[i].name, zone) == 0)
 			return cfg->zones[i].ban_seconds;
-	return DEFAULT_BAN_SECONDS;
+	return otherwise;
 }
 
 /* A list of ours, and the mask its IPv6 entries were stored with. */
@@ -223,6 +223,12 @@ static int ban_order(const void *a, const void *b)
 	if (x->last_seen != y->last_seen)
 		return x->last_seen > y->last_seen ? -1 : 1;
 	return strcmp(x->zone, y->zone);
+}
+
+void bans_sort(struct ban *bans, size_t n)
+{
+	if (n)
+		qsort(bans, n, sizeof(*bans), ban_order);
 }
 
 /* Append the entries of one list file to *out. */
@@ -291,7 +297,8 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 
 		if (!list_parse(d->d_name, &l))
 			continue;
-		if (list_read(dir, d->d_name, &l, &clk, zone_ban_seconds(cfg, l.zone), out, n, &cap,
+		if (list_read(dir, d->d_name, &l, &clk,
+			      bans_zone_seconds(cfg, l.zone, DEFAULT_BAN_SECONDS), out, n, &cap,
 			      err) < 0) {
 			closedir(dp);
 			free(*out);
@@ -301,8 +308,7 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 		}
 	}
 	closedir(dp);
-	if (*n)
-		qsort(*out, *n, sizeof(**out), ban_order);
+	bans_sort(*out, *n);
 	return 0;
 }
 
