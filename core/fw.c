@@ -10,6 +10,7 @@
 
 #include "backend_detect.h"
 #include "compile.h"
+#include "compile_nft.h"
 #include "config.h"
 #include "fw.h"
 #include "ruleparse.h"
@@ -303,17 +304,38 @@ static bool fw_legacy_owns(bool *any_rules)
 	return own;
 }
 
-/* auto: the rules of include/fw.h's fw_backend_choose(), in order (README "Backends"). */
+/* The own table inet smtpguard among the facts' nft tables (NULL: not there). */
+static const struct backend_nft_table *fw_nft_own(const struct backend_facts *f)
+{
+	for (size_t i = 0; i < f->nnft; i++)
+		if (!strcmp(f->nft[i].family, COMPILE_NFT_FAMILY) &&
+		    !strcmp(f->nft[i].name, COMPILE_NFT_TABLE))
+			return &f->nft[i];
+	return NULL;
+}
+
+/*
+ * auto: the rules of include/fw.h's fw_backend_choose(), in order
+ * (README "IPv6 and nftables"): where smtpguard's own rules are, then
+ * what the host uses; smtpguard's own table is not the host's rules.
+ */
 static void fw_choose_auto(void)
 {
 	struct backend_facts f;
 	bool legacy_rules, legacy_own = fw_legacy_owns(&legacy_rules);
+	const struct backend_nft_table *own;
 
 	backend_detect(&f, true);
-	if (legacy_own || legacy_rules) {
+	own = fw_nft_own(&f);
+	if (legacy_own) {
 		fw_chosen = &fw_iptc_ops;
-		fw_reason = legacy_own ? "auto: smtpguard's chains are in the legacy tables"
-				       : "auto: the legacy iptables tables hold rules";
+		fw_reason = "auto: smtpguard's chains are in the legacy tables";
+	} else if (own) {
+		fw_chosen = &fw_nft_ops;
+		fw_reason = "auto: smtpguard's table inet smtpguard is in nftables";
+	} else if (legacy_rules) {
+		fw_chosen = &fw_iptc_ops;
+		fw_reason = "auto: the legacy iptables tables hold rules";
 	} else if (*f.alternative && !f.alternative_nft) {
 		fw_chosen = &fw_iptc_ops;
 		fw_reason = "auto: iptables is the legacy variant";

@@ -102,7 +102,7 @@ struct fw_counters_ops {
 
 /*
  * The rate-ban lists the rules of a rateban zone fill (include/bans.h
- * for xt_recent's; an nftables backend would read its sets' elements).
+ * for xt_recent's; the nftables backend reads its sets' elements).
  * read(): every banned host, newest first, in an array the caller frees
  * (cfg, may be NULL, gives each zone's ban_seconds; no lists is *n = 0).
  * unban(): remove host addr from every list that holds it; returns how
