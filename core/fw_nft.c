@@ -49,8 +49,10 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 		*absent = false;
 	if (out)
 		*out = NULL;
-	if (!fw_has_net_admin())
-		return fw_need_root(err, what);
+	if (!fw_has_net_admin()) {
+		fw_need_root(err, what);
+		return -1;
+	}
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (ctx && (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
 		nft_ctx_free(ctx);

@@ -11,10 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 . tests/lib/nft.sh
-ns_require_root
-nft_require
-ns_setup || { fail "topology"; done_testing; exit 1; }
-ns_start_servers || { fail "SMTP servers"; done_testing; exit 1; }
+nft_ns_setup
 CONF="$NS_DIR/smtpguard.conf"
 ln -sf /usr/sbin/iptables-nft "$SMTPGUARD_ALTERNATIVES/iptables"
 
