@@ -28,6 +28,15 @@ void addr_mask(const struct addr *a, unsigned char mask[16])
 	}
 }
 
+unsigned addr_mask_length(const unsigned char *bytes, size_t len)
+{
+	unsigned bits = 0;
+
+	for (size_t i = 0; i < len; i++)
+		bits += (unsigned)__builtin_popcount(bytes[i]);
+	return bits;
+}
+
 /* Parse the decimal prefix length after '/'; -1 when it is not 0..max. */
 static int addr_prefix_parse(const char *text, unsigned max)
 {

@@ -166,6 +166,14 @@ int bans_parse_line(const char *line, size_t len, const struct jiffies_clock *cl
 	return 0;
 }
 
+unsigned bans_zone_seconds(const struct config *cfg, const char *zone, unsigned otherwise)
+{
+	for (size_t i = 0; cfg && i < cfg->nzones; i++)
+		if (strcmp(cfg->zones[i].name, zone) == 0)
+			return cfg->zones[i].ban_seconds;
+	return otherwise;
+}
+
 /* A list of ours, and the mask its IPv6 entries were stored with. */
 struct ban_list {
 	char zone[ZONE_NAME_MAX + 1];
@@ -244,6 +252,12 @@ static int ban_order(const void *a, const void *b)
 	return strcmp(x->zone, y->zone);
 }
 
+void bans_sort(struct ban *bans, size_t n)
+{
+	if (n)
+		qsort(bans, n, sizeof(*bans), ban_order);
+}
+
 /* Append the entries of one list file to *out. */
 static int list_read(const char *dir, const char *name, const struct ban_list *l,
 		     const struct jiffies_clock *clk, unsigned ban_seconds, struct ban **out,
@@ -320,8 +334,7 @@ int bans_read(const char *dir, const struct config *cfg, struct ban **out, size_
 		}
 	}
 	closedir(dp);
-	if (*n)
-		qsort(*out, *n, sizeof(**out), ban_order);
+	bans_sort(*out, *n);
 	return 0;
 }
 

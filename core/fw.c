@@ -3,12 +3,14 @@
  * a table, printing it as iptables-save does, and choosing the backend.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "backend_detect.h"
 #include "compile.h"
+#include "compile_nft.h"
 #include "config.h"
 #include "fw.h"
 #include "ruleparse.h"
@@ -248,6 +250,29 @@ int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
+#define FW_CAP_NET_ADMIN_BIT 12
+
+bool fw_has_net_admin(void)
+{
+	char line[256];
+	unsigned long long caps = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return true;	/* cannot tell: let the kernel say */
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	return !found || (caps >> FW_CAP_NET_ADMIN_BIT) & 1;
+}
+
+int fw_need_root(struct error *err, const char *what)
+{
+	return error_set(err, "need root (CAP_NET_ADMIN) to %s the firewall; run smtpguard as root",
+			 what);
+}
+
 const char *fw_fake_table(void)
 {
 	return testenv()->fake_table;
@@ -255,6 +280,7 @@ const char *fw_fake_table(void)
 
 static const struct fw_ops *fw_chosen = &fw_iptc_ops;
 static const char *fw_reason = "the default";
+static bool fw_auto_pending;
 
 /* Whether the legacy filter table of either family holds own chains or jumps (never creates one). */
 static bool fw_legacy_owns(bool *any_rules)
@@ -278,17 +304,38 @@ static bool fw_legacy_owns(bool *any_rules)
 	return own;
 }
 
-/* auto: the rules of include/fw.h's fw_backend_choose(), in order (README "Backends"). */
+/* The own table inet smtpguard among the facts' nft tables (NULL: not there). */
+static const struct backend_nft_table *fw_nft_own(const struct backend_facts *f)
+{
+	for (size_t i = 0; i < f->nnft; i++)
+		if (!strcmp(f->nft[i].family, COMPILE_NFT_FAMILY) &&
+		    !strcmp(f->nft[i].name, COMPILE_NFT_TABLE))
+			return &f->nft[i];
+	return NULL;
+}
+
+/*
+ * auto: the rules of include/fw.h's fw_backend_choose(), in order
+ * (README "IPv6 and nftables"): where smtpguard's own rules are, then
+ * what the host uses; smtpguard's own table is not the host's rules.
+ */
 static void fw_choose_auto(void)
 {
 	struct backend_facts f;
 	bool legacy_rules, legacy_own = fw_legacy_owns(&legacy_rules);
+	const struct backend_nft_table *own;
 
 	backend_detect(&f, true);
-	if (legacy_own || legacy_rules) {
+	own = fw_nft_own(&f);
+	if (legacy_own) {
 		fw_chosen = &fw_iptc_ops;
-		fw_reason = legacy_own ? "auto: smtpguard's chains are in the legacy tables"
-				       : "auto: the legacy iptables tables hold rules";
+		fw_reason = "auto: smtpguard's chains are in the legacy tables";
+	} else if (own) {
+		fw_chosen = &fw_nft_ops;
+		fw_reason = "auto: smtpguard's table inet smtpguard is in nftables";
+	} else if (legacy_rules) {
+		fw_chosen = &fw_iptc_ops;
+		fw_reason = "auto: the legacy iptables tables hold rules";
 	} else if (*f.alternative && !f.alternative_nft) {
 		fw_chosen = &fw_iptc_ops;
 		fw_reason = "auto: iptables is the legacy variant";
@@ -309,6 +356,7 @@ static void fw_choose_auto(void)
 
 void fw_backend_choose(const struct config *cfg)
 {
+	fw_auto_pending = false;
 	if (fw_fake_table())
 		return;
 	switch (cfg->backend) {
@@ -321,14 +369,26 @@ void fw_backend_choose(const struct config *cfg)
 		fw_reason = "backend = nftables in the config";
 		break;
 	default:
-		fw_choose_auto();
+		fw_auto_pending = true;	/* looked at once a command asks for the backend */
 		break;
+	}
+}
+
+/* auto's look at the host's firewall, on the first question only. */
+static void fw_choose_pending(void)
+{
+	if (fw_auto_pending) {
+		fw_auto_pending = false;
+		fw_choose_auto();
 	}
 }
 
 const char *fw_backend_reason(void)
 {
-	return fw_fake_table() ? "SMTPGUARD_FAKE_TABLE is set" : fw_reason;
+	if (fw_fake_table())
+		return "SMTPGUARD_FAKE_TABLE is set";
+	fw_choose_pending();
+	return fw_reason;
 }
 
 int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
@@ -352,5 +412,8 @@ int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
 
 const struct fw_ops *fw_backend(void)
 {
-	return fw_fake_table() ? &fw_file_ops : fw_chosen;
+	if (fw_fake_table())
+		return &fw_file_ops;
+	fw_choose_pending();
+	return fw_chosen;
 }

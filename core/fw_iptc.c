@@ -51,7 +51,6 @@
 
 #define FW_IPTC_ENTRY_MAX 2048
 #define FW_IPTC_LOG_LEVEL 4	/* LOG_WARNING, what iptables' LOG defaults to */
-#define CAP_NET_ADMIN_BIT 12
 
 /* The family-neutral view of an entry's header. */
 struct fw_iptc_head {
@@ -376,35 +375,14 @@ nomem:
 
 /* ---- preconditions ---- */
 
-static bool fw_iptc_has_net_admin(void)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	bool found = false;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return true;	/* cannot tell: let libiptc say */
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "CapEff: %llx", &caps) == 1;
-	fclose(f);
-	return !found || (caps >> CAP_NET_ADMIN_BIT) & 1;
-}
-
-static int fw_iptc_need_root(struct error *err, const char *what)
-{
-	return error_set(err, "need root (CAP_NET_ADMIN) to %s the firewall; run smtpguard as root",
-			 what);
-}
-
 static struct xtc_handle *fw_iptc_open(const struct fw_iptc_family *f, const char *what,
 				       struct error *err)
 {
 	struct xtc_handle *h;
 	int e;
 
-	if (!fw_iptc_has_net_admin()) {
-		fw_iptc_need_root(err, what);
+	if (!fw_has_net_admin()) {
+		fw_need_root(err, what);
 		return NULL;
 	}
 	if (fw_iptc_xtables_init(f, err) < 0)
@@ -420,7 +398,7 @@ static struct xtc_handle *fw_iptc_open(const struct fw_iptc_family *f, const cha
 			       "(%s); load it with 'modprobe %s' or use a kernel that has it",
 			  what, f->label, f->module, f->ops->strerror(e), f->module);
 	else if (e == EPERM || e == EACCES)
-		fw_iptc_need_root(err, what);
+		fw_need_root(err, what);
 	else
 		error_set(err, "cannot open the %s filter table to %s it: %s", f->label, what,
 			  f->ops->strerror(e));
@@ -938,8 +916,8 @@ static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
 		return -1;
 	if (backend_legacy_filter(family) <= 0) {
 		/* Opening the table would create it: report the empty one it would be. */
-		if (!fw_iptc_has_net_admin())
-			return fw_iptc_need_root(err, "read");
+		if (!fw_has_net_admin())
+			return fw_need_root(err, "read");
 		if (fw_table_init_empty(out, family) < 0)
 			return error_set(err, "out of memory reading the firewall");
 		return 0;
@@ -1067,8 +1045,8 @@ static int fw_iptc_apply(const struct ruleset *rs, struct plan *done, struct err
 
 	if (!f)
 		return -1;
-	if (!fw_iptc_has_net_admin())
-		return fw_iptc_need_root(err, "change");
+	if (!fw_has_net_admin())
+		return fw_need_root(err, "change");
 	/* Removing from a table the kernel does not hold is a no-op that must not create it. */
 	if (rs->nrules == 0 && rs->nchains == 0 && backend_legacy_filter(rs->family) <= 0) {
 		if (done) {

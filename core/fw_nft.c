@@ -12,13 +12,17 @@
  * (the rate-ban state, which an apply keeps).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "addr.h"
+#include "bans.h"
 #include "compile_nft.h"
 #include "fw.h"
 #include "plan.h"
@@ -29,11 +33,16 @@
 /*
  * Run cmds in one batch; the output (when out is set, malloc'ed) or
  * -1 with err.  *absent (may be NULL) is set when the table does not exist.
+ * libnftables writes its own "(you must be root)" line to stderr when
+ * the kernel says EPERM, whatever buffers are set: without
+ * CAP_NET_ADMIN it is not called at all, and an EPERM that still comes
+ * (a user namespace's capability) gives the same need-root error.
  */
 static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent,
 		      struct error *err)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *what = out ? "read" : "change";
+	struct nft_ctx *ctx;
 	const char *text, *why;
 	int rc = -1;
 
@@ -41,6 +50,11 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 		*absent = false;
 	if (out)
 		*out = NULL;
+	if (!fw_has_net_admin()) {
+		fw_need_root(err, what);
+		return -1;
+	}
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (ctx && (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
 		nft_ctx_free(ctx);
 		ctx = NULL;
@@ -50,10 +64,15 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 		return -1;
 	}
 	nft_ctx_output_set_flags(ctx, flags);
+	errno = 0;
 	if (nft_run_cmd_from_buffer(ctx, cmds) != 0) {
+		int e = errno;
+
 		why = nft_ctx_get_error_buffer(ctx);
 		if (absent && strstr(why, "No such file or directory"))
 			*absent = true;
+		else if (e == EPERM || strstr(why, "Operation not permitted"))
+			fw_need_root(err, what);
 		else
 			error_set(err, "nftables refused the change to table %s: %.*s", FW_NFT_TABLE,
 				  (int)strcspn(why, "\n"), why);
@@ -83,20 +102,14 @@ static int fw_nft_append(char **b, size_t *len, const char *s, size_t n)
 	return 0;
 }
 
-/*
- * The kernel's listing in compile_nft()'s form: wrapped element lists
- * joined on one line, the elements of dynamic sets dropped.  malloc'ed,
- * NULL when out of memory.
- */
-static char *fw_nft_normalize(const char *listing)
+/* listing with the element lists nft wraps joined on one line; malloc'ed, NULL when out of memory. */
+static char *fw_nft_join(const char *listing)
 {
-	char *b = NULL, *joined = NULL;
-	size_t len = 0, jlen = 0;
-	bool dynamic = false, skipping = false;
-	const char *p = listing;
+	char *joined = NULL;
+	size_t jlen = 0;
 
 	/* join "a,\n\t\t\t     b" continuation lines */
-	while (*p) {
+	for (const char *p = listing; *p;) {
 		size_t n = strcspn(p, "\n");
 		const char *next = p + n + (p[n] == '\n');
 
@@ -111,7 +124,26 @@ static char *fw_nft_normalize(const char *listing)
 		}
 		p = next;
 	}
-	for (p = joined ? joined : ""; *p;) {
+	return joined ? joined : strdup("");
+oom:
+	free(joined);
+	return NULL;
+}
+
+/*
+ * The kernel's listing in compile_nft()'s form: wrapped element lists
+ * joined on one line, the elements of dynamic sets dropped.  malloc'ed,
+ * NULL when out of memory.
+ */
+static char *fw_nft_normalize(const char *listing)
+{
+	char *b = NULL, *joined = fw_nft_join(listing);
+	size_t len = 0;
+	bool dynamic = false, skipping = false;
+
+	if (!joined)
+		return NULL;
+	for (const char *p = joined; *p;) {
 		size_t n = strcspn(p, "\n");
 		const char *next = p + n + (p[n] == '\n');
 
@@ -120,16 +152,15 @@ static char *fw_nft_normalize(const char *listing)
 		if (!strncmp(p, "\t\tflags ", 8) && memmem(p, n, "dynamic", 7))
 			dynamic = true;
 		skipping = dynamic && !strncmp(p, "\t\telements = ", 13);
-		if (!skipping && fw_nft_append(&b, &len, p, (size_t)(next - p)) < 0)
-			goto oom;
+		if (!skipping && fw_nft_append(&b, &len, p, (size_t)(next - p)) < 0) {
+			free(joined);
+			free(b);
+			return NULL;
+		}
 		p = next;
 	}
 	free(joined);
 	return b ? b : strdup("");
-oom:
-	free(joined);
-	free(b);
-	return NULL;
 }
 
 static int fw_nft_snapshot(char **out, struct error *err)
@@ -382,22 +413,196 @@ static int fw_nft_read(int family, struct fw_table *out, struct error *err)
 	return 0;
 }
 
-/* Rate-ban elements are not read or deleted yet on this backend: say so, never "no bans". */
+/* ---- rate-ban sets: <zone>_ban4 / <zone>_ban6, dynamic, with timeouts ---- */
+
+/* "1m29s972ms", "2h", "1d3s" (nft's time form) in milliseconds; p moves past it. */
+static uint64_t fw_nft_ms(const char **p)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = { { "ms", 1 }, { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
+	uint64_t total = 0;
+
+	while (**p >= '0' && **p <= '9') {
+		char *end;
+		uint64_t v = strtoull(*p, &end, 10);
+		size_t i = 0;
+
+		while (i < sizeof(units) / sizeof(units[0]) &&
+		       strncmp(end, units[i].unit, strlen(units[i].unit)) != 0)
+			i++;
+		if (i == sizeof(units) / sizeof(units[0]))
+			break;
+		total += v * units[i].ms;
+		*p = end + strlen(units[i].unit);
+	}
+	return total;
+}
+
+/*
+ * The mask length of set's IPv6 key, from the rule "ip6 saddr & MASK ==
+ * @set" (compile_nft's rate-ban); 128 when the key is the whole address.
+ */
+static unsigned fw_nft_ban_prefix(const char *listing, const char *set)
+{
+	static const char head[] = "ip6 saddr & ";
+	char mask[ADDR_TEXT_MAX], name[FW_NFT_NAME_MAX];
+	struct addr a;
+
+	for (const char *p = strstr(listing, head); p; p = strstr(p + 1, head)) {
+		if (sscanf(p + sizeof(head) - 1, "%45[0-9a-f:] == @%63[a-z0-9_]", mask, name) == 2 &&
+		    !strcmp(name, set) && addr_parse(mask, &a, NULL) == 0)
+			return addr_mask_length(a.bytes, sizeof(a.bytes));
+	}
+	return 128;
+}
+
+/* The zone and family of a rate-ban set's name ("wlan_ban6"); -1 for any other set. */
+static int fw_nft_ban_set(const char *name, char zone[ZONE_NAME_MAX + 1], int *family)
+{
+	size_t n = strlen(name), suffix = strlen("_ban4");
+
+	if (n <= suffix || n - suffix > ZONE_NAME_MAX || strncmp(name + n - suffix, "_ban", 4) != 0 ||
+	    (name[n - 1] != '4' && name[n - 1] != '6'))
+		return -1;
+	memcpy(zone, name, n - suffix);
+	zone[n - suffix] = '\0';
+	*family = name[n - 1] == '6' ? AF_INET6 : AF_INET;
+	return zonename_check(zone, NULL);
+}
+
+/* Append to *out one element "ADDR timeout T expires E" of a rate-ban set. */
+static int fw_nft_ban_element(const char *p, size_t n, const struct ban *proto, time_t now,
+			      struct ban **out, size_t *count, size_t *cap)
+{
+	char text[ADDR_TEXT_MAX];
+	const char *t = memmem(p, n, " timeout ", 9), *e = memmem(p, n, " expires ", 9);
+	uint64_t timeout, expires;
+	struct ban b = *proto;
+	unsigned prefix = b.addr.prefix;
+
+	snprintf(text, sizeof(text), "%.*s", (int)strcspn(p, " ,}"), p);
+	if (!t || !e || addr_parse(text, &b.addr, NULL) < 0)
+		return 0;	/* not an element of ours: left out */
+	if (b.addr.family == AF_INET6)
+		b.addr.prefix = prefix;
+	t += 9;
+	e += 9;
+	timeout = fw_nft_ms(&t);
+	expires = fw_nft_ms(&e);
+	if (!b.ban_seconds)
+		b.ban_seconds = (unsigned)(timeout / 1000);
+	b.seconds_left = (long)((expires + 999) / 1000);
+	b.last_seen = now - (time_t)((timeout - (expires < timeout ? expires : timeout)) / 1000);
+	if (*count == *cap) {
+		size_t grown = *cap ? *cap * 2 : 16;
+		struct ban *more = realloc(*out, grown * sizeof(*more));
+
+		if (!more)
+			return -1;
+		*out = more;
+		*cap = grown;
+	}
+	(*out)[(*count)++] = b;
+	return 0;
+}
+
+/* The elements of every rate-ban set in a joined listing, unsorted. */
+static int fw_nft_bans_parse(const char *listing, const struct config *cfg, struct ban **out,
+			     size_t *n)
+{
+	char name[FW_NFT_NAME_MAX];
+	struct ban proto = { 0 };
+	bool in_ban = false;
+	size_t cap = 0;
+	time_t now = time(NULL);
+
+	for (const char *p = listing; *p;) {
+		size_t len = strcspn(p, "\n");
+		int family = AF_INET;
+
+		if (!fw_nft_head(p, "\tset ", name)) {
+			in_ban = fw_nft_ban_set(name, proto.zone, &family) == 0;
+			proto.addr.family = family;
+			proto.addr.prefix = family == AF_INET6 ? fw_nft_ban_prefix(listing, name) : 32;
+			proto.ban_seconds = bans_zone_seconds(cfg, proto.zone, 0);
+		} else if (in_ban && !strncmp(p, "\t\telements = { ", 15)) {
+			for (const char *el = p + 15; el < p + len && *el != '}';) {
+				size_t m = strcspn(el, ",}");
+
+				if (fw_nft_ban_element(el, m, &proto, now, out, n, &cap) < 0)
+					return -1;
+				el += m + (el[m] == ',');
+				el += strspn(el, " ");
+			}
+		}
+		p += len + (p[len] == '\n');
+	}
+	return 0;
+}
+
+/* Every element of the rate-ban sets of table inet smtpguard (none when it is absent). */
 static int fw_nft_bans_read(const struct config *cfg, struct ban **out, size_t *n,
 			    struct error *err)
 {
-	(void)cfg;
+	char *listing = NULL, *joined;
+	bool absent;
+	int rc;
+
 	*out = NULL;
 	*n = 0;
-	return error_set(err, "bans on the nftables backend are not read yet; list them with "
-			      "nft list set inet smtpguard ZONE_ban4 (and _ban6)");
+	if (fw_nft_run("list table " FW_NFT_TABLE, 0, &listing, &absent, err) < 0)
+		return -1;
+	if (absent)
+		return 0;
+	joined = fw_nft_join(listing);
+	free(listing);
+	rc = joined ? fw_nft_bans_parse(joined, cfg, out, n) : -1;
+	free(joined);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return error_set(err, "out of memory reading the rate-ban sets of table %s",
+				 FW_NFT_TABLE);
+	}
+	bans_sort(*out, *n);
+	return 0;
 }
 
+/* Delete the element that covers addr (its masked key) from every rate-ban set, in one batch. */
 static int fw_nft_unban(const struct addr *addr, struct error *err)
 {
-	(void)addr;
-	return error_set(err, "unban on the nftables backend is not done yet; delete the element "
-			      "with nft delete element inet smtpguard ZONE_ban4 { ADDRESS }");
+	char set[FW_NFT_NAME_MAX], key[ADDR_TEXT_MAX], cmd[FW_NFT_NAME_MAX + ADDR_TEXT_MAX + 64];
+	char *batch = NULL;
+	size_t len = 0;
+	struct ban *bans;
+	size_t n;
+	int removed = 0, rc = 0;
+
+	if (fw_nft_bans_read(NULL, &bans, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct addr entry = bans[i].addr;
+		int k;
+
+		if (!addr_contains(&entry, addr))
+			continue;
+		entry.prefix = entry.family == AF_INET6 ? 128 : 32;
+		addr_format(&entry, key, sizeof(key));
+		compile_nft_ban_set(bans[i].zone, entry.family, set, sizeof(set));
+		k = snprintf(cmd, sizeof(cmd), "delete element " FW_NFT_TABLE " %s { %s }\n", set, key);
+		rc = fw_nft_append(&batch, &len, cmd, (size_t)k);
+		removed++;
+	}
+	free(bans);
+	if (rc < 0)
+		rc = error_set(err, "out of memory changing table %s", FW_NFT_TABLE);
+	else if (batch)
+		rc = fw_nft_run(batch, 0, NULL, NULL, err);
+	free(batch);
+	return rc < 0 ? -1 : removed;
 }
 
 static const struct fw_bans_ops fw_nft_bans = {

@@ -36,15 +36,6 @@ static struct iface *iface_get(struct iface **list, size_t *count, size_t *cap, 
 	return it;
 }
 
-static unsigned mask_length(const unsigned char *bytes, size_t len)
-{
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < len; i++)
-		bits += (unsigned)__builtin_popcount(bytes[i]);
-	return bits;
-}
-
 static void iface_add_addr(struct iface *it, const struct ifaddrs *ifa)
 {
 	struct addr *a;
@@ -58,13 +49,13 @@ static void iface_add_addr(struct iface *it, const struct ifaddrs *ifa)
 	if (family == AF_INET) {
 		memcpy(a->bytes, &((const struct sockaddr_in *)(const void *)ifa->ifa_addr)->sin_addr, 4);
 		a->prefix = ifa->ifa_netmask
-			? mask_length((const unsigned char *)&((const struct sockaddr_in *)(const void *)
+			? addr_mask_length((const unsigned char *)&((const struct sockaddr_in *)(const void *)
 								 ifa->ifa_netmask)->sin_addr, 4)
 			: 32;
 	} else {
 		memcpy(a->bytes, &((const struct sockaddr_in6 *)(const void *)ifa->ifa_addr)->sin6_addr, 16);
 		a->prefix = ifa->ifa_netmask
-			? mask_length((const unsigned char *)&((const struct sockaddr_in6 *)(const void *)
+			? addr_mask_length((const unsigned char *)&((const struct sockaddr_in6 *)(const void *)
 								 ifa->ifa_netmask)->sin6_addr, 16)
 			: 128;
 	}

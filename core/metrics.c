@@ -136,6 +136,9 @@ int metrics_collect(const struct config *cfg, const struct fw_ops *fw,
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
 	m->hits = hits;
+	if (fw->whole)	/* its rules are nft text, not the iptables rules metrics sums and plans */
+		return error_set(err, "metrics are not done on the nftables backend yet; smtpguard "
+				      "status shows its rules' counters and bans its rate-ban sets");
 	if (dualstack_read(fw, t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < DUALSTACK_N; i++) {

@@ -46,6 +46,8 @@ bool addr_equal(const struct addr *a, const struct addr *b);
 int addr_compare(const struct addr *a, const struct addr *b);
 /* Host-part of length a->prefix; the prefix mask as bytes (16 bytes written). */
 void addr_mask(const struct addr *a, unsigned char mask[16]);
+/* The prefix length of a netmask of len bytes (its bits set). */
+unsigned addr_mask_length(const unsigned char *bytes, size_t len);
 
 /* "00:02:2d:11:22:33" (also '-' separated, any case). */
 int mac_parse(const char *text, unsigned char mac[6], struct error *err);

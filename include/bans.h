@@ -32,7 +32,7 @@ struct ban {
 	char zone[ZONE_NAME_MAX + 1];
 	struct addr addr;		/* an IPv4 host, or the banned IPv6 prefix */
 	time_t last_seen;		/* wall clock */
-	unsigned hits;			/* packets the list remembers for this host */
+	unsigned hits;			/* packets the list remembers for this host; 0: not counted (nftables) */
 	unsigned ban_seconds;		/* the zone's window (60 when the zone is not in the config) */
 	long seconds_left;		/* of the ban; 0 when expired (a new attempt passes) */
 	bool escalated;			/* in the zone's escalation list (ban_seconds: its escalate time) */
@@ -81,6 +81,11 @@ int bans_unban(const char *dir, const struct addr *addr, struct error *err);
  * not written).  The list exists once the zone's rules are applied.
  */
 int bans_escalate(const char *dir, const char *zone, const struct addr *addr, struct error *err);
+/* The zone's ban_seconds in cfg (may be NULL), otherwise when it has no such zone. */
+unsigned bans_zone_seconds(const struct config *cfg, const char *zone, unsigned otherwise);
+
+/* Newest first (then by zone): the order every backend's read() gives. */
+void bans_sort(struct ban *bans, size_t n);
 
 /* bans_read() and bans_unban() on testenv()->xt_recent_dir. */
 extern const struct fw_bans_ops bans_xt_recent;

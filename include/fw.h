@@ -68,6 +68,10 @@ void fw_table_delete_chain(struct fw_table *t, size_t chain);
 int fw_table_init_empty(struct fw_table *t, int family);
 /* Set every rule's own flag and the fingerprint; call once the table is complete. */
 void fw_table_finish(struct fw_table *t);
+/* Whether this process has CAP_NET_ADMIN (true when it cannot tell: the kernel will say). */
+bool fw_has_net_admin(void);
+/* The one need-root line every kernel backend gives: "need root (CAP_NET_ADMIN) to <what> the firewall; ...". */
+int fw_need_root(struct error *err, const char *what);
 /* The chain or target a rule text jumps to ("-j X" / "-g X", quotes respected) into buf, "" if none. */
 void fw_rule_target(const char *text, char *buf, size_t size);
 
@@ -98,7 +102,7 @@ struct fw_counters_ops {
 
 /*
  * The rate-ban lists the rules of a rateban zone fill (include/bans.h
- * for xt_recent's; an nftables backend would read its sets' elements).
+ * for xt_recent's; the nftables backend reads its sets' elements).
  * read(): every banned host, newest first, in an array the caller frees
  * (cfg, may be NULL, gives each zone's ban_seconds; no lists is *n = 0).
  * unban(): remove host addr from every list that holds it; returns how
@@ -181,8 +185,11 @@ struct fw_ops {
 const struct fw_ops *fw_backend(void);
 /*
  * Choose the backend from cfg's backend key; auto decides from what the
- * host uses (include/backend_detect.h).  Once per process, after the
- * config is loaded.  Never fails: what cannot be learnt leaves iptables.
+ * host uses (include/backend_detect.h), when fw_backend() or
+ * fw_backend_reason() is first called, so that commands that never ask
+ * (report, hits, export) never read the host's firewall.  Once per
+ * process, after the config is loaded.  Never fails: what cannot be
+ * learnt leaves iptables.
  */
 void fw_backend_choose(const struct config *cfg);
 /* Why the backend in force was chosen, for status ("backend = nftables in the config"). */

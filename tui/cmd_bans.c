@@ -42,7 +42,12 @@ static void bans_print(const struct ban *bans, size_t n, enum emit_form form)
 		emit_strf(&e, EMIT_TEXT, "last_seen", "%-19s ", when);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
 		emit_str(&e, EMIT_JSON, "last_seen", when);
-		emit_u64f(&e, EMIT_ANY, "hits", "%6" PRIu64 "  ", b->hits);
+		if (b->hits) {
+			emit_u64f(&e, EMIT_ANY, "hits", "%6" PRIu64 "  ", b->hits);
+		} else {	/* the backend does not count them */
+			emit_text(&e, "%6s  ", "-");
+			emit_null(&e, "hits");
+		}
 		emit_u64(&e, EMIT_JSON, "ban_seconds", b->ban_seconds);
 		emit_i64(&e, EMIT_JSON, "seconds_left", b->seconds_left);
 		emit_bool(&e, EMIT_JSON, "escalated", b->escalated);
@@ -95,7 +100,8 @@ int cmd_unban(struct cli *cli, int argc, char **argv)
 	struct error err = { 0 };
 	struct addr a;
 	char text[ADDR_TEXT_MAX];
-	int removed;
+	struct config *cfg;
+	int removed, code;
 
 	if (argc != 2)
 		return cli_usage_fail("unban", "give one address");
@@ -104,6 +110,10 @@ int cmd_unban(struct cli *cli, int argc, char **argv)
 	if (a.prefix != (a.family == AF_INET ? 32u : 128u))
 		return cli_fail(EXIT_USAGE, "unban: %s is a network; give one host address", argv[1]);
 	addr_format(&a, text, sizeof(text));
+	cfg = cli_config_if_present(cli, &code);	/* its backend key chooses the lists */
+	config_free(cfg);
+	if (code != EXIT_OK)
+		return code;
 	removed = fw_backend()->bans->unban(&a, &err);
 	if (removed < 0)
 		return cli_error(&err);

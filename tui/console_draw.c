@@ -673,7 +673,10 @@ static void draw_offenders(const struct console *c)
 		else
 			snprintf(state, sizeof(state), "%s expired",
 				 o->escalated ? "escalation" : "ban");
-		human(o->hits, hits, sizeof(hits));
+		if (o->banned && !o->hits)	/* the backend does not count them (nftables) */
+			snprintf(hits, sizeof(hits), "-");
+		else
+			human(o->hits, hits, sizeof(hits));
 		putf(w, y, 0, attr, OFFENDERS_FMT, a,
 		     field(o->zone[0] ? o->zone : "-", zone, sizeof(zone)), hits, state);
 	}

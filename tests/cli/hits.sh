@@ -15,10 +15,12 @@ cp "$FIX/kern.log" "$TMP/kern.log"
 printf 'Nov 22 05:59:00 gw kernel: Illegal port 25 > IN=eth2 OUT=eth0 MAC=00:16:3e:00:00:01:00:02:2d:11:22:33:08:00 SRC=192.0.2.66 DST=203.0.113.7 LEN=60 PROTO=TCP SPT=1234 DPT=25\n' >>"$TMP/kern.log"
 printf 'Nov 22 05:59:30 gw kernel: Illegal port 25 > IN=e\033]0;pwned\007th2 OUT=eth0 SRC=192.0.2.80 DST=203.0.113.7 PROTO=TCP SPT=1 DPT=25\n' >>"$TMP/kern.log"
 printf 'Nov 22 05:59:59 gw root: Illegal port 25 > IN=eth2 OUT=eth0 SRC=192.0.2.99 DST=203.0.113.7 PROTO=TCP SPT=1 DPT=25\n' >>"$TMP/kern.log"
+# backend pinned: the xt_recent reader is under test, and auto would look at this host's firewall.
 cat >"$TMP/sg.conf" <<EOF
 [general]
 wan = eth0
 log_files = $TMP/kern.log
+backend = iptables
 
 [zone wlan]
 interface = eth2

@@ -17,3 +17,11 @@ FOREIGN
 nft_require() {
 	command -v nft >/dev/null 2>&1 || { echo "1..0 # SKIP no nft (apt-get install nftables)"; exit 0; }
 }
+
+# The start of an nft namespace test with SMTP: root, nft, the topology and its servers (or exit).
+nft_ns_setup() {
+	ns_require_root
+	nft_require
+	ns_setup || { fail "topology"; done_testing; exit 1; }
+	ns_start_servers || { fail "SMTP servers"; done_testing; exit 1; }
+}

@@ -11,10 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 . tests/lib/nft.sh
-ns_require_root
-nft_require
-ns_setup || { fail "topology"; done_testing; exit 1; }
-ns_start_servers || { fail "SMTP servers"; done_testing; exit 1; }
+nft_ns_setup
 CONF="$NS_DIR/smtpguard.conf"
 
 conf() { # conf WLAN_MODE [backend]
@@ -86,6 +83,60 @@ if gw nft list set inet smtpguard wlan_ban4 | grep -q '192.0.2.66'; then
 else
 	fail "rateban: the host is in wlan_ban4" "$(gw nft list set inet smtpguard wlan_ban4)"
 fi
+
+# --- bans lists the rate-ban sets' elements, unban deletes one (the next mail passes)
+out=$(sg -c "$CONF" bans 2>&1)
+for host in 192.0.2.66 2001:db8:2::66; do
+	re=$(printf '%s' "$host" | sed 's/\./\\./g')
+	if printf '%s\n' "$out" | grep -Eq "^wlan +$re +[0-9-]+ [0-9:]+ +- +[0-9]+s of 30s\$"; then
+		ok "bans: $host under wlan with its time left of 30 s"
+	else
+		fail "bans: $host under wlan with its time left of 30 s" "$out"
+	fi
+done
+json=$(sg -c "$CONF" bans --json)
+if [ -n "$json" ] && printf '%s\n' "$json" | jq -e 'length == 2 and all(.[]; .zone == "wlan" and .ban_seconds == 30
+	and .seconds_left > 0 and .seconds_left <= 30 and .hits == null)' >/dev/null; then
+	ok "bans --json parses: both hosts, ban_seconds 30, seconds left"
+else
+	fail "bans --json parses: both hosts, ban_seconds 30, seconds left" "$json"
+fi
+out=$(sg -c "$CONF" unban 192.0.2.66 2>&1)
+is "$out" "Removed 192.0.2.66 from 1 rate-ban list: its next connection passes." "unban 192.0.2.66"
+if gw nft list set inet smtpguard wlan_ban4 | grep -q '192.0.2.66'; then
+	fail "unban: 192.0.2.66 left wlan_ban4" "$(gw nft list set inet smtpguard wlan_ban4)"
+else
+	ok "unban: 192.0.2.66 left wlan_ban4"
+fi
+delivers 203.0.113.25 "unban: the next IPv4 mail passes"
+refused6 "$MX6" "unban of the IPv4 host left the IPv6 ban in force"
+out=$(sg -c "$CONF" unban 2001:db8:2::66 2>&1)
+is "$?" 0 "unban 2001:db8:2::66: exit 0"
+delivers6 "$MX6" "unban: the next IPv6 mail passes"
+out=$(sg -c "$CONF" unban 192.0.2.9 2>&1)
+is "$?" 1 "unban of a host in no set: exit 1"
+is "$out" "smtpguard: unban: 192.0.2.9 is not in any rate-ban list (smtpguard bans lists them)" \
+	"unban of a host in no set: one line"
+
+# --- ban_prefix6 = 64: the set's key is the /64, bans shows it, unban takes the host's own address
+conf rateban
+sed -i 's/^ban_seconds = 30$/&\nban_prefix6 = 64/' "$CONF"
+if out=$(sg -c "$CONF" apply 2>&1); then ok "apply rateban with ban_prefix6 = 64"; else
+	fail "apply rateban with ban_prefix6 = 64" "$out"; fi
+gw nft flush set inet smtpguard wlan_ban6
+delivers6 "$MX6" "ban_prefix6 64: the first IPv6 connection passes"
+refused6 "$MX6" "ban_prefix6 64: a repeat is dropped"
+out=$(sg -c "$CONF" bans 2>&1)
+if printf '%s\n' "$out" | grep -Eq '^wlan +2001:db8:2::/64 '; then ok "bans: the banned /64 is shown as a prefix"; else
+	fail "bans: the banned /64 is shown as a prefix" "$out"; fi
+out=$(sg -c "$CONF" unban 2001:db8:2::66 2>&1)
+is "$?" 0 "unban of the host's own address in a banned /64: exit 0"
+if gw nft list set inet smtpguard wlan_ban6 | grep -q 'elements'; then
+	fail "unban: the /64 left wlan_ban6" "$(gw nft list set inet smtpguard wlan_ban6)"
+else
+	ok "unban: the /64 left wlan_ban6"
+fi
+delivers6 "$MX6" "unban: the next IPv6 mail from the /64 passes"
 is "$(gw nft -s list table inet filter)" "$foreign" "the foreign table is unchanged after every mode"
 
 # --- apply twice changes nothing (not even the counters: no commit)
