@@ -523,7 +523,8 @@ static bool job_start(struct alert *a, struct alert_job *j, time_t now)
 	/* the input is far below a socket's buffer: this send does not wait */
 	w = send(fds[1], j->input, j->input_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fds[1]);
-	if (w != (ssize_t)j->input_len)
+	/* EPIPE: the program ended without reading it; its exit status, reaped later, tells */
+	if (w != (ssize_t)j->input_len && !(w < 0 && errno == EPIPE))
 		say(a, true, "%s: %s: its input was cut (%s)", channel_names[j->channel], j->what,
 		    w < 0 ? strerror(errno) : "short write");
 	j->deadline = now + ALERT_CHILD_TIMEOUT;
