@@ -10,9 +10,10 @@ build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev li
 # msmtp: the sendmail interface alerts.sh has watch mail through (msmtp, not msmtp-mta,
 # so that no MTA of the machine is replaced);
 # openssh-server/-client: tests/console/ssh.sh runs its own sshd in a test namespace (the
-# machine's ssh service is kept from starting, see below); htop: its byte count is the reference
+# machine's ssh service is kept from starting, see below); htop: its byte count is the reference;
+# strace: tests/cli/nofirewall.sh watches that report, hits and export never read the firewall
 test="$build iptables nftables iproute2 swaks libio-socket-inet6-perl socat tmux procps gzip ncurses-base gdb
-	msmtp openssh-server openssh-client htop"
+	msmtp openssh-server openssh-client htop strace"
 # fuzzing (clang's libFuzzer), memcheck and static analysis: CI and `make fuzz`/`lint` only
 hardening="$test clang libclang-rt-14-dev valgrind cppcheck clang-tidy"
 
