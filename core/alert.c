@@ -695,6 +695,34 @@ void alert_offender(struct alert *a, const struct hit_source *o)
 	arm(a);
 }
 
+/* A digest due by when was sent by the watch that ran then: forget it. */
+static void replay_drop_due(struct alert *a, time_t when)
+{
+	struct hit_source list[ALERT_DIGEST_MAX];
+	struct neigh_finding devices[ALERT_DIGEST_MAX];
+	time_t due = alert_queue_due(&a->queue);
+	size_t more;
+
+	if (due && due <= when) {
+		alert_queue_take_devices(&a->queue, devices, &more);
+		alert_queue_take(&a->queue, due, list, &more);
+	}
+}
+
+void alert_replay_offender(struct alert *a, const struct hit_source *o, time_t when)
+{
+	if (!a->cfg->alert_mail[0] && !a->cfg->alert_command[0])
+		return;
+	replay_drop_due(a, when);
+	alert_queue_add(&a->queue, o, when);
+}
+
+void alert_replay_end(struct alert *a, time_t last)
+{
+	replay_drop_due(a, last);
+	arm(a);
+}
+
 enum alert_verdict alert_device(struct alert *a, const struct neigh_finding *f)
 {
 	struct alert_message m = { .kind = ALERT_KIND_DEVICE, .cfg = a->cfg, .devices = f,

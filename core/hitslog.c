@@ -11,9 +11,11 @@
 
 #include "emit.h"
 #include "hitslog.h"
+#include "linebuf.h"
 
 #define HITSLOG_BUFFER (64 * 1024)	/* a batch of lines; a line is well under 1 KiB */
 #define HITSLOG_LINE_MAX 2048
+#define REPLAY_STEP (64 * 1024)	/* how far back each probe of the tail goes */
 
 struct hitslog {
 	char *path;
@@ -209,4 +211,110 @@ void hitslog_close(struct hitslog *l)
 		close(l->fd);
 	free(l->path);
 	free(l);
+}
+
+/* The "epoch" of a record line; false when it has none. */
+static bool line_epoch(const char *line, size_t len, time_t *out)
+{
+	static const char key[] = "\"epoch\":";
+	const char *p = memmem(line, len, key, sizeof(key) - 1), *end = line + len;
+	long long t = 0;
+
+	if (!p)
+		return false;
+	for (p += sizeof(key) - 1; p < end && *p >= '0' && *p <= '9' && t < 100000000000LL; p++)
+		t = t * 10 + (*p - '0');
+	*out = (time_t)t;
+	return p < end && (*p == ',' || *p == '}');
+}
+
+/* Where reading must start to see every line dated since or later: a line start, 0 for the whole file. */
+static off_t replay_start(int fd, off_t size, time_t since)
+{
+	char buf[HITSLOG_LINE_MAX * 2];
+
+	for (off_t at = size; at > 0;) {
+		const char *line, *nl;
+		ssize_t n;
+		time_t t;
+
+		at = at > REPLAY_STEP ? at - REPLAY_STEP : 0;
+		if (!at)
+			return 0;
+		n = pread(fd, buf, sizeof(buf), at);
+		if (n <= 0 || !(nl = memchr(buf, '\n', (size_t)n)))
+			continue;
+		line = nl + 1;
+		nl = memchr(line, '\n', (size_t)(buf + n - line));
+		if (nl && line_epoch(line, (size_t)(nl - line), &t) &&
+		    t < since - HITSLOG_REPLAY_SLACK)
+			return at + (line - buf);
+	}
+	return 0;
+}
+
+struct replay {
+	const struct hit_context *ctx;
+	time_t since;
+	void (*fn)(void *arg, const struct hit *h);
+	void *arg;
+	long hits;
+};
+
+static void replay_line(void *arg, const char *line, size_t len)
+{
+	struct replay *r = arg;
+	struct hit h;
+
+	if (hit_parse_line(line, len, HIT_FORMAT_HITSLOG, r->ctx, &h) == HIT_OK &&
+	    h.time >= r->since) {
+		r->fn(r->arg, &h);
+		r->hits++;
+	}
+}
+
+long hitslog_replay(const char *path, time_t since, const struct hit_context *ctx,
+		    void (*fn)(void *arg, const struct hit *h), void *arg, struct error *err)
+{
+	struct replay r = { .ctx = ctx, .since = since, .fn = fn, .arg = arg };
+	struct linebuf lb;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), saved = 0;
+	ssize_t n = 0;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0 || lseek(fd, replay_start(fd, st.st_size, since),
+						    SEEK_SET) < 0) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		error_set(err, "hits log: cannot read %s: %s", path, strerror(saved));
+		return -1;
+	}
+	if (linebuf_init(&lb, HITSLOG_LINE_MAX) < 0) {
+		close(fd);
+		error_set(err, "hits log: out of memory");
+		return -1;
+	}
+	for (;;) {
+		size_t room;
+		char *at = linebuf_space(&lb, &room);
+
+		n = read(fd, at, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		linebuf_commit(&lb, (size_t)n, replay_line, &r);
+	}
+	saved = errno;
+	linebuf_finish(&lb, replay_line, &r);
+	linebuf_free(&lb);
+	close(fd);
+	if (n < 0) {
+		error_set(err, "hits log: cannot read %s: %s", path, strerror(saved));
+		return -1;
+	}
+	return r.hits;
 }

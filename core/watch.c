@@ -127,9 +127,45 @@ struct watch {
 	struct offender_table *offenders;
 	struct alert *alert;
 	struct neighwatch *neigh;	/* device watch; NULL when no zone lists devices */
+	time_t resumed_last;	/* the latest hit replayed at start */
 	alert_report_fn report;	/* what the alerts did, for the caller to log */
 	void *report_arg;
 };
+
+static void watch_resume_hit(void *arg, const struct hit *h)
+{
+	struct watch *w = arg;
+	struct hit_source o;
+
+	if (offender_add(w->offenders, h, &o)) {
+		alert_replay_offender(w->alert, &o, h->time);
+		w->counts.resumed_offenders++;
+	}
+	if (h->time > w->resumed_last)
+		w->resumed_last = h->time;
+}
+
+/* See watch_open() in include/watch.h.  A log that cannot be read back is said, never fatal. */
+static void watch_resume(struct watch *w)
+{
+	const struct config *cfg = w->cfg;
+	unsigned window = 0;
+	long n;
+
+	for (size_t i = 0; i < cfg->nzones; i++)
+		if (cfg->zones[i].alert_threshold.count && cfg->zones[i].alert_threshold.period > window)
+			window = cfg->zones[i].alert_threshold.period;
+	if (!window)
+		return;
+	if ((cfg->alert_mail[0] || cfg->alert_command[0]) && cfg->alert_interval > window)
+		window = cfg->alert_interval;
+	w->counts.resumed_since = time(NULL) - (time_t)window;
+	n = hitslog_replay(cfg->hits_log, w->counts.resumed_since, &w->ctx, watch_resume_hit, w,
+			   &w->counts.resume_err);
+	if (n > 0)
+		w->counts.resumed_hits = (uint64_t)n;
+	alert_replay_end(w->alert, w->resumed_last);
+}
 
 /* The first rewrite at once, then every metrics_interval seconds. */
 static int watch_metrics_timer(struct watch *w, struct error *err)
@@ -195,6 +231,8 @@ struct watch *watch_open(const struct config *cfg, struct error *err)
 	}
 	w->alert = alert_new(cfg, watch_alert_report, w, err);
 	w->log = w->alert ? hitslog_open(cfg->hits_log, err) : NULL;
+	if (w->log)
+		watch_resume(w);
 	if (w->log && neighwatch_wanted(cfg) && !(w->neigh = neighwatch_open(cfg, err))) {
 		watch_close(w);
 		return NULL;

@@ -131,6 +131,17 @@ void alert_offender(struct alert *a, const struct hit_source *o);
  * (the caller logs each one with the verdict); sent when a channel is set.
  */
 enum alert_verdict alert_device(struct alert *a, const struct neigh_finding *f);
+/*
+ * Resuming at start from the hits log: offender o went past its
+ * threshold at when, under a watch that ran before, which alerted it or
+ * collected it for a digest.  The queue takes it as that watch did and
+ * nothing is sent; a digest that was due before when was that watch's
+ * to send and is dropped.  alert_replay_end(a, last): the replay's
+ * latest hit was dated last; a digest due by then is dropped likewise,
+ * one due later (or while no watch ran) is sent when due.
+ */
+void alert_replay_offender(struct alert *a, const struct hit_source *o, time_t when);
+void alert_replay_end(struct alert *a, time_t last);
 /* The fd is readable: reap children, send what is due, retry.  -1 only when the fds fail. */
 int alert_on_event(struct alert *a, struct error *err);
 const struct alert_counts *alert_counts(const struct alert *a);

@@ -17,6 +17,14 @@
  * gets no line written after the rename was seen.  Written lines survive a
  * crash of the process (they are in the kernel); not a power loss.
  *
+ * Reading it back at start (hitslog_replay()): watch resumes its offender
+ * windows and alert rate from the hits of the last window.  The tail is
+ * found by stepping back from the end one block at a time until a line
+ * dated before the window (less HITSLOG_REPLAY_SLACK: lines may be that
+ * much out of order) is seen, so the cost follows the window, not the
+ * file.  Only the file at path is read: hits of the window that a
+ * rotation moved away are not replayed.
+ *
  * Ownership: hitslog_open() returns a log the caller closes with
  * hitslog_close(); path is copied.
  */
@@ -49,6 +57,14 @@ int hitslog_reopen(struct hitslog *l, struct error *err);
 uint64_t hitslog_lines(const struct hitslog *l);
 uint64_t hitslog_reopened(const struct hitslog *l);
 const char *hitslog_path(const struct hitslog *l);
+/*
+ * Call fn, in file order, for each trusted hit of the file at path dated
+ * since or later.  A missing file has none.  Returns the number of hits
+ * given to fn, or -1 with err when the file cannot be read.
+ */
+#define HITSLOG_REPLAY_SLACK 600	/* seconds */
+long hitslog_replay(const char *path, time_t since, const struct hit_context *ctx,
+		    void (*fn)(void *arg, const struct hit *h), void *arg, struct error *err);
 /* Write what is buffered (errors dropped: nowhere to say them) and free. */
 void hitslog_close(struct hitslog *l);
 

@@ -62,11 +62,23 @@ struct watch_counts {
 	uint64_t escalated, escalate_failed;	/* offenders escalated; escalations refused */
 	bool devices;			/* device watch runs (a zone lists devices) */
 	struct neighwatch_counts neigh;	/* its neighbour entries and findings */
+	/* resumed at start from the hits log (watch_open()): */
+	time_t resumed_since;		/* the window replayed from; 0 = none (no alert_threshold) */
+	uint64_t resumed_hits, resumed_offenders;
+	struct error resume_err;	/* .text set when the hits log could not be read back */
 };
 
 struct watch;
 
-/* Open the live source and the hits log, block the signals watch_run() takes. */
+/*
+ * Open the live source and the hits log, block the signals watch_run()
+ * takes.  When a zone has an alert_threshold, first resume from the hits
+ * log: the hits of the longest alert window (the zones' periods, and
+ * alert_interval when alerts are sent) rebuild the offender counts and
+ * the alert rate, so a restart neither forgets an offender's attempts
+ * nor alerts again about one already alerted; nothing is escalated or
+ * sent for them (the watch that recorded them did that).
+ */
 struct watch *watch_open(const struct config *cfg, struct error *err);
 const char *watch_source_name(const struct watch *w);
 const char *watch_log_path(const struct watch *w);

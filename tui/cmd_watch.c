@@ -50,6 +50,14 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	} else {
 		openlog("smtpguard-watch", LOG_PID, LOG_DAEMON);
 		watch_set_report(w, watch_report, NULL);
+		c = watch_counts(w);
+		if (c->resume_err.text[0])
+			watch_report(NULL, true, c->resume_err.text);
+		else if (c->resumed_since)
+			fprintf(stderr, "smtpguard: watch: resumed from the hits log: %llu hits of the "
+					"alert window, %llu offenders already past their threshold\n",
+				(unsigned long long)c->resumed_hits,
+				(unsigned long long)c->resumed_offenders);
 		fprintf(stderr, "smtpguard: watch: recording hits from %s in %s\n",
 			watch_source_name(w), watch_log_path(w));
 		if (cfg->metrics_file[0])

@@ -3,7 +3,10 @@
  * reads back through hit.c (explicit format, auto, and inside a syslog
  * or LOGEMU file list) with every field; hostile values stay inert; a
  * "lost" line is no hit; the report counts the lines; a renamed log is
- * reopened before the next write and a removed one recreated.
+ * reopened before the next write and a removed one recreated; the
+ * replay at watch's start gives exactly the hits of the window, found
+ * from the end of a file many probe steps long, lines a little out of
+ * order included.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +176,61 @@ static void test_rotation(const char *dir)
 	hitslog_close(l);
 }
 
+struct replayed {
+	long n;
+	time_t first, last;
+};
+
+static void count_replayed(void *arg, const struct hit *h)
+{
+	struct replayed *r = arg;
+
+	if (!r->n++)
+		r->first = h->time;
+	r->last = h->time;
+}
+
+static void test_replay(const char *dir)
+{
+	const time_t t0 = 1795429791;
+	char path[512];
+	struct error err = { 0 };
+	struct hit h = sample();
+	struct hit_context ctx;
+	struct replayed r = { 0 };
+	struct hitslog *l;
+	long n, expect = 0;
+
+	hit_context_init(&ctx, &cfg);
+	snprintf(path, sizeof(path), "%s/replay.log", dir);
+	ok(hitslog_replay(path, t0, &ctx, count_replayed, &r, &err) == 0 && r.n == 0,
+	   "replay: a missing log has no hits");
+	l = hitslog_open(path, &err);
+	if (!ok(l != NULL, "open %s", path))
+		return;
+	/* 20000 hits, one a second (about 6 MB: 90 probe steps), the 30th from the end 20 s early */
+	for (long i = 0; i < 20000; i++) {
+		h.time = t0 + i - (i == 19970 ? 20 : 0);
+		if (h.time >= t0 + 19900)
+			expect++;
+		hitslog_add_hit(l, &h, &err);
+		if (i % 1000 == 0)
+			hitslog_add_lost(l, 1, "NFLOG group 25", h.time, &err);
+	}
+	ok(hitslog_flush(l, &err) == 0, "20000 hits written");
+	hitslog_close(l);
+	n = hitslog_replay(path, t0 + 19900, &ctx, count_replayed, &r, &err);
+	ok(n == expect && r.n == expect && r.last == t0 + 19999, "replay: the %ld hits dated in the window, no more (%ld given)", expect, n);
+	r = (struct replayed){ 0 };
+	n = hitslog_replay(path, t0 - 5, &ctx, count_replayed, &r, &err);
+	ok(n == 20000 && r.first == t0, "replay: a window older than the file gives every hit (%ld)", n);
+	r = (struct replayed){ 0 };
+	n = hitslog_replay(path, t0 + 30000, &ctx, count_replayed, &r, &err);
+	ok(n == 0 && r.n == 0, "replay: a window after the last hit gives none (%ld)", n);
+	ok(hitslog_replay(dir, t0, &ctx, count_replayed, &r, &err) < 0 && strstr(err.text, dir),
+	   "replay: a log that cannot be read is an error naming it: %s", err.text);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test_hitslog.XXXXXX";
@@ -183,6 +241,7 @@ int main(void)
 	test_round_trip(dir);
 	test_hostile();
 	test_rotation(dir);
+	test_replay(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
