@@ -586,9 +586,10 @@ static void message_what(const struct alert_message *m, char *buf, size_t size)
 		device_subject(&m->devices[0], subject, sizeof(subject));
 		snprintf(buf, size, "device alert about %s in zone %s", subject, m->devices[0].zone);
 	} else if (!device_total(m)) {
-		snprintf(buf, size, "digest of %zu hosts", total(m));
+		snprintf(buf, size, "digest of %zu host%s", total(m), total(m) == 1 ? "" : "s");
 	} else {
-		snprintf(buf, size, "digest of %zu hosts and %zu devices", total(m), device_total(m));
+		snprintf(buf, size, "digest of %zu host%s and %zu device%s", total(m),
+			 total(m) == 1 ? "" : "s", device_total(m), device_total(m) == 1 ? "" : "s");
 	}
 }
 

@@ -3,7 +3,8 @@
  * alert_interval, alert_mail, alert_command), the sliding window of
  * core/offender.c with its bounded table, the digest grouping of
  * core/alert.c, its mail, JSON and environment, and a real alert_command
- * run through the alert's fd.
+ * run through the alert's fd; the replay at watch's start sends nothing
+ * for what the watch before it sent, and sends a digest it left due.
  */
 #include <poll.h>
 #include <string.h>
@@ -319,6 +320,72 @@ static void test_command(void)
 	rmdir(dir);
 }
 
+/* An alert running the script dir/cmd (which keeps its stdin in dir/out), interval 5 s. */
+static struct alert *replay_alert(const char *dir, struct config **c, char *report)
+{
+	char script[128], general[256], body[256];
+	struct error err = { 0 };
+
+	snprintf(script, sizeof(script), "%s/cmd", dir);
+	snprintf(body, sizeof(body), "#!/bin/sh\ncat >>%s/out\n", dir);
+	spit(script, body);
+	chmod(script, 0755);
+	snprintf(general, sizeof(general), "alert_command = %s\nalert_interval = 5s", script);
+	*c = conf(general, "alert_threshold = 3/1min", &err);
+	return *c ? alert_new(*c, reported, report, &err) : NULL;
+}
+
+static void test_replay(void)
+{
+	char dir[] = "/tmp/test_alert.XXXXXX", out[128], report[256] = "";
+	const time_t t = time(NULL) - 100;
+	struct hit_source a66 = offender("192.0.2.66", t), a70 = offender("192.0.2.70", t + 1),
+			  a71 = offender("192.0.2.71", t + 11);
+	struct pollfd p = { .events = POLLIN };
+	struct config *c;
+	struct alert *a;
+	struct error err;
+	char *got;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(out, sizeof(out), "%s/out", dir);
+	a = replay_alert(dir, &c, report);
+	if (!ok(a, "an alert with a command, interval 5 s"))
+		return;
+	/* 66 alerted at once by the watch before, 70 collected; it stopped before the digest was due */
+	alert_replay_offender(a, &a66, t);
+	alert_replay_offender(a, &a70, t + 1);
+	alert_replay_end(a, t + 2);
+	wait_report(a, report);
+	got = slurp(out);
+	ok(strstr(report, "digest") && strstr(got, "192.0.2.70") && !strstr(got, "192.0.2.66"),
+	   "replay: the digest left due is sent, the host alerted before is not: %s", report);
+	free(got);
+	alert_free(a);
+	config_free(c);
+	unlink(out);
+
+	/* the watch before sent that digest (a hit after it was due), then alerted 71 at once */
+	report[0] = '\0';
+	a = replay_alert(dir, &c, report);
+	alert_replay_offender(a, &a66, t);
+	alert_replay_offender(a, &a70, t + 1);
+	alert_replay_offender(a, &a71, t + 11);
+	alert_replay_end(a, t + 12);
+	p.fd = alert_fd(a);
+	/* nothing is due: the timer is disarmed; were it armed in the past it would fire at once (bound 1 s) */
+	if (poll(&p, 1, 1000) > 0)
+		alert_on_event(a, &err);
+	ok(!report[0] && alert_counts(a)->sent == 0 && access(out, F_OK) != 0,
+	   "replay: what the watch before sent is not sent again: %s", report);
+	alert_free(a);
+	config_free(c);
+	snprintf(out, sizeof(out), "%s/cmd", dir);
+	unlink(out);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_keys();
@@ -327,5 +394,6 @@ int main(void)
 	test_digest();
 	test_message();
 	test_command();
+	test_replay();
 	return tap_done();
 }
