@@ -7,7 +7,7 @@
 # number: a missing tool or a failed measurement becomes a "-" with a note.
 #
 #   BENCH_QUICK=1    smaller tables and files, shorter idle and flood windows
-#   BENCH_SECTIONS="table report flood dataplane", BENCH_SIZES="100 1000": run a part
+#   BENCH_SECTIONS="table report flood watch dataplane", BENCH_SIZES="100 1000": run a part
 #   BENCHDRV=PATH    the driver built from tests/bench/benchdrv.c (bench.mk sets it)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -318,6 +318,36 @@ wlan_counters() {
 		} END { print n + 0, d + 0 }'
 }
 
+# ulogd2 with its shipped defaults, only the group and the file moved here, under a flood
+# of FLOOD seconds: UL_CPU (ms), UL_LOGGED (packets the rule logged), UL_GOT (lines written); "-" without ulogd2.
+ulogd_flood() {
+	UL_CPU=- UL_LOGGED=- UL_GOT=-
+	command -v ulogd >/dev/null && [ -f /etc/ulogd.conf ] || return 0
+	sed -e '/^\[log1\]/,/^\[/ s/^group=0/group=25/' \
+		-e "s|^logfile=.*|logfile=\"$NS_DIR/ulogd.log\"|" \
+		-e "/^\[emu1\]/,/^\[/ s|^file=.*|file=\"$NS_DIR/ulogd-emu.log\"|" \
+		/etc/ulogd.conf >"$NS_DIR/ulogd.conf"
+	: >"$NS_DIR/ulogd-emu.log"
+	gw sh -c "echo \$\$ >'$NS_DIR/ulogd.pid'; exec ulogd -c '$NS_DIR/ulogd.conf'" >/dev/null 2>&1 &
+	sleep 1
+	upid=$(cat "$NS_DIR/ulogd.pid")
+	set -- $(wlan_counters)
+	n0=$1
+	u0=$(proc_ticks "$upid")
+	flood "$FLOOD"
+	sleep 1
+	u1=$(proc_ticks "$upid")
+	set -- $(wlan_counters)
+	UL_LOGGED=$(($1 - n0))
+	kill "$upid" 2>/dev/null
+	wait
+	UL_GOT=$(grep -c 'Illegal port 25' "$NS_DIR/ulogd-emu.log")
+	UL_CPU=$(awk -v a="${u0:-0}" -v b="${u1:-0}" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / hz * 1000 }')
+}
+
+# per CPU_MS N: microseconds of CPU per item, "-" when either is missing.
+per() { awk -v c="$1" -v n="$2" 'BEGIN { if (c == "-" || n + 0 == 0) print "-"; else printf "%.3g", c * 1000 / n }'; }
+
 section_flood() {
 	echo "== 4. hits under flood"
 	if ! command -v hping3 >/dev/null; then
@@ -353,31 +383,8 @@ log_burst = 10000"
 	sg_cpu=$(awk -v a="${t0:-0}" -v b="${t1:-0}" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / hz * 1000 }')
 	own_lost=$(sed -n 's/.* \([0-9]*\) records lost.*/\1/p' "$NS_DIR/hits.err")
 
-	# ulogd2 with its shipped defaults, only the group and the file moved here
-	ul_cpu=- ul_logged=- ul_got=-
-	if command -v ulogd >/dev/null && [ -f /etc/ulogd.conf ]; then
-		sed -e '/^\[log1\]/,/^\[/ s/^group=0/group=25/' \
-			-e "s|^logfile=.*|logfile=\"$NS_DIR/ulogd.log\"|" \
-			-e "/^\[emu1\]/,/^\[/ s|^file=.*|file=\"$NS_DIR/ulogd-emu.log\"|" \
-			/etc/ulogd.conf >"$NS_DIR/ulogd.conf"
-		: >"$NS_DIR/ulogd-emu.log"
-		gw sh -c "echo \$\$ >'$NS_DIR/ulogd.pid'; exec ulogd -c '$NS_DIR/ulogd.conf'" >/dev/null 2>&1 &
-		sleep 1
-		upid=$(cat "$NS_DIR/ulogd.pid")
-		set -- $(wlan_counters)
-		n0=$1
-		u0=$(proc_ticks "$upid")
-		flood "$FLOOD"
-		sleep 1
-		u1=$(proc_ticks "$upid")
-		set -- $(wlan_counters)
-		ul_logged=$(($1 - n0))
-		kill "$upid" 2>/dev/null
-		wait
-		ul_got=$(grep -c 'Illegal port 25' "$NS_DIR/ulogd-emu.log")
-		ul_cpu=$(awk -v a="${u0:-0}" -v b="${u1:-0}" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / hz * 1000 }')
-	fi
-	per() { awk -v c="$1" -v n="$2" 'BEGIN { if (c == "-" || n + 0 == 0) print "-"; else printf "%.3g", c * 1000 / n }'; }
+	ulogd_flood
+	ul_cpu=$UL_CPU ul_logged=$UL_LOGGED ul_got=$UL_GOT
 	row flood "kernel: SYNs dropped / logged by NFLOG (smtpguard run)" "${FLOOD}s" "$dropped" "$logged" packets \
 		"hping3 --flood from WLAN; log_limit 10000/s"
 	row flood "hits received (hits --follow --json) vs ulogd2 lines" "${FLOOD}s" "$got" "$ul_got" hits \
@@ -497,6 +504,8 @@ section_dataplane() {
 	done
 }
 
+. tests/bench/watch.sh
+
 # ---- output
 
 write_results() {
@@ -528,7 +537,7 @@ ns_setup || { echo "bench: cannot build the namespaces" >&2; exit 1; }
 trap 'bench_cleanup' EXIT
 : >"$RES"
 drv run -- true >/dev/null || { echo "bench: the driver refuses to run in $NS_GW" >&2; exit 1; }
-for s in ${BENCH_SECTIONS:-table report flood dataplane}; do
+for s in ${BENCH_SECTIONS:-table report flood watch dataplane}; do
 	"section_$s"
 done
 write_results
