@@ -44,10 +44,7 @@ if esc_set wlan_esc4 | grep -q "flags dynamic,timeout" && ! esc_set wlan_esc4 | 
 else
 	fail "wlan_esc4 exists, empty" "$(esc_set wlan_esc4)"
 fi
-(exec ip netns exec "$NS_GW" "$SMTPGUARD" -c "$CONF" watch 2>"$NS_DIR/watch.err") &
-echo $! >"$NS_DIR/watch.pid"
-# bounded: 5 s
-if wait_until 5 grep -q "recording hits" "$NS_DIR/watch.err"; then ok "watch runs"; else fail "watch runs" "$(cat "$NS_DIR/watch.err")"; fi
+if watch_start "$CONF" "$NS_DIR/watch.err"; then ok "watch runs"; else fail "watch runs" "$(cat "$NS_DIR/watch.err")"; fi
 
 attempt() { # attempt NS [SOURCE]: one connection to the WAN host's closed port 25 (refused at once)
 	ns_exec "$1" socat -T1 /dev/null "TCP4:198.51.100.2:25,connect-timeout=1${2:+,bind=$2}" >/dev/null 2>&1

@@ -11,6 +11,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/prom.sh
+. tests/lib/watchcmd.sh
 . tests/lib/nft.sh
 nft_ns_setup
 trap 'ns_cleanup' EXIT
@@ -50,13 +52,8 @@ metrics_sums() {
 		awk '{ if ($1 == "packets") p[$2 " " $3 " " $4] += $5; else b[$2 " " $3 " " $4] += $5 }
 		     END { for (k in p) print k, p[k], b[k] }' | sort
 }
-# Every line a comment or a sample of the grammar the brief fixes; at least one sample.
-parses() {
-	[ "$(grep -v '^#' "$1" | grep -cEv '^smtpguard_[a-z_]+(\{[^}]*\})? [0-9.e+-]+$')" = 0 ] &&
-		grep -qE '^smtpguard_' "$1"
-}
 # watch's file whole: it parses and ends with its last sample.
-complete() { parses "$1" && tail -n 1 "$1" | grep -q '^smtpguard_watch_start_time_seconds [0-9]*$'; }
+complete() { prom_parses "$1" && tail -n 1 "$1" | grep -q '^smtpguard_watch_start_time_seconds [0-9]*$'; }
 # metrics once, with the oracle read before and after it the same (else again; 3 tries).
 metrics_and_oracle() {
 	for try in 1 2 3; do
@@ -78,10 +75,9 @@ drop0=$(sum_of "wlan inet drop")
 relay0=$(sum_of "lan ipv4 return")
 
 # ---- watch writes metrics_file within its interval (1 s; bound 5 s)
-(exec ip netns exec "$NS_GW" "$SMTPGUARD" -c "$CONF" watch 2>"$NS_DIR/w.err") &
-echo $! >"$NS_DIR/watch.pid"
+watch_start "$CONF" "$NS_DIR/w.err"
 if wait_until 5 test -s "$PROM"; then ok "watch writes metrics_file"; else fail "watch writes metrics_file" "$(cat "$NS_DIR/w.err")"; fi
-if parses "$PROM"; then ok "metrics_file parses (every sample line)"; else fail "metrics_file parses" "$(cat "$PROM")"; fi
+if prom_parses "$PROM"; then ok "metrics_file parses (every sample line)"; else fail "metrics_file parses" "$(cat "$PROM")"; fi
 [ "$(stat -c %a "$PROM")" = 644 ] && ok "metrics_file is 0644" || fail "metrics_file is 0644" "$(stat -c %a "$PROM")"
 
 # ---- traffic: the zombie on WLAN is dropped, LAN mails through the relay
@@ -103,7 +99,7 @@ else
 	fail "the counters moved with the mail" "wlan drop $drop0 -> $drop1, lan relay return $relay0 -> $relay1" "$before"
 fi
 printf '%s\n' "$out" >"$NS_DIR/once.prom"
-if parses "$NS_DIR/once.prom"; then ok "smtpguard metrics parses"; else fail "smtpguard metrics parses" "$out"; fi
+if prom_parses "$NS_DIR/once.prom"; then ok "smtpguard metrics parses"; else fail "smtpguard metrics parses" "$out"; fi
 
 # ---- watch's next rewrite counts the zombie's hits (interval 1 s; bound 10 s)
 if wait_until 10 grep -qE '^smtpguard_hits_total\{zone="wlan",action="dropped"\} [1-9]' "$PROM"; then
@@ -131,10 +127,8 @@ gw nft add rule inet smtpguard zone_wlan tcp dport 26 counter drop
 out=$(sg -c "$CONF" metrics 2>&1)
 case $out in *"smtpguard_drift 1"*) ok "metrics: drift 1 after a change by hand" ;; *) fail "metrics: drift 1 after a change by hand" "$out" ;; esac
 
-kill "$(cat "$NS_DIR/watch.pid")"
-wait "$(cat "$NS_DIR/watch.pid")"
+watch_stop
 rc=$?
-rm -f "$NS_DIR/watch.pid"
 if [ $rc = 0 ] && ! grep -q "metrics rewrites failed" "$NS_DIR/w.err"; then
 	ok "watch stops cleanly, no metrics rewrite failed"
 else

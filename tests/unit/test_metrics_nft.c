@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "helpers.h"
 #include "metrics.h"
 #include "tap.h"
 
@@ -37,16 +38,6 @@ static const struct {
 	{ "zone_wlan", "iifname \"wg*\" tcp dport 25 tcp flags syn / fin,syn,rst,ack update @wlan_ban4 { ip saddr timeout 2m } counter ct mark set ct mark | 0x00800000", 9 },
 	{ "zone_old", "iifname \"eth7\" tcp dport 25 counter drop", 8 },
 };
-
-static bool has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (const char *p = text; (p = strstr(p, line)); p += n)
-		if ((p == text || p[-1] == '\n') && p[n] == '\n')
-			return true;
-	return false;
-}
 
 int main(void)
 {
