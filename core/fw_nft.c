@@ -413,7 +413,10 @@ static int fw_nft_read(int family, struct fw_table *out, struct error *err)
 	return 0;
 }
 
-/* ---- rate-ban sets: <zone>_ban4 / <zone>_ban6, dynamic, with timeouts ---- */
+/*
+ * ---- rate-ban sets <zone>_ban4/6 and escalation sets <zone>_esc4/6:
+ * dynamic, each element with its own timeout ----
+ */
 
 /* "1m29s972ms", "2h", "1d3s" (nft's time form) in milliseconds; p moves past it. */
 static uint64_t fw_nft_ms(const char **p)
@@ -458,13 +461,30 @@ static unsigned fw_nft_ban_prefix(const char *listing, const char *set)
 	return 128;
 }
 
-/* The zone and family of a rate-ban set's name ("wlan_ban6"); -1 for any other set. */
-static int fw_nft_ban_set(const char *name, char zone[ZONE_NAME_MAX + 1], int *family)
+/* The kinds of dynamic set bans lists: the rate bans, then the escalations. */
+static const struct {
+	const char *infix;	/* "_ban" in "wlan_ban6" */
+	bool escalated;
+} fw_nft_ban_kinds[] = {
+	{ "_ban", false },
+	{ "_esc", true },
+};
+
+/*
+ * The zone, family and kind (an index of fw_nft_ban_kinds) of a rate-ban
+ * or escalation set's name ("wlan_ban6", "wlan_esc4"); -1 for any other set.
+ */
+static int fw_nft_ban_set(const char *name, char zone[ZONE_NAME_MAX + 1], int *family,
+			  size_t *kind)
 {
 	size_t n = strlen(name), suffix = strlen("_ban4");
 
-	if (n <= suffix || n - suffix > ZONE_NAME_MAX || strncmp(name + n - suffix, "_ban", 4) != 0 ||
-	    (name[n - 1] != '4' && name[n - 1] != '6'))
+	if (n <= suffix || n - suffix > ZONE_NAME_MAX || (name[n - 1] != '4' && name[n - 1] != '6'))
+		return -1;
+	for (*kind = 0; *kind < sizeof(fw_nft_ban_kinds) / sizeof(fw_nft_ban_kinds[0]); ++*kind)
+		if (!strncmp(name + n - suffix, fw_nft_ban_kinds[*kind].infix, suffix - 1))
+			break;
+	if (*kind == sizeof(fw_nft_ban_kinds) / sizeof(fw_nft_ban_kinds[0]))
 		return -1;
 	memcpy(zone, name, n - suffix);
 	zone[n - suffix] = '\0';
@@ -508,7 +528,11 @@ static int fw_nft_ban_element(const char *p, size_t n, const struct ban *proto, 
 	return 0;
 }
 
-/* The elements of every rate-ban set in a joined listing, unsorted. */
+/*
+ * The elements of every rate-ban and escalation set in a joined listing,
+ * unsorted.  An escalation's window is its element's timeout (what watch
+ * wrote), a rate ban's the zone's ban_seconds.
+ */
 static int fw_nft_bans_parse(const char *listing, const struct config *cfg, struct ban **out,
 			     size_t *n)
 {
@@ -521,12 +545,14 @@ static int fw_nft_bans_parse(const char *listing, const struct config *cfg, stru
 	for (const char *p = listing; *p;) {
 		size_t len = strcspn(p, "\n");
 		int family = AF_INET;
+		size_t kind;
 
 		if (!fw_nft_head(p, "\tset ", name)) {
-			in_ban = fw_nft_ban_set(name, proto.zone, &family) == 0;
+			in_ban = fw_nft_ban_set(name, proto.zone, &family, &kind) == 0;
 			proto.addr.family = family;
 			proto.addr.prefix = family == AF_INET6 ? fw_nft_ban_prefix(listing, name) : 32;
-			proto.ban_seconds = bans_zone_seconds(cfg, proto.zone, 0);
+			proto.escalated = in_ban && fw_nft_ban_kinds[kind].escalated;
+			proto.ban_seconds = proto.escalated ? 0 : bans_zone_seconds(cfg, proto.zone, 0);
 		} else if (in_ban && !strncmp(p, "\t\telements = { ", 15)) {
 			for (const char *el = p + 15; el < p + len && *el != '}';) {
 				size_t m = strcspn(el, ",}");
@@ -542,7 +568,7 @@ static int fw_nft_bans_parse(const char *listing, const struct config *cfg, stru
 	return 0;
 }
 
-/* Every element of the rate-ban sets of table inet smtpguard (none when it is absent). */
+/* Every element of the rate-ban and escalation sets of table inet smtpguard (none when it is absent). */
 static int fw_nft_bans_read(const struct config *cfg, struct ban **out, size_t *n,
 			    struct error *err)
 {
@@ -564,14 +590,14 @@ static int fw_nft_bans_read(const struct config *cfg, struct ban **out, size_t *
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return error_set(err, "out of memory reading the rate-ban sets of table %s",
+		return error_set(err, "out of memory reading the ban sets of table %s",
 				 FW_NFT_TABLE);
 	}
 	bans_sort(*out, *n);
 	return 0;
 }
 
-/* Delete the element that covers addr (its masked key) from every rate-ban set, in one batch. */
+/* Delete the element that covers addr (its masked key) from every rate-ban and escalation set, in one batch. */
 static int fw_nft_unban(const struct addr *addr, struct error *err)
 {
 	char set[FW_NFT_NAME_MAX], key[ADDR_TEXT_MAX], cmd[FW_NFT_NAME_MAX + ADDR_TEXT_MAX + 64];
@@ -591,7 +617,8 @@ static int fw_nft_unban(const struct addr *addr, struct error *err)
 			continue;
 		entry.prefix = entry.family == AF_INET6 ? 128 : 32;
 		addr_format(&entry, key, sizeof(key));
-		compile_nft_ban_set(bans[i].zone, entry.family, set, sizeof(set));
+		(bans[i].escalated ? compile_nft_esc_set : compile_nft_ban_set)(bans[i].zone, entry.family,
+									      set, sizeof(set));
 		k = snprintf(cmd, sizeof(cmd), "delete element " FW_NFT_TABLE " %s { %s }\n", set, key);
 		rc = fw_nft_append(&batch, &len, cmd, (size_t)k);
 		removed++;

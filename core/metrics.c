@@ -7,6 +7,7 @@
 #include "atomicfile.h"
 #include "bans.h"
 #include "compile.h"
+#include "compile_nft.h"
 #include "metrics.h"
 #include "ruleparse.h"
 
@@ -24,7 +25,7 @@ static const enum metrics_verdict target_verdicts[] = {
 	[TARGET_CONNMARK] = METRICS_MARK,
 };
 
-static const char *const family_labels[DUALSTACK_N] = { "ipv4", "ipv6" };
+static const char *const family_labels[METRICS_FAMILIES] = { "ipv4", "ipv6", "inet" };
 
 /* The index of the zone named name in cfg, else that of "-" (cfg->nzones). */
 static size_t metrics_zone_index(const struct config *cfg, const char *name)
@@ -109,6 +110,102 @@ int metrics_add_table(struct metrics *m, const struct fw_table *t, size_t family
 	return 0;
 }
 
+/* ---- nftables: rules of table inet smtpguard in nft's text ---- */
+
+/* What compile_nft writes after a rule's "counter". */
+static const struct {
+	const char *statement;
+	enum metrics_verdict verdict;
+} nft_verdicts[] = {
+	{ "drop", METRICS_DROP },     { "return", METRICS_RETURN },  { "accept", METRICS_ACCEPT },
+	{ "jump ", METRICS_JUMP },    { "goto ", METRICS_JUMP },     { "log ", METRICS_LOG },
+	{ "ct mark set ", METRICS_MARK },
+};
+
+/* Whether the word w ("ip6") is one of text's space-separated words. */
+static bool nft_has_word(const char *text, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = strstr(text, w); p; p = strstr(p + 1, w))
+		if ((p == text || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* The quoted interface after key ("iifname ") in text, nft's '*' wildcard back as '+'; "" when none. */
+static void nft_iface(const char *text, const char *key, char buf[IFACE_NAME_MAX + 1])
+{
+	const char *p = strstr(text, key);
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!p || p[strlen(key)] != '"')
+		return;
+	p += strlen(key) + 1;
+	n = strcspn(p, "\"");
+	if (n > IFACE_NAME_MAX)
+		return;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '*')
+		buf[n - 1] = '+';
+}
+
+/*
+ * A rule's zone: that of its chain zone_<zone>, the zone it jumps to,
+ * no zone for the other jumps (forward's and input's to guard), else
+ * that of its in- or out-interface (quarantine, protect_gateway).
+ */
+static size_t nft_rule_zone(const struct config *cfg, const char *chain, const char *text,
+			    const char *verdict)
+{
+	static const char zone_chain[] = COMPILE_NFT_ZONE_CHAIN;
+	char iface[IFACE_NAME_MAX + 1];
+	size_t z;
+
+	if (!strncmp(chain, zone_chain, sizeof(zone_chain) - 1))
+		return metrics_zone_index(cfg, chain + sizeof(zone_chain) - 1);
+	if (!strncmp(verdict, "jump ", 5) || !strncmp(verdict, "goto ", 5))
+		return !strncmp(verdict + 5, zone_chain, sizeof(zone_chain) - 1)
+			       ? metrics_zone_index(cfg, verdict + 5 + sizeof(zone_chain) - 1)
+			       : cfg->nzones;
+	nft_iface(text, "iifname ", iface);
+	z = metrics_iface_zone(cfg, iface);
+	if (z < cfg->nzones)
+		return z;
+	nft_iface(text, "oifname ", iface);
+	return metrics_iface_zone(cfg, iface);
+}
+
+void metrics_add_nft_table(struct metrics *m, const struct fw_table *t)
+{
+	for (size_t c = 0; c < t->nchains; c++)
+		for (size_t i = t->chains[c].first; i < t->chains[c].first + t->chains[c].count; i++) {
+			const struct fw_rule *fr = &t->rules[i];
+			const char *verdict = strstr(fr->text, " counter ");
+			size_t v = 0, f;
+			struct metrics_sum *s;
+
+			if (!fr->own || !verdict)
+				continue;
+			verdict += strlen(" counter ");
+			while (v < sizeof(nft_verdicts) / sizeof(nft_verdicts[0]) &&
+			       strncmp(verdict, nft_verdicts[v].statement,
+				       strlen(nft_verdicts[v].statement)) != 0)
+				v++;
+			if (v == sizeof(nft_verdicts) / sizeof(nft_verdicts[0]))
+				continue;
+			f = nft_has_word(fr->text, "ip6") ? 1
+			    : nft_has_word(fr->text, "ip") ? 0 : METRICS_FAMILY_INET;
+			s = &m->rules[nft_rule_zone(m->cfg, t->chains[c].name, fr->text, verdict)][f]
+				     [nft_verdicts[v].verdict];
+			s->packets += fr->packets;
+			s->bytes += fr->bytes;
+			s->any = true;
+		}
+}
+
 static int metrics_count_bans(struct metrics *m, const struct fw_ops *fw, struct error *err)
 {
 	struct ban *bans;
@@ -136,20 +233,19 @@ int metrics_collect(const struct config *cfg, const struct fw_ops *fw,
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
 	m->hits = hits;
-	if (fw->whole)	/* its rules are nft text, not the iptables rules metrics sums and plans */
-		return error_set(err, "metrics are not done on the nftables backend yet; smtpguard "
-				      "status shows its rules' counters and bans its rate-ban sets");
 	if (dualstack_read(fw, t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < DUALSTACK_N; i++) {
 		plan_init(&p[i]);
-		if (metrics_add_table(m, &t[i], i, err) < 0)
+		if (fw->whole)	/* nft text, both families in the first table */
+			metrics_add_nft_table(m, &t[i]);
+		else if (metrics_add_table(m, &t[i], i, err) < 0)
 			goto out;
 	}
 	/* a relay name that does not resolve now leaves the drift unknown, the rest is exported */
 	if (dualstack_compile(cfg, rs, NULL) == 0) {
-		m->drift_known = true;
-		for (size_t i = 0; i < DUALSTACK_N && m->drift_known; i++)
+		m->drift_known = !fw->whole || dualstack_plan(fw, rs, p, NULL) == 0;
+		for (size_t i = 0; !fw->whole && i < DUALSTACK_N && m->drift_known; i++)
 			m->drift_known = plan_compute(&t[i], &rs[i], &p[i], NULL) == 0;
 		m->drift = !dualstack_plans_empty(p);
 	}
@@ -205,7 +301,7 @@ static void metrics_write_rules(const struct metrics *m, FILE *out, bool bytes)
 		     bytes ? "Bytes matched by smtpguard's own rules, per zone, family and verdict."
 			   : "Packets matched by smtpguard's own rules, per zone, family and verdict.");
 	for (size_t z = 0; z <= m->cfg->nzones; z++)
-		for (size_t f = 0; f < DUALSTACK_N; f++)
+		for (size_t f = 0; f < METRICS_FAMILIES; f++)
 			for (size_t v = 0; v < METRICS_VERDICT_COUNT; v++) {
 				const struct metrics_sum *s = &m->rules[z][f][v];
 

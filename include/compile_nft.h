@@ -14,6 +14,7 @@
 
 #define COMPILE_NFT_FAMILY "inet"
 #define COMPILE_NFT_TABLE "smtpguard"
+#define COMPILE_NFT_ZONE_CHAIN "zone_"	/* + the zone's name: its rules */
 
 /*
  * Write the table's description ("table inet smtpguard { ... }") to out.

@@ -7,7 +7,8 @@
  *   smtpguard_rule_packets_total{zone,family,verdict}  counter
  *   smtpguard_rule_bytes_total{zone,family,verdict}    counter
  *       the kernel's counters of the own rules of both families, summed
- *       per zone and verdict (only combinations that have a rule)
+ *       per zone and verdict (only combinations that have a rule); on
+ *       nftables a rule that matches both families is family "inet"
  *   smtpguard_banned_hosts{zone}   gauge: hosts whose rate ban runs now
  *   smtpguard_drift                gauge: 1 when the kernel's own rules
  *                                  are out of step with the config (left
@@ -19,8 +20,8 @@
  *
  * Labels are bounded: zone is a zone of the config, or "-" for rules and
  * hits of no zone (the jumps in FORWARD and INPUT, chains of zones the
- * config no longer has, hits from other interfaces); family is ipv4 or
- * ipv6; verdict one of metrics_verdict_names (drop, log (LOG or NFLOG),
+ * config no longer has, hits from other interfaces); family is ipv4,
+ * ipv6 or (nftables) inet; verdict one of metrics_verdict_names (drop, log (LOG or NFLOG),
  * return, jump (to an own chain), accept, mark (rate-ban's CONNMARK));
  * action one of hit_action_names ("-", logged, dropped).  No per-host
  * label.
@@ -44,6 +45,9 @@
 #include "hit.h"
 
 #define METRICS_ZONES (CONFIG_MAX_ZONES + 1)	/* the config's zones in order, then "-" */
+/* ipv4, ipv6 (dualstack_families order), then inet: an nftables rule that matches both */
+#define METRICS_FAMILIES (DUALSTACK_N + 1)
+#define METRICS_FAMILY_INET DUALSTACK_N
 
 enum metrics_verdict {
 	METRICS_DROP,
@@ -71,7 +75,7 @@ struct metrics_sum {
 
 struct metrics {
 	const struct config *cfg;
-	struct metrics_sum rules[METRICS_ZONES][DUALSTACK_N][METRICS_VERDICT_COUNT];
+	struct metrics_sum rules[METRICS_ZONES][METRICS_FAMILIES][METRICS_VERDICT_COUNT];
 	unsigned bans[METRICS_ZONES];
 	bool drift;
 	bool drift_known;	/* false: cfg could not be compiled (a relay name not resolved) */
@@ -92,6 +96,14 @@ int metrics_collect(const struct config *cfg, const struct fw_ops *fw,
 /* Add one table's own rules (family index in dualstack_families order) to m; -1 when one does not parse. */
 int metrics_add_table(struct metrics *m, const struct fw_table *t, size_t family,
 		      struct error *err);
+
+/*
+ * Add the own rules of the nftables backend (fw_nft's read(): chains of
+ * table inet smtpguard, rules in nft's text, "counter" without numbers)
+ * to m.  A rule without one of the verdicts compile_nft writes after its
+ * counter (one added by hand) is left out; drift says it is there.
+ */
+void metrics_add_nft_table(struct metrics *m, const struct fw_table *t);
 
 /* The text format on out; -1 when out fails. */
 int metrics_write(const struct metrics *m, FILE *out);

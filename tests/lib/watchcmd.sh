@@ -14,9 +14,19 @@ CMD
 	chmod 755 "$1"
 }
 
-# SIGTERM to the watch of $NS_DIR/watch.pid, and wait for its end.
+# SIGTERM to the watch of $NS_DIR/watch.pid, and wait for its end; its exit status.
 watch_stop() {
 	kill "$(cat "$NS_DIR/watch.pid")"
 	wait "$(cat "$NS_DIR/watch.pid")"
+	set -- $?
 	rm -f "$NS_DIR/watch.pid"
+	return "$1"
+}
+
+# `smtpguard -c CONF watch` in the gateway, stderr to ERR, its pid in $NS_DIR/watch.pid; 0 once
+# it says it records (bounded: 5 s).
+watch_start() { # watch_start CONF ERR
+	(exec ip netns exec "$NS_GW" "$SMTPGUARD" -c "$1" watch 2>"$2") &
+	echo $! >"$NS_DIR/watch.pid"
+	wait_until 5 grep -q "recording hits" "$2"
 }

@@ -8,6 +8,8 @@
 # non-comment line parses, and its hits counter counts the zombie.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/prom.sh
+. tests/lib/watchcmd.sh
 ns_require_root
 ns_setup || { fail "topology"; done_testing; exit 1; }
 ns_start_servers || { fail "SMTP servers"; done_testing; exit 1; }
@@ -50,11 +52,6 @@ metrics_sums() {
 		awk '{ if ($1 == "packets") p[$2 " " $3] += $4; else b[$2 " " $3] += $4 }
 		     END { for (k in p) print k, p[k], b[k] }' | sort
 }
-# Every line a comment or a sample of the grammar the brief fixes; at least one sample.
-parses() {
-	[ "$(grep -v '^#' "$1" | grep -cEv '^smtpguard_[a-z_]+(\{[^}]*\})? [0-9.e+-]+$')" = 0 ] &&
-		grep -qE '^smtpguard_' "$1"
-}
 
 if out=$(sg -c "$CONF" apply 2>&1); then ok "apply: lan block, wlan log"; else fail "apply" "$out"; fi
 out=$(sg -c "$CONF" metrics 2>&1)
@@ -64,7 +61,7 @@ case $out in *"smtpguard_drift 0"*) ok "metrics: drift 0 after apply" ;; *) fail
 (exec ip netns exec "$NS_GW" "$SMTPGUARD" -c "$CONF" watch 2>"$NS_DIR/w.err") &
 echo $! >"$NS_DIR/watch.pid"
 if wait_until 5 test -s "$PROM"; then ok "watch writes metrics_file"; else fail "watch writes metrics_file" "$(cat "$NS_DIR/w.err")"; fi
-if parses "$PROM"; then ok "metrics_file parses (every sample line)"; else fail "metrics_file parses" "$(cat "$PROM")"; fi
+if prom_parses "$PROM"; then ok "metrics_file parses (every sample line)"; else fail "metrics_file parses" "$(cat "$PROM")"; fi
 [ "$(stat -c %a "$PROM")" = 644 ] && ok "metrics_file is 0644" || fail "metrics_file is 0644" "$(stat -c %a "$PROM")"
 
 # ---- traffic: the zombie on WLAN is dropped, LAN mails through the relay
@@ -89,7 +86,7 @@ case $before in
 *) fail "the oracle saw the zombie's drops" "$before" ;;
 esac
 printf '%s\n' "$out" >"$NS_DIR/once.prom"
-if parses "$NS_DIR/once.prom"; then ok "smtpguard metrics parses"; else fail "smtpguard metrics parses" "$out"; fi
+if prom_parses "$NS_DIR/once.prom"; then ok "smtpguard metrics parses"; else fail "smtpguard metrics parses" "$out"; fi
 
 # ---- watch's next rewrite counts the zombie's hits (interval 2 s; bound 10 s)
 if wait_until 10 grep -qE '^smtpguard_hits_total\{zone="wlan",action="dropped"\} [1-9]' "$PROM"; then
@@ -97,17 +94,15 @@ if wait_until 10 grep -qE '^smtpguard_hits_total\{zone="wlan",action="dropped"\}
 else
 	fail "metrics_file rewritten: hits of wlan counted" "$(cat "$PROM")" "$(cat "$NS_DIR/w.err")"
 fi
-if parses "$PROM"; then ok "the rewritten file parses"; else fail "the rewritten file parses" "$(cat "$PROM")"; fi
+if prom_parses "$PROM"; then ok "the rewritten file parses"; else fail "the rewritten file parses" "$(cat "$PROM")"; fi
 
 # ---- a rule added by hand: drift 1
 gw iptables-legacy -A SMTPGUARD-wlan -p tcp --dport 26 -j DROP
 out=$(sg -c "$CONF" metrics 2>&1)
 case $out in *"smtpguard_drift 1"*) ok "metrics: drift 1 after a change by hand" ;; *) fail "metrics: drift 1 after a change by hand" "$out" ;; esac
 
-kill "$(cat "$NS_DIR/watch.pid")"
-wait "$(cat "$NS_DIR/watch.pid")"
+watch_stop
 rc=$?
-rm -f "$NS_DIR/watch.pid"
 if [ $rc = 0 ] && ! grep -q "metrics rewrites failed" "$NS_DIR/w.err"; then
 	ok "watch stops cleanly, no metrics rewrite failed"
 else

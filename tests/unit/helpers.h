@@ -1,13 +1,15 @@
 /*
  * helpers.h - what several unit tests build their cases from: an
- * address or a relay from text, and a whole file read or written
- * (the fake tables of SMTPGUARD_FAKE_TABLE, configs).
+ * address or a relay from text, a whole file read or written
+ * (the fake tables of SMTPGUARD_FAKE_TABLE, configs), a whole line found.
  */
 #ifndef SMTPGUARD_TEST_HELPERS_H
 #define SMTPGUARD_TEST_HELPERS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "addr.h"
 #include "config.h"
@@ -57,6 +59,17 @@ static inline void spit(const char *path, const char *text)
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+/* Whether line is a whole line of text (followed by its newline). */
+static inline bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p += n)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
 }
 
 #endif

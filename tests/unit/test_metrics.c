@@ -69,16 +69,6 @@ static char *text_of(const struct metrics *m)
 	return buf;
 }
 
-static bool has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (const char *p = text; (p = strstr(p, line)); p += n)
-		if ((p == text || p[-1] == '\n') && p[n] == '\n')
-			return true;
-	return false;
-}
-
 /* Every sample line in the grammar; every metric's HELP and TYPE before its first sample. */
 static void check_grammar(const char *text, const char *what)
 {
