@@ -31,7 +31,8 @@ if [ "$BACKEND" = nftables ]; then
 	is "$own_nft/$own_legacy" "1/0" "the rules are in nftables (table inet smtpguard), none in the legacy tables"
 else
 	is "$own_nft/$own_legacy" "0/$own_legacy" "no table inet smtpguard in nftables"
-	[ "$own_legacy" -gt 0 ] && ok "the rules are in the legacy tables" || fail "the rules are in the legacy tables"
+	if [ "$own_legacy" -gt 0 ]; then ok "the rules are in the legacy tables"; else
+		fail "the rules are in the legacy tables"; fi
 fi
 if tmux_wait '^wlan +eth2 +monitor' 2 zones; then ok "the WLAN zone is in monitor mode"; else fail "the WLAN zone is in monitor mode"; fi
 if tmux_wait '[0-9:]{8} wlan +192\.0\.2\.66 .*203\.0\.113\.25 +logged' 10 zombie; then
