@@ -18,7 +18,7 @@ CONF="$NS_DIR/smtpguard.conf"
 
 conf() { # conf BACKEND
 	write_zones_config "$CONF" allow block
-	sed -i "s/^relays = .*/relays = 203.0.113.10, $RELAY6/; /^confirm = /a backend = $1" "$CONF"
+	sed -i "/^backend = /d; s/^relays = .*/relays = 203.0.113.10, $RELAY6/; /^confirm = /a backend = $1" "$CONF"
 }
 dropped() { # dropped "description": mail from the WLAN to a foreign server fails in both families
 	if send_mail "$NS_WLAN" 203.0.113.25; then fail "$1 (IPv4)" "swaks got through"; else ok "$1 (IPv4)"; fi
