@@ -3,11 +3,14 @@
 #   make            build ./smtpguard
 #   make check      install missing Debian packages, build, run every test, then again under ASan/UBSan
 #   make demo       install missing Debian packages, build, open the console on a sandbox gateway
+#                   (make demo BACKEND=nftables: its rules in nftables)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # WERROR=1 turns warnings into errors (CI sets it).
 
 PREFIX ?= /usr/local
+# the demo's firewall backend: iptables or nftables
+BACKEND ?= iptables
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -111,7 +114,7 @@ check: test-deps
 
 demo: test-deps
 	$(MAKE) --no-print-directory smtpguard
-	sh tests/demo.sh
+	SMTPGUARD_DEMO_BACKEND=$(BACKEND) sh tests/demo.sh
 
 clean:
 	rm -rf $(BUILD) smtpguard tests/out

@@ -7,6 +7,9 @@
 #
 # Hits come over NFLOG: it works inside a namespace without changing
 # any sysctl of the host (kernel LOG would need nf_log_all_netns=1).
+#
+# SMTPGUARD_DEMO_BACKEND=nftables (make demo BACKEND=nftables) puts the
+# rules in nftables (table inet smtpguard) instead of the legacy tables.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib/netns.sh
@@ -19,6 +22,13 @@ if [ ! -x "$SMTPGUARD" ]; then
 	echo "demo: $SMTPGUARD is missing; run make first" >&2
 	exit 1
 fi
+BACKEND=${SMTPGUARD_DEMO_BACKEND:-iptables}
+case $BACKEND in
+iptables) ;;
+nftables)
+	command -v nft >/dev/null 2>&1 || { echo "demo: BACKEND=nftables needs nft (apt-get install nftables)" >&2; exit 1; } ;;
+*) echo "demo: BACKEND must be iptables or nftables, not $BACKEND" >&2; exit 2 ;;
+esac
 
 ns_setup || { echo "demo: cannot build the sandbox namespaces" >&2; exit 1; }
 # Everything this demo started ends with it, on every exit path.
@@ -41,6 +51,7 @@ log_limit = 5/second
 log_burst = 10
 confirm = 30
 log_files = $NS_DIR/kern.log
+backend = $BACKEND
 
 [zone lan]
 interface = eth1
@@ -80,7 +91,7 @@ echo $! >"$NS_DIR/zombie.pid"
 echo $! >"$NS_DIR/sender.pid"
 
 cat <<EOF
-smtpguard demo: a sandbox gateway in network namespaces $NS_PREFIX-*.
+smtpguard demo: a sandbox gateway in network namespaces $NS_PREFIX-*, rules in $BACKEND.
   WLAN 192.0.2.66 is a spam zombie (SMTP to 203.0.113.25 every second);
   LAN 192.0.2.2 sends mail properly, through the relay 203.0.113.10.
 In the console: arrows select the wlan zone, m switches its mode (block,

@@ -2,9 +2,14 @@
 # demo.sh - `make demo` (tests/demo.sh) in tmux: the console comes up on
 # the sandbox, the zombie's hits show within 10 s, the legitimate sender's
 # mail goes through the relay, and q leaves no namespace, process or
-# folder behind (the rules lived in the deleted namespace).
+# folder behind (the rules lived in the deleted namespace).  On nftables
+# (SMTPGUARD_DEMO_BACKEND=nftables, as make demo BACKEND=nftables) the
+# rules are in the sandbox's table inet smtpguard and the legacy tables
+# stay empty.
+# backends: iptables nftables
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+BACKEND=${SMTPGUARD_TEST_BACKEND:-iptables}
 . tests/lib/tap.sh
 . tests/lib/tmux.sh
 if [ "$(id -u)" != 0 ]; then
@@ -13,12 +18,22 @@ if [ "$(id -u)" != 0 ]; then
 fi
 trap 'tmux_cleanup' EXIT
 
-tmux_start 100 30 "sh tests/demo.sh" || fail "tmux starts"
+tmux_start 100 30 "env SMTPGUARD_DEMO_BACKEND=$BACKEND sh tests/demo.sh" || fail "tmux starts"
 pid=$(tmux_pid)
 prefix="sgt$pid"
 dir="${TMPDIR:-/tmp}/$prefix"
 
 if tmux_wait '^1 Zones and interfaces' 30 start; then ok "the demo opens the console"; else fail "the demo opens the console"; fi
+# Where the rules are, read in the sandbox gateway itself (the oracle, not the console).
+own_nft=$(ip netns exec "$prefix-gw" nft -s list table inet smtpguard 2>/dev/null | grep -c 'jump zone_wlan')
+own_legacy=$(ip netns exec "$prefix-gw" iptables-legacy-save -t filter 2>/dev/null | grep -c '^-A .*SMTPGUARD-wlan')
+if [ "$BACKEND" = nftables ]; then
+	is "$own_nft/$own_legacy" "1/0" "the rules are in nftables (table inet smtpguard), none in the legacy tables"
+else
+	is "$own_nft/$own_legacy" "0/$own_legacy" "no table inet smtpguard in nftables"
+	if [ "$own_legacy" -gt 0 ]; then ok "the rules are in the legacy tables"; else
+		fail "the rules are in the legacy tables"; fi
+fi
 if tmux_wait '^wlan +eth2 +monitor' 2 zones; then ok "the WLAN zone is in monitor mode"; else fail "the WLAN zone is in monitor mode"; fi
 if tmux_wait '[0-9:]{8} wlan +192\.0\.2\.66 .*203\.0\.113\.25 +logged' 10 zombie; then
 	ok "the zombie's hits show within 10 s"

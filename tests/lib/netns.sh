@@ -31,6 +31,9 @@ export SMTPGUARD_RUN_DIR
 # its alternatives live here (tests/ns/nft.sh points iptables at iptables-nft).
 SMTPGUARD_ALTERNATIVES="$NS_DIR/alternatives"
 export SMTPGUARD_ALTERNATIVES
+# The firewall backend the sandbox config names: tests/run runs a test that says
+# "# backends: iptables nftables" once with each (write_config writes "backend = nftables").
+TEST_BACKEND=${SMTPGUARD_TEST_BACKEND:-iptables}
 MX6=2001:db8:113::25
 RELAY6=2001:db8:113::10
 
@@ -270,8 +273,9 @@ log_target = log
 log_prefix = Illegal port 25 >
 confirm = 0
 log_files = $NS_DIR/kern.log
-
 CONF
+	# in place of the blank line: the line numbers of what follows stay the same
+	if [ "$TEST_BACKEND" = iptables ]; then echo; else echo "backend = $TEST_BACKEND"; fi >>"$1"
 	[ $# -gt 1 ] && printf '%s\n' "$2" >>"$1"
 	chmod 600 "$1"
 }

@@ -2,9 +2,12 @@
 # confirm.sh - confirmed changes roll back unless confirmed: on timeout,
 # after SIGKILL of smtpguard, after the terminal goes away (SSH drop);
 # `smtpguard confirm` keeps them; foreign rules added meanwhile survive.
+# backends: iptables nftables
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/backend.sh
 ns_require_root
+backend_require
 ns_setup || { fail "topology"; done_testing; exit 1; }
 CONF="$NS_DIR/smtpguard.conf"
 TMUX_SOCKET="sgconfirm$$-0"
@@ -20,8 +23,8 @@ trap 'tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null; ns_cleanup' EXIT
 write_config "$CONF" "[zone wlan]
 interface = eth2
 mode = log"
-gw iptables-legacy -w -A FORWARD -p udp --dport 53 -j ACCEPT
-before=$(gw_save)
+foreign_add 53
+before=$(gw_firewall)
 
 wait_gone() { # wait until no change is pending (max $1 s)
 	n=0
@@ -35,28 +38,28 @@ wait_gone() { # wait until no change is pending (max $1 s)
 out=$(sg -c "$CONF" apply --confirm 2 </dev/null 2>&1)
 rc=$?
 is "$rc" 0 "apply --confirm 2 applies and returns"
-case $(gw_save) in *SMTPGUARD-wlan*) ok "the change is in the kernel while pending" ;;
-*) fail "the change is in the kernel while pending" "$out" ;; esac
+if has_own; then ok "the change is in the kernel while pending"; else
+	fail "the change is in the kernel while pending" "$out"; fi
 out=$(sg -c "$CONF" apply 2>&1)
 is "$?" 1 "a plain apply is refused while a change is pending"
-gw iptables-legacy -w -A FORWARD -p udp --dport 123 -j ACCEPT
+foreign_add 123
 wait_gone 6
-after=$(gw_save)
-expected=$(printf '%s\n' "$before" | sed 's/^\(-A FORWARD -p udp -m udp --dport 53 -j ACCEPT\)$/\1\n-A FORWARD -p udp -m udp --dport 123 -j ACCEPT/')
-is "$after" "$expected" "unconfirmed: rolled back after 2 s, the foreign rule added meanwhile kept"
-gw iptables-legacy -w -D FORWARD -p udp --dport 123 -j ACCEPT
+if foreign_has 123; then ok "unconfirmed: the foreign rule added meanwhile is kept"; else
+	fail "unconfirmed: the foreign rule added meanwhile is kept" "$(gw_firewall)"; fi
+foreign_del 123
+is "$(gw_firewall)" "$before" "unconfirmed: rolled back after 2 s, nothing else changed"
 
 # 2. confirmed from another shell
 sg -c "$CONF" apply --confirm 3 </dev/null >/dev/null 2>&1
 out=$(sg confirm 2>&1)
 is "$?" 0 "smtpguard confirm succeeds"
 sleep 4	# past the 3 s deadline: a watchdog that still ran would have rolled back by now
-case $(gw_save) in *SMTPGUARD-wlan*) ok "confirmed: the change stays after the deadline" ;;
-*) fail "confirmed: the change stays after the deadline" "$out" ;; esac
+if has_own; then ok "confirmed: the change stays after the deadline"; else
+	fail "confirmed: the change stays after the deadline" "$out"; fi
 out=$(sg confirm 2>&1)
 is "$?" 1 "confirm with nothing pending is an error"
 sg -c "$CONF" remove >/dev/null 2>&1
-before=$(gw_save)
+before=$(gw_firewall)
 
 # 3. SIGKILL of smtpguard while it waits at the prompt (on a terminal, in tmux)
 tmux_fresh
@@ -66,10 +69,10 @@ n=0
 until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
 pid=$(pgrep -f "$SMTPGUARD -c $CONF apply --confirm 3" | head -1)
 [ -n "$pid" ] && kill -9 "$pid"
-case $(gw_save) in *SMTPGUARD-wlan*) ok "SIGKILL: the change was in place when smtpguard died" ;;
-*) fail "SIGKILL: the change was in place when smtpguard died" ;; esac
+if has_own; then ok "SIGKILL: the change was in place when smtpguard died"; else
+	fail "SIGKILL: the change was in place when smtpguard died"; fi
 wait_gone 8
-is "$(gw_save)" "$before" "SIGKILL: the watchdog rolled back"
+is "$(gw_firewall)" "$before" "SIGKILL: the watchdog rolled back"
 tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
 
 # 4. SSH drop: the terminal goes away (SIGHUP) while smtpguard waits at the prompt
@@ -79,10 +82,10 @@ tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 n=0
 until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
 tmux -L "$TMUX_SOCKET" kill-server
-case $(gw_save) in *SMTPGUARD-wlan*) ok "hangup: the change was in place when the terminal went away" ;;
-*) fail "hangup: the change was in place when the terminal went away" ;; esac
+if has_own; then ok "hangup: the change was in place when the terminal went away"; else
+	fail "hangup: the change was in place when the terminal went away"; fi
 wait_gone 8
-is "$(gw_save)" "$before" "hangup: the watchdog rolled back"
+is "$(gw_firewall)" "$before" "hangup: the watchdog rolled back"
 
 # 4b. SIGHUP at every stage: before, during and after the commit, at the prompt
 hup_mixed=0
@@ -95,7 +98,7 @@ for delay in 0 0.005 0.01 0.02 0.04 0.08 0.15 0.3 0.6; do
 	# smtpguard has gone (bounded: 5 s), then any change it left pending is rolled back (6 s)
 	wait_until 5 sh -c '! pgrep -f "$1" >/dev/null' sh "$SMTPGUARD -c $CONF apply --confirm 2"
 	wait_gone 6
-	[ "$(gw_save)" = "$before" ] || hup_mixed=$((hup_mixed + 1))
+	[ "$(gw_firewall)" = "$before" ] || hup_mixed=$((hup_mixed + 1))
 	sg -c "$CONF" remove >/dev/null 2>&1
 done
 diag "SIGHUP after 0 to 600 ms of apply --confirm 2, 9 runs: $hup_mixed left the new rules"
@@ -111,7 +114,7 @@ tmux -L "$TMUX_SOCKET" send-keys yes Enter
 n=0
 until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Confirmed' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
 sleep 5.5	# past the 5 s deadline: a watchdog that still ran would have rolled back by now
-case $(gw_save) in *SMTPGUARD-wlan*) ok "typing yes keeps the change" ;;
-*) fail "typing yes keeps the change" "$(tmux -L "$TMUX_SOCKET" capture-pane -p 2>&1)" ;; esac
+if has_own; then ok "typing yes keeps the change"; else
+	fail "typing yes keeps the change" "$(tmux -L "$TMUX_SOCKET" capture-pane -p 2>&1)"; fi
 tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
 done_testing

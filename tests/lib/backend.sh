@@ -1,0 +1,65 @@
+# backend.sh - the oracles and the foreign rules of a namespace test on the
+# backend it runs on (TEST_BACKEND of netns.sh; tests/run sets it): the
+# legacy tables through iptables-legacy-save/ip6tables-legacy-save on
+# iptables, `nft list` on nftables.  Sourced after netns.sh and tap.sh.
+# shellcheck shell=sh
+. tests/lib/nft.sh
+
+on_nft() { [ "$TEST_BACKEND" = nftables ]; }
+
+# A check this backend does not run: a TAP skip (tests/run counts it as skipped, never passed).
+skip() { # skip "description" "reason"
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
+}
+
+# The start of a test on nftables: nft present (or the plan 1..0 with the reason).
+backend_require() { if on_nft; then nft_require; fi; }
+
+# The gateway's whole firewall without counters: both legacy filter tables (IPv6 lines
+# marked "6 "), and on nftables `nft -s list ruleset` after them (which must then hold
+# every other table unchanged, and the legacy tables must stay as they were).
+gw_firewall() {
+	gw_save
+	gw_save6 | sed 's/^/6 /'
+	if on_nft; then gw nft -s list ruleset; fi
+}
+
+# The own rules only (empty when there are none): the SMTPGUARD lines of both legacy
+# filter tables, or the table inet smtpguard.
+gw_own() {
+	if on_nft; then
+		gw nft -s list table inet smtpguard 2>/dev/null
+	else
+		{ gw_save; gw_save6 | sed 's/^/6 /'; } | grep SMTPGUARD
+	fi
+}
+has_own() { [ -n "$(gw_own)" ]; }
+
+# Someone else's firewall beside smtpguard's: on iptables a rule in FORWARD, on nftables
+# the administrator's table inet filter of nft.sh (created by the first call).
+# Rule N accepts UDP port N.
+foreign_add() { # foreign_add N
+	if on_nft; then
+		gw nft list table inet filter >/dev/null 2>&1 || nft_load_foreign || return 1
+		gw nft add rule inet filter forward udp dport "$1" accept
+	else
+		gw iptables-legacy -w -A FORWARD -p udp --dport "$1" -j ACCEPT
+	fi
+}
+foreign_del() { # foreign_del N
+	if on_nft; then
+		h=$(gw nft -a list chain inet filter forward |
+			sed -n "s/.*udp dport $1 accept # handle \\([0-9]*\\)\$/\\1/p" | head -1)
+		[ -n "$h" ] && gw nft delete rule inet filter forward handle "$h"
+	else
+		gw iptables-legacy -w -D FORWARD -p udp --dport "$1" -j ACCEPT
+	fi
+}
+foreign_has() { # foreign_has N: 0 when rule N is there
+	if on_nft; then
+		gw nft list chain inet filter forward 2>/dev/null | grep -q "udp dport $1 accept\$"
+	else
+		gw iptables-legacy -w -C FORWARD -p udp --dport "$1" -j ACCEPT 2>/dev/null
+	fi
+}
