@@ -6,6 +6,9 @@
 # IPv6 rules survive apply and remove, the IPv6 export round-trips
 # through ip6tables-legacy-restore, an unconfirmed change rolls both
 # families back, and a failing IPv4 commit puts IPv6 back.
+# backends: iptables (xt_recent /64 lists, ip6tables-legacy-restore, the two commits of two
+# tables; on nftables both families are one table and one commit: nft_modes.sh sends every mode
+# over IPv6 there)
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 ns_require_root
