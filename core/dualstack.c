@@ -139,7 +139,7 @@ int dualstack_apply(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		plan_init(&done[i]);
 	if (fw->whole)	/* one transaction: both families change together or not at all */
-		return fw->whole->apply(rs[0].whole, &done[0], err);
+		return fw->whole->apply(&rs[0], &done[0], err);
 	have_prev = dualstack_snapshot_first(fw, &prev, &undo);
 	if (fw->apply(&rs[DUALSTACK_FIRST], &done[DUALSTACK_FIRST], err) < 0)
 		goto out;

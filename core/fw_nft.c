@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <nftables/libnftables.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "compile_nft.h"
 #include "fw.h"
 #include "plan.h"
+#include "xlock.h"
 
 #define FW_NFT_TABLE COMPILE_NFT_FAMILY " " COMPILE_NFT_TABLE
 #define FW_NFT_NAME_MAX 64
@@ -248,6 +250,12 @@ static int fw_nft_diff(const char *current, const char *desc, struct plan *out, 
 	return 0;
 }
 
+/* The fingerprint of a snapshot (NULL: no table): its text, counters and dynamic elements excluded. */
+static uint64_t fw_nft_fingerprint(const char *snapshot)
+{
+	return snapshot ? addr_hash_bytes(ADDR_HASH_SEED, snapshot, strlen(snapshot)) : 0;
+}
+
 static int fw_nft_plan(const char *desc, struct plan *out, struct error *err)
 {
 	char *current;
@@ -257,6 +265,7 @@ static int fw_nft_plan(const char *desc, struct plan *out, struct error *err)
 	if (fw_nft_snapshot(&current, err) < 0)
 		return -1;
 	rc = fw_nft_diff(current, desc, out, err);
+	out->base_own = fw_nft_fingerprint(current);
 	free(current);
 	return rc;
 }
@@ -276,77 +285,342 @@ static int fw_nft_head(const char *p, const char *head, char name[FW_NFT_NAME_MA
 	return 0;
 }
 
-/* Whether a line "\t<kind> NAME {" is in text. */
-static bool fw_nft_has(const char *text, const char *kind, const char *name)
+/* Append printf's output to the growing buffer *b; -1 when out of memory or longer than a line may be. */
+static int fw_nft_appendf(char **b, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fw_nft_appendf(char **b, size_t *len, const char *fmt, ...)
 {
-	char line[FW_NFT_NAME_MAX + 16];
-	int n = snprintf(line, sizeof(line), "\t%s %s {", kind, name);
+	char line[1024];
+	va_list ap;
+	int n;
 
-	return text && n > 0 && fw_nft_has_line(text, line, (size_t)n);
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	return fw_nft_append(b, len, line, (size_t)n);
 }
 
 /*
- * The batch that makes current desc: flush the table (every rule), empty
- * the static sets desc keeps (the dynamic ones keep their elements: the
- * bans in force), delete the chains and sets desc no longer has, then
- * add desc.  Into *b; -1 when out of memory.
+ * The block "\t<kind> NAME {" .. "\t}" of a table text (a snapshot or a
+ * description) and its length; NULL when text has none.
  */
-static int fw_nft_batch(const char *current, const char *desc, char **b, size_t *len)
+static const char *fw_nft_block(const char *text, const char *kind, const char *name, size_t *len)
 {
-	static const char head[] = "add table " FW_NFT_TABLE "\nflush table " FW_NFT_TABLE "\n";
-	char name[FW_NFT_NAME_MAX], cmd[FW_NFT_NAME_MAX + 64];
+	char head[FW_NFT_NAME_MAX + 16];
+	int n = snprintf(head, sizeof(head), "\t%s %s {\n", kind, name);
 
-	if (fw_nft_append(b, len, head, sizeof(head) - 1) < 0)
-		return -1;
-	for (const char *p = current; p && *p;) {
-		size_t n = strcspn(p, "\n");
-		int k = 0;
+	*len = 0;
+	for (const char *p = text; p && *p && n > 0;) {
+		size_t m = strcspn(p, "\n");
 
-		if (!fw_nft_head(p, "\tchain ", name) && !fw_nft_has(desc, "chain", name)) {
-			k = snprintf(cmd, sizeof(cmd), "delete chain " FW_NFT_TABLE " %s\n", name);
-		} else if (!fw_nft_head(p, "\tset ", name)) {
-			const char *end = strstr(p, "\n\t}");
-			bool dynamic = end && memmem(p, (size_t)(end - p), "dynamic", 7);
+		if (!strncmp(p, head, (size_t)n)) {
+			const char *end = strstr(p, "\n\t}\n");
 
-			if (!fw_nft_has(desc, "set", name))
-				k = snprintf(cmd, sizeof(cmd), "delete set " FW_NFT_TABLE " %s\n", name);
-			else if (!dynamic)
-				k = snprintf(cmd, sizeof(cmd), "flush set " FW_NFT_TABLE " %s\n", name);
+			*len = end ? (size_t)(end + 4 - p) : strlen(p);
+			return p;
 		}
-		if (k > 0 && fw_nft_append(b, len, cmd, (size_t)k) < 0)
+		p += m + (p[m] == '\n');
+	}
+	return NULL;
+}
+
+static bool fw_nft_is_elements(const char *line)
+{
+	return !strncmp(line, "\t\telements = { ", 15);
+}
+
+/* Whether two set blocks declare the same set, their elements aside. */
+static bool fw_nft_same_set(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *aend = a + alen, *bend = b + blen;
+
+	for (;;) {
+		size_t n, m;
+
+		if (a < aend && fw_nft_is_elements(a))
+			a += strcspn(a, "\n") + 1;
+		if (b < bend && fw_nft_is_elements(b))
+			b += strcspn(b, "\n") + 1;
+		if (a >= aend || b >= bend)
+			return a >= aend && b >= bend;
+		n = strcspn(a, "\n");
+		m = strcspn(b, "\n");
+		if (n != m || memcmp(a, b, n) != 0)
+			return false;
+		a += n + 1;
+		b += m + 1;
+	}
+}
+
+/* The elements of a set block as "a, b" (*n bytes; none: *n = 0). */
+static const char *fw_nft_element_list(const char *block, size_t len, size_t *n)
+{
+	const char *p = memmem(block, len, "\n\t\telements = { ", 16);
+
+	*n = 0;
+	if (!p)
+		return "";
+	p += 16;
+	*n = strcspn(p, "\n");
+	if (*n >= 2 && !memcmp(p + *n - 2, " }", 2))
+		*n -= 2;
+	return p;
+}
+
+/* The length of the element at p of a list ending at end. */
+static size_t fw_nft_element_len(const char *p, const char *end)
+{
+	const char *comma = memmem(p, (size_t)(end - p), ", ", 2);
+
+	return comma ? (size_t)(comma - p) : (size_t)(end - p);
+}
+
+/* "<verb> element" commands for the elements of from (flen bytes) that to (tlen) lacks. */
+static int fw_nft_element_cmds(const char *verb, const char *set, const char *from, size_t flen,
+			       const char *to, size_t tlen, char **b, size_t *len)
+{
+	for (const char *p = from, *end = from + flen; p < end;) {
+		size_t m = fw_nft_element_len(p, end);
+		bool kept = false;
+
+		for (const char *q = to, *tend = to + tlen; q < tend && !kept;) {
+			size_t k = fw_nft_element_len(q, tend);
+
+			kept = k == m && !memcmp(p, q, m);
+			q += k + 2;
+		}
+		if (!kept && fw_nft_appendf(b, len, "%s element " FW_NFT_TABLE " %s { %.*s }\n", verb,
+					    set, (int)m, p) < 0)
+			return -1;
+		p += m + 2;
+	}
+	return 0;
+}
+
+/* Whether apply deletes and adds set name again: desc declares it otherwise than current. */
+static bool fw_nft_set_recreated(const char *current, const char *desc, const char *name)
+{
+	size_t clen, dlen;
+	const char *c = fw_nft_block(current, "set", name, &clen);
+	const char *d = fw_nft_block(desc, "set", name, &dlen);
+
+	return c && d && !fw_nft_same_set(c, clen, d, dlen);
+}
+
+/*
+ * Whether apply flushes chain name (and adds its rules again): desc has
+ * other rules for it, or one of its rules names a set apply recreates.
+ */
+static bool fw_nft_chain_refilled(const char *current, const char *desc, const char *name)
+{
+	size_t clen, dlen;
+	const char *c = fw_nft_block(current, "chain", name, &clen);
+	const char *d = fw_nft_block(desc, "chain", name, &dlen);
+	char set[FW_NFT_NAME_MAX];
+
+	if (!c || !d)
+		return false;
+	if (clen != dlen || memcmp(c, d, clen) != 0)
+		return true;
+	for (const char *at = memchr(c, '@', clen); at; at = memchr(at + 1, '@', clen - (size_t)(at + 1 - c))) {
+		size_t n = strspn(at + 1, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+
+		if (n && n < sizeof(set)) {
+			memcpy(set, at + 1, n);
+			set[n] = '\0';
+			if (fw_nft_set_recreated(current, desc, set))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Call fn(name) for each "\t<kind> NAME {" block of text, in order, until one fails. */
+static int fw_nft_each(const char *text, const char *kind,
+		       int (*fn)(const char *name, const char *current, const char *desc, char **b,
+				 size_t *len),
+		       const char *current, const char *desc, char **b, size_t *len)
+{
+	char head[FW_NFT_NAME_MAX + 8], name[FW_NFT_NAME_MAX];
+
+	snprintf(head, sizeof(head), "\t%s ", kind);
+	for (const char *p = text; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (!fw_nft_head(p, head, name) && fn(name, current, desc, b, len) < 0)
 			return -1;
 		p += n + (p[n] == '\n');
 	}
-	return fw_nft_append(b, len, desc, strlen(desc));
+	return 0;
 }
 
-static int fw_nft_apply(const char *desc, struct plan *done, struct error *err)
+/* Step 1: empty the chains that are refilled or go. */
+static int fw_nft_step_flush(const char *name, const char *current, const char *desc, char **b,
+			     size_t *len)
 {
-	char *current, *batch = NULL;
+	size_t n;
+
+	if (fw_nft_block(desc, "chain", name, &n) && !fw_nft_chain_refilled(current, desc, name))
+		return 0;
+	return fw_nft_appendf(b, len, "flush chain " FW_NFT_TABLE " %s\n", name);
+}
+
+/* Step 2: delete the chains desc no longer has (nothing jumps to them after step 1). */
+static int fw_nft_step_delete(const char *name, const char *current, const char *desc, char **b,
+			      size_t *len)
+{
+	size_t n;
+
+	(void)current;
+	if (fw_nft_block(desc, "chain", name, &n))
+		return 0;
+	return fw_nft_appendf(b, len, "delete chain " FW_NFT_TABLE " %s\n", name);
+}
+
+/*
+ * Step 3: delete the sets desc no longer has or declares otherwise; of
+ * the others, delete and add the elements that differ (a dynamic set
+ * keeps its elements: the bans in force).
+ */
+static int fw_nft_step_set(const char *name, const char *current, const char *desc, char **b,
+			   size_t *len)
+{
+	size_t clen, dlen, cn, dn;
+	const char *c = fw_nft_block(current, "set", name, &clen);
+	const char *d = fw_nft_block(desc, "set", name, &dlen);
+	const char *cl, *dl;
+
+	if (!d || !fw_nft_same_set(c, clen, d, dlen))
+		return fw_nft_appendf(b, len, "delete set " FW_NFT_TABLE " %s\n", name);
+	if (memmem(c, clen, "dynamic", 7))
+		return 0;
+	cl = fw_nft_element_list(c, clen, &cn);
+	dl = fw_nft_element_list(d, dlen, &dn);
+	if (fw_nft_element_cmds("delete", name, cl, cn, dl, dn, b, len) < 0 ||
+	    fw_nft_element_cmds("add", name, dl, dn, cl, cn, b, len) < 0)
+		return -1;
+	return 0;
+}
+
+/* Step 4: desc's blocks of the sets and chains that are new, recreated or refilled. */
+static int fw_nft_step_add(const char *kind, const char *name, const char *current,
+			   const char *desc, char **b, size_t *len)
+{
+	size_t n, dn;
+	const char *d = fw_nft_block(desc, kind, name, &dn);
+	bool again = *kind == 's' ? fw_nft_set_recreated(current, desc, name)
+				  : fw_nft_chain_refilled(current, desc, name);
+
+	if (fw_nft_block(current, kind, name, &n) && !again)
+		return 0;
+	return fw_nft_append(b, len, d, dn);
+}
+
+static int fw_nft_step_add_set(const char *name, const char *current, const char *desc, char **b,
+			       size_t *len)
+{
+	return fw_nft_step_add("set", name, current, desc, b, len);
+}
+
+static int fw_nft_step_add_chain(const char *name, const char *current, const char *desc,
+				 char **b, size_t *len)
+{
+	return fw_nft_step_add("chain", name, current, desc, b, len);
+}
+
+/*
+ * The batch that makes current desc changing only what differs, so the
+ * counters of every other chain keep counting: flush the chains whose
+ * rules change or that go, delete those that go, delete the sets that go
+ * or change their declaration, change the elements of the others, then
+ * add the new and changed sets and chains.  Into *b; -1 when out of
+ * memory.
+ */
+static int fw_nft_batch(const char *current, const char *desc, char **b, size_t *len)
+{
+	static const char head[] = "add table " FW_NFT_TABLE "\n";
+
+	if (fw_nft_append(b, len, head, sizeof(head) - 1) < 0 ||
+	    fw_nft_each(current, "chain", fw_nft_step_flush, current, desc, b, len) < 0 ||
+	    fw_nft_each(current, "chain", fw_nft_step_delete, current, desc, b, len) < 0 ||
+	    fw_nft_each(current, "set", fw_nft_step_set, current, desc, b, len) < 0 ||
+	    fw_nft_append(b, len, "table " FW_NFT_TABLE " {\n", strlen("table " FW_NFT_TABLE " {\n")) < 0 ||
+	    fw_nft_each(desc, "set", fw_nft_step_add_set, current, desc, b, len) < 0 ||
+	    fw_nft_each(desc, "chain", fw_nft_step_add_chain, current, desc, b, len) < 0)
+		return -1;
+	return fw_nft_append(b, len, "}\n", 2);
+}
+
+/* The conflict: planned and now (NULL: no table) name the first difference when both are known. */
+static int fw_nft_conflict(const char *planned, const char *now, bool known, struct error *err)
+{
+	char what[320] = "";
+	struct plan d;
+
+	plan_init(&d);
+	if (known && fw_nft_diff(planned, now, &d, err) == 0 && d.nlines > 0)
+		snprintf(what, sizeof(what), " (%c %.300s)", d.lines[0].op, d.lines[0].text);
+	plan_free(&d);
+	error_set(err, "table %s was changed by another writer since the plan was made%s: nothing "
+		       "applied; run apply again", FW_NFT_TABLE, what);
+	err->code = ERROR_CONFLICT;
+	return -1;
+}
+
+/*
+ * Read, plan and commit under smtpguard's lock (the xtables lock, which
+ * every apply and rollback of smtpguard takes), refusing a table that is
+ * not the one planned against: the caller's plan (rs->expect_own), and
+ * the first read of this call, read again just before the commit.  What
+ * remains is the moment between that second read and the commit, for a
+ * writer that does not take the lock (`nft`).  It cannot be closed from
+ * here: libnftables builds and sends the batch within
+ * nft_run_cmd_from_buffer() from a cache it reads itself in that call,
+ * and whatever generation check it makes (NFNL_BATCH_GENID in the batch
+ * begin, a replay on ERESTART) is against that cache; its API neither
+ * gives the ruleset's generation id nor takes one.  In that moment a
+ * change to a chain this batch flushes or an element it deletes is lost;
+ * one anywhere else survives, as the batch touches only what differs.
+ */
+static int fw_nft_apply(const struct ruleset *rs, struct plan *done, struct error *err)
+{
+	const char *desc = rs->whole;
+	char *current = NULL, *now = NULL, *batch = NULL;
+	struct xlock lock;
 	size_t len = 0;
 	int rc;
 
 	plan_init(done);
-	if (fw_nft_snapshot(&current, err) < 0)
+	if (!fw_has_net_admin())
+		return fw_need_root(err, "change");
+	if (xlock_acquire(&lock, err) < 0)
 		return -1;
-	rc = fw_nft_diff(current, desc, done, err);
+	rc = fw_nft_snapshot(&current, err);
+	if (rc == 0 && rs->expect_set && fw_nft_fingerprint(current) != rs->expect_own)
+		rc = fw_nft_conflict(NULL, NULL, false, err);
+	if (rc == 0)
+		rc = fw_nft_diff(current, desc, done, err);
 	if (rc == 0 && !plan_empty(done)) {
-		if (!desc)
-			rc = fw_nft_run("delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
-		else if (fw_nft_batch(current, desc, &batch, &len) < 0)
+		if (desc && fw_nft_batch(current, desc, &batch, &len) < 0)
 			rc = error_set(err, "out of memory changing table %s", FW_NFT_TABLE);
-		else
-			rc = fw_nft_run(batch, 0, NULL, NULL, err);
+		else if ((rc = fw_nft_snapshot(&now, err)) == 0 &&
+			 fw_nft_fingerprint(now) != fw_nft_fingerprint(current))
+			rc = fw_nft_conflict(current, now, true, err);
+		else if (rc == 0)
+			rc = fw_nft_run(desc ? batch : "delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
 	}
+	xlock_release(&lock);
 	if (rc < 0) {
 		plan_free(done);
 		plan_init(done);
 	}
 	free(batch);
+	free(now);
 	free(current);
 	return rc;
 }
-
 /*
  * One rule line of `nft list table` into t: "counter packets P bytes B"
  * becomes "counter" in the text and P, B its counters.

@@ -137,10 +137,21 @@ struct fw_whole_ops {
 	 * 0 with *out malloc'ed, or NULL when there are none; -1 with err.
 	 */
 	int (*snapshot)(char **out, struct error *err);
-	/* What apply(desc) would change ("+"/"-" lines), without changing anything. */
+	/*
+	 * What apply(desc) would change ("+"/"-" lines), without changing
+	 * anything; out->base_own is the fingerprint of the own rules it was
+	 * made against (what a caller that shows the plan puts in expect_own).
+	 */
 	int (*plan)(const char *desc, struct plan *out, struct error *err);
-	/* Make the own rules desc (NULL: none at all) in one transaction; done as plan(). */
-	int (*apply)(const char *desc, struct plan *done, struct error *err);
+	/*
+	 * Make the own rules rs->whole (NULL: none at all) in one
+	 * transaction, changing only the chains and set elements that
+	 * differ; done as plan().  Refused with ERROR_CONFLICT, nothing
+	 * changed, when the own rules are not the ones planned against:
+	 * rs->expect_own when rs->expect_set, and in any case the ones this
+	 * call read first (see the backend for what window remains).
+	 */
+	int (*apply)(const struct ruleset *rs, struct plan *done, struct error *err);
 };
 
 struct fw_ops {
