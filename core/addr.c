@@ -106,16 +106,41 @@ int addr_parse(const char *text, struct addr *out, struct error *err)
 	return 0;
 }
 
+/* Dotted decimal into host (INET_ADDRSTRLEN): what inet_ntop() writes, without its sprintf. */
+static void ipv4_text(const unsigned char *b, char *host)
+{
+	char *p = host;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+}
+
 static void addr_print(const struct addr *a, bool with_prefix, char *buf, size_t size)
 {
 	char host[INET6_ADDRSTRLEN];
 
-	if (!inet_ntop(a->family, a->bytes, host, sizeof(host)))
+	if (a->family == AF_INET)
+		ipv4_text(a->bytes, host);
+	else if (!inet_ntop(a->family, a->bytes, host, sizeof(host)))
 		host[0] = '\0';
 	if (with_prefix || a->prefix != addr_bits(a->family))
 		snprintf(buf, size, "%s/%u", host, a->prefix);
-	else
-		snprintf(buf, size, "%s", host);
+	else if (size) {
+		size_t n = strnlen(host, size - 1);
+
+		memcpy(buf, host, n);
+		buf[n] = '\0';
+	}
 }
 
 void addr_format(const struct addr *a, char *buf, size_t size)

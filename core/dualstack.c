@@ -89,7 +89,7 @@ int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N]
 		   struct plan out[DUALSTACK_N], struct error *err)
 {
 	struct fw_table t[DUALSTACK_N];
-	int rc = 0;
+	int rc;
 
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		plan_init(&out[i]);
@@ -97,9 +97,18 @@ int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N]
 		return fw->whole->plan(rs[0].whole, &out[0], err);
 	if (dualstack_read(fw, t, err) < 0)
 		return -1;
+	rc = dualstack_plan_tables(t, rs, out, err);
+	dualstack_tables_free(t);
+	return rc;
+}
+
+int dualstack_plan_tables(const struct fw_table t[DUALSTACK_N], const struct ruleset rs[DUALSTACK_N],
+			  struct plan out[DUALSTACK_N], struct error *err)
+{
+	int rc = 0;
+
 	for (size_t i = 0; i < DUALSTACK_N && rc == 0; i++)
 		rc = plan_compute(&t[i], &rs[i], &out[i], err);
-	dualstack_tables_free(t);
 	return rc;
 }
 

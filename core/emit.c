@@ -343,6 +343,12 @@ void emit_text(struct emit *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+void emit_text_bytes(struct emit *e, const char *p, size_t n)
+{
+	if (e->form == EMIT_TEXT)
+		emit_put(e, p, n);
+}
+
 void emit_newline(struct emit *e)
 {
 	emit_put(e, "\n", 1);

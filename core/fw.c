@@ -290,16 +290,13 @@ static bool fw_legacy_owns(bool *any_rules)
 	*any_rules = false;
 	for (size_t i = 0; i < 2; i++) {
 		int family = i ? AF_INET6 : AF_INET;
-		struct fw_table t;
+		bool rules, owned;
 		struct error err = { 0 };
 
-		if (backend_legacy_filter(family) != 1 || fw_iptc_ops.read(family, &t, &err) < 0)
+		if (backend_legacy_filter(family) != 1 || fw_iptc_owns(family, &rules, &owned, &err) < 0)
 			continue;
-		for (size_t r = 0; r < t.nrules; r++) {
-			*any_rules = true;
-			own = own || t.rules[r].own;
-		}
-		fw_table_free(&t);
+		*any_rules = *any_rules || rules;
+		own = own || owned;
 	}
 	return own;
 }

@@ -929,7 +929,32 @@ static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
 	return rc;
 }
 
-/* ---- apply ---- */
+/*
+ * Whether family's table holds rules, and own ones (a rule of an own
+ * chain, or a built-in chain's jump to one), from libiptc's parse alone:
+ * the backend choice asks before every command, and rendering each rule
+ * as fw_iptc_read() does costs more than the kernel's copy of the table.
+ */
+int fw_iptc_owns(int family, bool *any_rules, bool *own, struct error *err)
+{
+	const struct fw_iptc_family *f = fw_iptc_family(family, "read", err);
+	struct xtc_handle *h;
+
+	*any_rules = *own = false;
+	if (!f || !(h = fw_iptc_open(f, "read", err)))
+		return -1;
+	for (const char *chain = f->ops->first_chain(h); chain; chain = f->ops->next_chain(h)) {
+		bool own_chain = chain_is_own(chain), builtin = f->ops->builtin(chain, h);
+
+		for (const void *e = f->first_rule(chain, h); e; e = f->next_rule(e, h)) {
+			*any_rules = true;
+			*own = *own || own_chain || (builtin && chain_is_own(f->get_target(e, h)));
+		}
+	}
+	f->ops->free(h);
+	return 0;
+}
+
 /* ---- apply ---- */
 
 /* Fill err with what failed, libiptc's reason (errno of the call just made) and that nothing changed. */

@@ -249,25 +249,22 @@ enum hit_result hit_parse_packet(const char *msg, size_t len, const struct hit_c
 	memcpy(h.prefix, msg, n);
 
 	for (i = start; i < len;) {
+		const char *sp = memchr(msg + i, ' ', len - i);
 		size_t tok = i, eq;
+		const char *at;
 
-		while (i < len && msg[i] != ' ')
-			i++;
+		i = sp ? (size_t)(sp - msg) : len;
 		/* An ICMP error quotes the offending packet in brackets: not ours. */
 		if (msg[tok] == '[')
 			break;
-		for (eq = tok; eq < i && msg[eq] != '='; eq++)
-			;
-		if (eq < i) {
-			struct span key = { msg + tok, eq - tok };
-
-			for (int f = 0; f < F_COUNT; f++) {
-				if (!seen[f] && key.n == field_keys[f].n &&
-				    memcmp(key.p, field_keys[f].p, key.n) == 0) {
-					seen[f] = true;
-					field[f] = (struct span){ msg + eq + 1, i - eq - 1 };
-					break;
-				}
+		at = memchr(msg + tok, '=', i - tok);
+		eq = at ? (size_t)(at - msg) : i;
+		for (int f = 0; f < F_COUNT && eq < i; f++) {
+			if (!seen[f] && eq - tok == field_keys[f].n && msg[tok] == field_keys[f].p[0] &&
+			    memcmp(msg + tok, field_keys[f].p, eq - tok) == 0) {
+				seen[f] = true;
+				field[f] = (struct span){ msg + eq + 1, i - eq - 1 };
+				break;
 			}
 		}
 		while (i < len && msg[i] == ' ')

@@ -70,6 +70,9 @@ struct report {
 	struct linebuf lines;
 	char far_head[FAR_HEAD_LEN];	/* see report_lines() */
 	bool far_head_set;
+	time_t minute;			/* the hit lines' time text of this minute: see hit_when() */
+	char minute_text[32];
+	size_t minute_len;
 };
 
 static time_t day_time(int year, int month, int day)
@@ -164,25 +167,65 @@ static void write_heading(struct report *r)
 }
 
 /*
+ * "May 11 11:29:51" of t, as the first article's awk printed it from
+ * the syslog date ("May  1" written "May 1").  strftime() runs once a
+ * minute: within one (UTC) minute only the seconds change, as every
+ * zone's offset and its changes are whole minutes (checked: else no
+ * reuse).  Returns the length written to buf[32].
+ */
+static size_t hit_when(struct report *r, time_t t, char *buf)
+{
+	time_t minute = t - (t % 60 + 60) % 60;
+	struct tm tm;
+	size_t n;
+
+	if (r->minute_len && r->minute == minute) {
+		unsigned sec = (unsigned)(t - minute);
+
+		memcpy(buf, r->minute_text, r->minute_len);
+		buf[r->minute_len - 2] = (char)('0' + sec / 10);
+		buf[r->minute_len - 1] = (char)('0' + sec % 10);
+		return r->minute_len;
+	}
+	localtime_r(&t, &tm);
+	n = strftime(buf, 32, "%b %d %H:%M:%S", &tm);
+	if (n > 4 && buf[4] == '0') {
+		memmove(buf + 4, buf + 5, n - 4);
+		n--;
+	}
+	r->minute_len = 0;
+	if (n >= 2 && n < sizeof(r->minute_text) && tm.tm_sec == t - minute) {
+		memcpy(r->minute_text, buf, n);
+		r->minute_len = n;
+		r->minute = minute;
+	}
+	return n;
+}
+
+/*
  * A hit: in text the line of the article's awk, "$1 $2 $3 > SRC=... -
- * DST=..."; in CSV and JSON the hit's own fields (hit_emit()).
+ * DST=..."; in CSV and JSON the hit's own fields (hit_emit()).  The
+ * text line is put together here (times and addresses are printable).
  */
 static void write_hit(struct report *r, const struct hit *h)
 {
+	static const char src[] = " > SRC=", dst[] = " - DST=";
 	struct emit *e = &r->emit;
-	char addr[ADDR_TEXT_MAX], when[32];
-	struct tm tm;
+	char line[32 + 2 * ADDR_TEXT_MAX + sizeof(src) + sizeof(dst)];
+	size_t n;
 
 	if (emit_is(e, EMIT_TEXT)) {
-		localtime_r(&h->time, &tm);
-		strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
-		if (when[4] == '0')
-			memmove(when + 4, when + 5, strlen(when + 4));
-		emit_strf(e, EMIT_TEXT, "time", "%s > ", when);
-		addr_format(&h->src, addr, sizeof(addr));
-		emit_strf(e, EMIT_TEXT, "src", "SRC=%s - ", addr);
-		addr_format(&h->dst, addr, sizeof(addr));
-		emit_strf(e, EMIT_TEXT, "dst", "DST=%s\n", addr);
+		n = hit_when(r, h->time, line);
+		memcpy(line + n, src, sizeof(src) - 1);
+		n += sizeof(src) - 1;
+		addr_format(&h->src, line + n, ADDR_TEXT_MAX);
+		n += strlen(line + n);
+		memcpy(line + n, dst, sizeof(dst) - 1);
+		n += sizeof(dst) - 1;
+		addr_format(&h->dst, line + n, ADDR_TEXT_MAX);
+		n += strlen(line + n);
+		line[n++] = '\n';
+		emit_text_bytes(e, line, n);
 		return;
 	}
 	emit_object_open(e, EMIT_CSV | EMIT_JSON, NULL);

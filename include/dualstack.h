@@ -47,6 +47,9 @@ int dualstack_snapshot(const struct fw_ops *fw, struct ruleset prev[DUALSTACK_N]
 /* Each family's plan of rs against its table as it is now (plans initialised here). */
 int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N],
 		   struct plan out[DUALSTACK_N], struct error *err);
+/* The same against tables t the caller read (fw without whole: per-family tables). */
+int dualstack_plan_tables(const struct fw_table t[DUALSTACK_N], const struct ruleset rs[DUALSTACK_N],
+			  struct plan out[DUALSTACK_N], struct error *err);
 
 /*
  * Apply both, as above; done[] (initialised here) holds what each commit

@@ -114,6 +114,8 @@ void emit_null(struct emit *e, const char *key);
 
 /* Text only: headings and prose around the records (fmt's arguments are not sanitized). */
 void emit_text(struct emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text only: n bytes as they are, unformatted and not sanitized (the caller made them). */
+void emit_text_bytes(struct emit *e, const char *p, size_t n);
 /* A line break in every form: ends a record of JSON lines or a text line. */
 void emit_newline(struct emit *e);
 

@@ -217,6 +217,13 @@ int fw_backend_exclusive(const struct fw_ops *fw, struct error *err);
  */
 const char *fw_fake_table(void);
 
+/*
+ * Whether the legacy filter table of family holds rules (*any_rules) and
+ * own ones (a rule of an own chain or a built-in chain's jump to one),
+ * without rendering them; -1 when it cannot be read.
+ */
+int fw_iptc_owns(int family, bool *any_rules, bool *own, struct error *err);
+
 extern const struct fw_ops fw_iptc_ops;
 extern const struct fw_ops fw_file_ops;
 extern const struct fw_ops fw_nft_ops;

@@ -328,7 +328,9 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		if (dualstack_compile(st.cfg, rs, &err) < 0) {
 			config_code = cli_error(&err);
 		} else {
-			st.planned = dualstack_plan(fw, rs, st.plan, &err) == 0;
+			/* against the tables shown: one read of each (nftables plans its own way) */
+			st.planned = (fw->whole ? dualstack_plan(fw, rs, st.plan, &err)
+						: dualstack_plan_tables(st.table, rs, st.plan, &err)) == 0;
 			if (!st.planned)
 				code = cli_error(&err);
 		}

@@ -7,7 +7,7 @@
 # number: a missing tool or a failed measurement becomes a "-" with a note.
 #
 #   BENCH_QUICK=1    smaller tables and files, shorter idle and flood windows
-#   BENCH_SECTIONS="table report flood watch dataplane", BENCH_SIZES="100 1000": run a part
+#   BENCH_SECTIONS="table report flood watch dataplane readonce", BENCH_SIZES="100 1000": run a part
 #   BENCHDRV=PATH    the driver built from tests/bench/benchdrv.c (bench.mk sets it)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -504,7 +504,10 @@ section_dataplane() {
 	done
 }
 
+# ---- 6. watch alone under flood, idle and soak
 . tests/bench/watch.sh
+# ---- 7. status vs save+save6, report on a weekly file's last day
+. tests/bench/readonce.sh
 
 # ---- output
 
@@ -537,7 +540,7 @@ ns_setup || { echo "bench: cannot build the namespaces" >&2; exit 1; }
 trap 'bench_cleanup' EXIT
 : >"$RES"
 drv run -- true >/dev/null || { echo "bench: the driver refuses to run in $NS_GW" >&2; exit 1; }
-for s in ${BENCH_SECTIONS:-table report flood watch dataplane}; do
+for s in ${BENCH_SECTIONS:-table report flood watch dataplane readonce}; do
 	"section_$s"
 done
 write_results
