@@ -33,6 +33,8 @@ struct fw_counters {
 	uint64_t (*counts)[2];	/* scratch: packets, bytes of each rule, committed on success */
 	uint64_t (*policies)[2];	/* scratch: of each chain */
 	size_t counts_cap, policies_cap;
+	struct ipt_getinfo info;	/* the table's layout at the last refresh */
+	bool info_valid;
 	uint64_t fingerprint;	/* of the table the hash below was taken with */
 	uint64_t hash;
 	bool hash_valid;
@@ -307,6 +309,8 @@ int fw_counters_refresh(struct fw_counters *fc, struct fw_table *t, struct error
 	fc->fingerprint = t->fingerprint;
 	fc->hash = hash;
 	fc->hash_valid = true;
+	fc->info = info;
+	fc->info_valid = true;
 	for (size_t i = 0; i < t->nrules; i++) {
 		t->rules[i].packets = fc->counts[i][0];
 		t->rules[i].bytes = fc->counts[i][1];
@@ -320,8 +324,23 @@ int fw_counters_refresh(struct fw_counters *fc, struct fw_table *t, struct error
 	return FW_COUNTERS_FRESH;
 }
 
+bool fw_counters_moved(struct fw_counters *fc)
+{
+	struct ipt_getinfo info;
+	socklen_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (!fc->info_valid || fc->sock < 0)
+		return true;
+	strcpy(info.name, "filter");
+	if (getsockopt(fc->sock, IPPROTO_IP, IPT_SO_GET_INFO, &info, &len) < 0)
+		return true;
+	return memcmp(&info, &fc->info, sizeof(info)) != 0;
+}
+
 const struct fw_counters_ops fw_counters_iptc = {
 	.open = fw_counters_new,
 	.refresh = fw_counters_refresh,
+	.moved = fw_counters_moved,
 	.close = fw_counters_free,
 };

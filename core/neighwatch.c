@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "neighwatch.h"
@@ -222,6 +223,62 @@ static void neighwatch_message(struct neighwatch *nw, const struct nlmsghdr *nlh
 	f.when = time(NULL);
 	nw->counts.findings++;
 	fn(arg, &f);
+}
+
+/* One reply of the dump into out (new addresses of family at mac); true at its end. */
+static bool neighwatch_addrs_message(const struct nlmsghdr *h, const unsigned char mac[6],
+				     int family, struct addr *out, size_t max, size_t *n)
+{
+	struct neigh_seen s;
+
+	if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+		return true;
+	if (!neighwatch_parse(h, &s) || s.ip.family != family || memcmp(s.mac, mac, 6) != 0 ||
+	    link_local6(&s.ip))
+		return false;
+	for (size_t i = 0; i < *n; i++)
+		if (addr_equal(&out[i], &s.ip))
+			return false;
+	if (*n < max)
+		out[(*n)++] = s.ip;
+	return false;
+}
+
+int neighwatch_addrs_of(const unsigned char mac[6], int family, struct addr *out, size_t max,
+			size_t *n, struct error *err)
+{
+	_Alignas(struct nlmsghdr) char buf[32768];
+	struct neighwatch nw = { .fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) };
+	struct timeval wait = { .tv_sec = 1 };	/* the kernel answers a dump at once */
+	bool done = false;
+
+	*n = 0;
+	if (nw.fd < 0)
+		return error_set(err, "neighbour table: cannot open a netlink socket: %s",
+				 strerror(errno));
+	setsockopt(nw.fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+	if (neighwatch_dump(&nw, err) < 0) {
+		close(nw.fd);
+		return -1;
+	}
+	while (!done) {
+		ssize_t got = recv(nw.fd, &buf, sizeof(buf), 0);
+		size_t len = got > 0 ? (size_t)got : 0;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			error_set(err, "neighbour table: cannot read it: %s",
+				  got < 0 ? strerror(errno) : "end of data");
+			close(nw.fd);
+			return -1;
+		}
+		for (const struct nlmsghdr *h = (const void *)buf; !done && NLMSG_OK(h, len);
+		     h = NLMSG_NEXT(h, len))
+			done = neighwatch_addrs_message(h, mac, family, out, max, n);
+	}
+	close(nw.fd);
+	return 0;
 }
 
 int neighwatch_read(struct neighwatch *nw, neighwatch_fn fn, void *arg, struct error *err)

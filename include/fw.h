@@ -91,12 +91,15 @@ enum fw_counters_result {
  * counters into a table read earlier with read(), without reading the
  * rules again.  open() makes a handle for repeated refreshes (NULL, err
  * filled, when out of memory), refresh() returns an fw_counters_result
- * or -1 with err, close() frees the handle.  libiptc's is
+ * or -1 with err, close() frees the handle.  moved() tells, cheaper
+ * than a refresh, whether the table's size or layout is no longer the
+ * one of the last refresh (true when it cannot tell).  libiptc's is
  * include/fw_counters.h.
  */
 struct fw_counters_ops {
 	struct fw_counters *(*open)(struct error *err);
 	int (*refresh)(struct fw_counters *fc, struct fw_table *t, struct error *err);
+	bool (*moved)(struct fw_counters *fc);
 	void (*close)(struct fw_counters *fc);
 };
 

@@ -35,7 +35,15 @@ void fw_counters_free(struct fw_counters *fc);
  */
 int fw_counters_refresh(struct fw_counters *fc, struct fw_table *t, struct error *err);
 
-/* The three above, as fw_iptc_ops offers them. */
+/*
+ * Whether the filter table's size, rule count or chain layout differs
+ * from the last refresh's (one IPT_SO_GET_INFO, nothing copied per rule);
+ * true when there was no refresh yet or the kernel does not answer.  A
+ * rule replaced by one of the same size is not seen: refresh() sees it.
+ */
+bool fw_counters_moved(struct fw_counters *fc);
+
+/* The four above, as fw_iptc_ops offers them. */
 extern const struct fw_counters_ops fw_counters_iptc;
 
 #endif

@@ -78,6 +78,14 @@ struct neighwatch_counts {
 
 typedef void (*neighwatch_fn)(void *arg, const struct neigh_finding *f);
 
+/*
+ * The addresses of family the neighbour table holds at mac (IPv6
+ * link-local ones left out), at most max into out, *n of them: one dump
+ * of the table on a socket of its own.  0, or -1 with err.
+ */
+int neighwatch_addrs_of(const unsigned char mac[6], int family, struct addr *out, size_t max,
+			size_t *n, struct error *err);
+
 struct neighwatch;
 
 /* Subscribe to the neighbour events and ask for the whole table; NULL with err when it fails. */

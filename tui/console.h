@@ -88,6 +88,7 @@ struct zrow {
 #define SPARK_LEN 16
 #define HITS_KEEP 1000
 #define TALKERS_MAX 32
+#define STORY_OTHER_MAX 4
 
 /* A row of the offenders area: a rate-ban entry or a top talker. */
 struct offender {
@@ -97,6 +98,12 @@ struct offender {
 	long seconds_left;	/* of the ban */
 	bool banned;		/* a rate-ban entry, else a top talker */
 	bool escalated;		/* banned: an escalation by `watch` */
+};
+
+/* A table rule as the rules area says it: words NULL until first asked for. */
+struct rule_said {
+	char *words;
+	char verdict[CHAIN_NAME_MAX + 8];
 };
 
 /* A row of the rules area: a chain heading or a rule of the table. */
@@ -132,7 +139,13 @@ struct console {
 	/* Packets sent into each zone's chain, per family (IPv4 every tick, IPv6 on full reads). */
 	uint64_t zone_packets[2][CONFIG_MAX_ZONES];
 	bool have_v6;
-	unsigned fast_refreshes;	/* counter-only refreshes since the last full read */
+	/* every interface's packets (rx + tx) as of the last table or counter read: while they
+	 * stay the same no packet reached the table, and the counters are not read */
+	uint64_t table_packets;
+	bool ifaces_fresh;		/* the last interface read succeeded */
+	unsigned quiet_ticks;		/* refreshes since the last table or counter read */
+	uint64_t v6_packets;		/* the same as of the last IPv6 read */
+	unsigned v6_ticks;		/* refreshes since the last IPv6 read */
 	/* each zone's hits per refresh, oldest first, and since the last refresh */
 	unsigned spark[CONFIG_MAX_ZONES][SPARK_LEN];
 	unsigned zone_hits[CONFIG_MAX_ZONES];
@@ -140,6 +153,11 @@ struct console {
 
 	struct rrow *rrows;
 	size_t nrrows;
+	/* each table rule in words and its verdict (console_rule_words), made when first asked
+	 * for and kept while the table's fingerprint stays (owned) */
+	struct rule_said *said;
+	size_t nsaid;
+	uint64_t said_fingerprint;
 	bool drift;			/* the kernel's own rules differ from cfg */
 
 	struct hit_ring *ring;		/* recent hits, newest first */
@@ -179,6 +197,9 @@ struct console {
 	size_t *story_hits;		/* its hits in the ring as sequence numbers, newest first (owned) */
 	size_t nstory_hits;
 	size_t story_top;		/* first of its hits shown */
+	/* the host's addresses of the other family at its MAC in the neighbour table */
+	struct addr story_other[STORY_OTHER_MAX];
+	size_t nstory_other;
 	/* options (console_options[]) */
 	bool no_color, no_mouse, readonly;
 	char message[ERROR_TEXT_MAX];
@@ -257,6 +278,8 @@ bool console_host_selected(const struct console *c, struct addr *addr,
 bool console_story_open(struct console *c);
 /* Rebuild the story's hits and facts (not while paused): before each layout. */
 void console_story_update(struct console *c);
+/* Look the story's host's other family up in the neighbour table (its MAC): at open and refresh. */
+void console_story_neighbours(struct console *c);
 /* The story's ban: the rate-ban entry covering the host, NULL when it has none. */
 const struct offender *console_story_ban(const struct console *c);
 /* Whether the story's host is quarantined in its zone; *entry gets the entry's text. */
@@ -267,6 +290,10 @@ bool console_story_device(const struct console *c);
 const struct hit *console_story_hit(const struct console *c, size_t i);
 
 /* console_draw.c */
+/* Word the rules in sight (all: every rule) that are not yet, once per table: before reading them. */
+void console_rules_say(struct console *c, bool all);
+/* Drop every rule's words (the console ends). */
+void console_rules_unsay(struct console *c);
 /* A table rule in words and its verdict (own rules from the rule IR, others their text). */
 void console_rule_words(const struct console *c, const struct fw_rule *fr, char *words,
 			size_t wsize, char *verdict, size_t vsize);

@@ -212,12 +212,20 @@ static void zone_packets_sum(const struct console *c, const struct fw_table *t, 
 	}
 }
 
-/* The IPv6 table, read with the full IPv4 reads only: just the per-zone sums are kept. */
-static void zone_packets_v6(struct console *c)
+/*
+ * The IPv6 table (no counter-only refresh): just the per-zone sums are
+ * kept.  Read with each full IPv4 read and, while packets move, every
+ * V6_EVERY refreshes at most.
+ */
+#define V6_EVERY 5
+
+static void zone_packets_v6(struct console *c, uint64_t packets)
 {
 	struct fw_table t6 = { 0 };
 	struct error err = { 0 };
 
+	c->v6_packets = packets;
+	c->v6_ticks = 0;
 	c->have_v6 = c->fw->read(AF_INET6, &t6, &err) == 0;
 	if (!c->have_v6)
 		return;
@@ -235,12 +243,19 @@ static double table_tick(struct console *c)
 }
 
 /*
- * Between full reads only the counters are fetched (two getsockopt
+ * Once a table is read only its counters are fetched (two getsockopt
  * calls, no rendering): the rules are the same, so each rule's rate is
- * its own counter's growth.  A full read every TABLE_FULL_EVERY refreshes
- * still catches a rule replaced in place by someone else.
+ * its own counter's growth, and the backend's hash of the rules says
+ * when someone changed them (FW_COUNTERS_STALE: read it again).
  */
-#define TABLE_FULL_EVERY 10
+static bool counters_open(struct console *c)
+{
+	struct error err = { 0 };
+
+	if (!c->have_table || !c->fw->counters)
+		return false;
+	return c->counters || (c->counters = c->fw->counters->open(&err));
+}
 
 static bool table_refresh_counters(struct console *c)
 {
@@ -248,9 +263,7 @@ static bool table_refresh_counters(struct console *c)
 	uint64_t *before;
 	double elapsed;
 
-	if (!c->have_table || c->fast_refreshes + 1 >= TABLE_FULL_EVERY || !c->fw->counters)
-		return false;
-	if (!c->counters && !(c->counters = c->fw->counters->open(&err)))
+	if (!counters_open(c))
 		return false;
 	before = console_alloc(c->table.nrules + 1, sizeof(*before));
 	for (size_t i = 0; i < c->table.nrules; i++)
@@ -264,9 +277,38 @@ static bool table_refresh_counters(struct console *c)
 		c->rule_rate[i] = elapsed > 0 && c->table.rules[i].packets >= before[i]
 			? (double)(c->table.rules[i].packets - before[i]) / elapsed : 0;
 	free(before);
-	c->fast_refreshes++;
 	zone_packets_sum(c, &c->table, c->zone_packets[0]);
-	rrows_build(c);
+	return true;
+}
+
+/* Packets every interface of this namespace received and sent, as read at this refresh. */
+static uint64_t ifaces_packets(const struct console *c)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->nifaces; i++)
+		n += c->ifaces[i].rx_packets + c->ifaces[i].tx_packets;
+	return n;
+}
+
+/*
+ * No packet in or out of any interface since the last read: no counter
+ * of the INPUT and FORWARD paths moved, so the read is skipped, the
+ * rates are 0 and the counters as read hold until now.  A table of
+ * another size or layout (the backend's moved(): another shell's
+ * change) is read at once; one edited in place at the latest every
+ * TABLE_QUIET_MAX refreshes.
+ */
+#define TABLE_QUIET_MAX 10
+
+static bool table_quiet(struct console *c, uint64_t packets)
+{
+	if (!c->have_table || !c->ifaces_fresh || packets != c->table_packets ||
+	    ++c->quiet_ticks >= TABLE_QUIET_MAX ||
+	    (c->counters && c->fw->counters->moved(c->counters)))
+		return false;
+	table_tick(c);
+	memset(c->rule_rate, 0, c->table.nrules * sizeof(*c->rule_rate));
 	return true;
 }
 
@@ -274,11 +316,17 @@ static void table_read(struct console *c)
 {
 	struct fw_table t = { 0 };
 	struct error err = { 0 };
+	uint64_t packets = ifaces_packets(c);
 	double elapsed = 0;
 
+	if (++c->v6_ticks >= V6_EVERY && packets != c->v6_packets)
+		zone_packets_v6(c, packets);
+	if (table_quiet(c, packets))
+		return;
+	c->quiet_ticks = 0;
+	c->table_packets = packets;
 	if (table_refresh_counters(c))
 		return;
-	c->fast_refreshes = 0;
 	if (c->fw->read(AF_INET, &t, &err) < 0) {
 		snprintf(c->table_error, sizeof(c->table_error), "%s", err.text);
 		return;
@@ -293,9 +341,12 @@ static void table_read(struct console *c)
 	elapsed = table_tick(c);
 	rule_rates(c, c->have_prev ? elapsed : 0);
 	zone_packets_sum(c, &c->table, c->zone_packets[0]);
-	zone_packets_v6(c);
+	zone_packets_v6(c, packets);
 	rrows_build(c);
 	drift_check(c);
+	/* the hash that tells a rule replaced in place is taken now, not a refresh later */
+	if (counters_open(c) && c->fw->counters->refresh(c->counters, &c->table, &err) != FW_COUNTERS_FRESH)
+		c->quiet_ticks = TABLE_QUIET_MAX;	/* changed already: read again next time */
 }
 
 static void ifaces_read(struct console *c)
@@ -304,7 +355,8 @@ static void ifaces_read(struct console *c)
 	size_t n;
 	struct error err = { 0 };
 
-	if (iface_list(&list, &n, &err) < 0)
+	c->ifaces_fresh = iface_list(&list, &n, &err) == 0;
+	if (!c->ifaces_fresh)
 		return;
 	iface_list_free(c->prev_ifaces);
 	c->prev_ifaces = c->ifaces;
@@ -414,6 +466,7 @@ void console_refresh(struct console *c)
 	offenders_read(c);
 	zrows_build(c);
 	views_update(c);
+	console_story_neighbours(c);
 }
 
 int console_zone_selected(const struct console *c)
@@ -440,6 +493,7 @@ void console_config_set(struct console *c, struct config *cfg)
 	zrows_build(c);
 	drift_check(c);
 	views_update(c);
+	c->quiet_ticks = TABLE_QUIET_MAX;	/* applied or rolled back: read the table at the next refresh */
 }
 
 void console_data_free(struct console *c)
@@ -461,6 +515,7 @@ void console_data_free(struct console *c)
 	free(c->uplinks);
 	free(c->rule_rate);
 	free(c->rrows);
+	console_rules_unsay(c);
 	free(c->zrows);
 	free(c->offenders);
 	free(c->story_hits);

@@ -497,8 +497,8 @@ static size_t rule_shift(const char *text, size_t shift)
  * foreign rule (or one outside smtpguard's grammar) keeps its text,
  * with the target it jumps to as the verdict.
  */
-void console_rule_words(const struct console *c, const struct fw_rule *fr, char *words,
-			size_t wsize, char *verdict, size_t vsize)
+static void rule_say(const struct console *c, const struct fw_rule *fr, char *words,
+		     size_t wsize, char *verdict, size_t vsize)
 {
 	struct rule r;
 	struct error err = { 0 };
@@ -518,6 +518,68 @@ void console_rule_words(const struct console *c, const struct fw_rule *fr, char 
 		for (char *p = verdict; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	}
+}
+
+void console_rules_unsay(struct console *c)
+{
+	for (size_t i = 0; i < c->nsaid; i++)
+		free(c->said[i].words);
+	free(c->said);
+	c->said = NULL;
+	c->nsaid = 0;
+}
+
+/* Word table rule ri if not yet. */
+static void rule_said_make(struct console *c, long ri)
+{
+	char words[RULE_TEXT_MAX];
+
+	if (ri < 0 || (size_t)ri >= c->nsaid || c->said[ri].words)
+		return;
+	rule_say(c, &c->table.rules[ri], words, sizeof(words), c->said[ri].verdict,
+		 sizeof(c->said[ri].verdict));
+	if (!(c->said[ri].words = strdup(words)))
+		console_die("out of memory");
+}
+
+void console_rules_say(struct console *c, bool all)
+{
+	const struct area_view *v = &c->view[AREA_RULES];
+
+	if (!c->have_table) {
+		console_rules_unsay(c);
+		return;
+	}
+	if (c->nsaid != c->table.nrules || c->said_fingerprint != c->table.fingerprint) {
+		console_rules_unsay(c);
+		c->said = calloc(c->table.nrules ? c->table.nrules : 1, sizeof(*c->said));
+		if (!c->said)
+			console_die("out of memory");
+		c->nsaid = c->table.nrules;
+		c->said_fingerprint = c->table.fingerprint;
+	}
+	for (size_t i = 0; all && i < c->nrrows; i++)
+		rule_said_make(c, c->rrows[i].rule);
+	for (size_t i = v->top; !all && v->height > 0 && i < v->top + (size_t)v->height; i++) {
+		size_t ri;
+
+		if (console_row(c, AREA_RULES, i, &ri))
+			rule_said_make(c, c->rrows[ri].rule);
+	}
+}
+
+void console_rule_words(const struct console *c, const struct fw_rule *fr, char *words,
+			size_t wsize, char *verdict, size_t vsize)
+{
+	size_t i = (size_t)(fr - c->table.rules);
+
+	if (c->have_table && c->nsaid == c->table.nrules && c->said_fingerprint == c->table.fingerprint &&
+	    i < c->nsaid && c->said[i].words) {
+		snprintf(words, wsize, "%s", c->said[i].words);
+		snprintf(verdict, vsize, "%s", c->said[i].verdict);
+		return;
+	}
+	rule_say(c, fr, words, wsize, verdict, vsize);
 }
 
 static attr_t verdict_attr(const struct console *c, const char *verdict)
@@ -875,12 +937,17 @@ static void draw_story(const struct console *c)
 	int rows = region_height(), y = 0;
 	char line[TEXT_MAX], dests[TEXT_MAX / 2], a[ADDR_TEXT_MAX], first[16], last[16];
 	char entry[RELAY_TEXT_MAX];
+	size_t n;
 
 	region_clear();
 	addr_format(&c->story_addr, a, sizeof(a));
-	snprintf(line, sizeof(line), "Host %s  zone %s  MAC %s", a,
-		 c->story_zone[0] ? c->story_zone : "-",
-		 c->story_seen && st->mac[0] ? st->mac : "unknown");
+	n = (size_t)snprintf(line, sizeof(line), "Host %s  zone %s  MAC %s", a,
+			     c->story_zone[0] ? c->story_zone : "-",
+			     c->story_seen && st->mac[0] ? st->mac : "unknown");
+	for (size_t i = 0; i < c->nstory_other && n < sizeof(line); i++) {
+		addr_format(&c->story_other[i], a, sizeof(a));
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", i ? "," : "  also ", a);
+	}
 	region_put(y++, style(c, 1, A_REVERSE) | A_BOLD, line);
 	if (c->story_seen) {
 		story_when(st->first, first, sizeof(first));
@@ -906,7 +973,7 @@ static void draw_story(const struct console *c)
 		snprintf(line, sizeof(line), "quarantine: quarantined as %s in %s", entry, z->name);
 	else
 		snprintf(line, sizeof(line), "quarantine: no%s; device: %s", z ? " (Q quarantines)" : "",
-			 console_story_device(c) ? "listed" : "not listed");
+			 console_story_device(c) ? "listed" : z ? "not listed (d adds it)" : "not listed");
 	region_put(y++, A_NORMAL, line);
 	story_destinations(c, dests, sizeof(dests));
 	snprintf(line, sizeof(line), "destinations: %s", dests);
@@ -1087,6 +1154,8 @@ void console_layout(struct console *c)
 						    : getmaxy(w) - area_first_row(w);
 		view_scroll(&c->view[a]);
 	}
+	/* the rules in sight in words, once per table (the filter and the search word them all) */
+	console_rules_say(c, false);
 }
 
 bool console_area_at(const struct console *c, int y, enum area *a, int *row)

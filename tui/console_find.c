@@ -202,6 +202,8 @@ static int rows_cmp(const void *x, const void *y)
 
 void console_rows_update(struct console *c)
 {
+	if (c->filter[AREA_RULES][0])
+		console_rules_say(c, true);
 	for (int a = AREA_RULES; a < AREA_COUNT; a++) {
 		size_t n = rows_count(c, (enum area)a), k = 0;
 		size_t *rows = realloc(c->shown[a], (n ? n : 1) * sizeof(*rows));
@@ -249,6 +251,8 @@ bool console_search(struct console *c, int dir)
 
 	if (c->area == AREA_ZONES || !c->search[0] || v->rows == 0)
 		return false;
+	if (c->area == AREA_RULES)
+		console_rules_say(c, true);
 	for (size_t step = dir == 0 ? 0 : 1; step <= v->rows; step++) {
 		size_t i = (v->sel + (dir < 0 ? v->rows - step % v->rows : step)) % v->rows;
 

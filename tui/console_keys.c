@@ -341,34 +341,61 @@ static int key_unban(struct console *c)
 	return REDRAW_SCREEN;
 }
 
-static int key_quarantine_host(struct console *c)
+/* Plan adding entry to list of zone (the selected host's), "zone Z: <verb> <entry>". */
+static int host_list_propose(struct console *c, const char *zone, const char *host,
+			     enum config_list list, const char *entry, const char *verb)
 {
-	struct addr a;
-	char zone[ZONE_NAME_MAX + 1], text[ADDR_TEXT_MAX], what[128];
-	struct config *copy;
+	struct config *copy = config_copy(c->cfg);
 	struct zone *z;
 	struct error err = { 0 };
+	char what[128];
 
-	if (!host_selected(c, &a, zone))
-		return REDRAW_SCREEN;
-	copy = config_copy(c->cfg);
 	if (!copy)
 		console_die("out of memory");
 	z = config_zone(copy, zone);
-	addr_format(&a, text, sizeof(text));
 	if (!z) {
 		config_free(copy);
-		console_message(c, true, "%s came from no configured zone: cannot quarantine it",
-				text);
+		console_message(c, true, "%s came from no configured zone: cannot %s it", host, verb);
 		return REDRAW_SCREEN;
 	}
-	if (config_list_add(copy, z, CONFIG_LIST_QUARANTINE, text, &err) < 0) {
+	if (config_list_add(copy, z, list, entry, &err) < 0) {
 		config_free(copy);
 		console_message(c, true, "%s", err.text);
 		return REDRAW_SCREEN;
 	}
-	snprintf(what, sizeof(what), "zone %s: quarantine %s", z->name, text);
+	snprintf(what, sizeof(what), "zone %s: %s %s", z->name, verb, entry);
 	return change_propose(c, copy, what);
+}
+
+static int key_quarantine_host(struct console *c)
+{
+	struct addr a;
+	char zone[ZONE_NAME_MAX + 1], text[ADDR_TEXT_MAX];
+
+	if (!host_selected(c, &a, zone))
+		return REDRAW_SCREEN;
+	addr_format(&a, text, sizeof(text));
+	return host_list_propose(c, zone, text, CONFIG_LIST_QUARANTINE, text, "quarantine");
+}
+
+/* d in a story: the host's MAC (of its hits) and address as a device of its zone. */
+static int key_device_host(struct console *c)
+{
+	char text[ADDR_TEXT_MAX], entry[18 + 1 + ADDR_TEXT_MAX];
+
+	addr_format(&c->story_addr, text, sizeof(text));
+	if (!c->story_seen || !c->story_stats.mac[0]) {
+		console_message(c, true, "no MAC of %s in its hits: add it with d in the zones area",
+				text);
+		return REDRAW_SCREEN;
+	}
+	if (console_story_device(c)) {
+		console_message(c, false, "%s is already a device of zone %s", text, c->story_zone);
+		return REDRAW_SCREEN;
+	}
+	snprintf(entry, sizeof(entry), "%s %s", c->story_stats.mac, text);
+	return host_list_propose(c, c->story_zone, text, CONFIG_LIST_DEVICES, entry,
+				 "add device");
 }
 
 /* ---- apply, confirm, save, export, quit ---- */
@@ -662,7 +689,7 @@ static int story_other(struct console *c, int key)
 	return REDRAW_SCREEN;
 }
 
-/* The story's hint line is made of its labels; u and Q act on the story's host. */
+/* The story's hint line is made of its labels; u, Q and d act on the story's host. */
 static const struct console_key story_keys[] = {
 	{ .key = KEY_ESCAPE, .name = "Esc", .label = "Back",
 	  .help = "back to the areas (also q, Enter)", .handler = story_close },
@@ -676,6 +703,9 @@ static const struct console_key story_keys[] = {
 	{ .key = 'Q', .name = "Q", .label = "Quarantine",
 	  .help = "plan the host's quarantine in its zone", .handler = key_quarantine_host,
 	  .changes = true },
+	{ .key = 'd', .name = "d", .label = "Device",
+	  .help = "plan adding the host (its MAC and address) to its zone's devices",
+	  .handler = key_device_host, .changes = true },
 	{ .key = 'Z', .name = "Z", .label = "Pause",
 	  .help = "pause: the story stays as it is; Z again catches up", .handler = key_pause },
 	{ .key = KEY_DOWN, .name = "Down", .help = "scroll the hits (also j, PgDn)",

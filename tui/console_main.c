@@ -94,18 +94,19 @@ static int console_signals_read(struct console *c)
 }
 
 /*
- * Keys and signals are drawn at once; new hits at most every
- * HITS_DRAW_SECONDS, so a log flood costs a few screens a second and
- * never delays the answer to a key.
+ * Keys and signals are drawn at once, before anything else is read;
+ * the live hit source is read (and its hits drawn) at most every
+ * HITS_SECONDS, in one batch: between two batches its descriptor is not
+ * polled, so a log flood costs a few reads and screens a second and
+ * never stands between a key and its answer.
  */
-#define HITS_DRAW_SECONDS 0.1
+#define HITS_SECONDS 0.1
 
 static void console_loop(struct console *c)
 {
 	double interval = c->delay_tenths / 10.0;
-	double next_refresh = console_now() + interval, last_draw = 0;
+	double next_refresh = console_now() + interval, next_hits = 0;
 	int r = REDRAW_SCREEN;
-	bool hits_new = false;
 
 	for (;;) {
 		struct pollfd fds[3] = {
@@ -113,25 +114,22 @@ static void console_loop(struct console *c)
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = console_source_fd(c), .events = POLLIN },
 		};
+		bool hits_due = fds[2].fd >= 0 && console_now() >= next_hits;
 		int timeout;
 
 		if (r & REDRAW_QUIT)
 			return;
-		if (hits_new && console_now() - last_draw >= HITS_DRAW_SECONDS)
-			r |= REDRAW_SCREEN;
 		if (r & REDRAW_SCREEN) {
 			console_layout(c);
 			console_draw(c);
-			last_draw = console_now();
-			hits_new = false;
 		}
 		r = REDRAW_NONE;
 		timeout = console_ms_until(next_refresh);
-		if (hits_new && timeout > HITS_DRAW_SECONDS * 1000)
-			timeout = (int)(HITS_DRAW_SECONDS * 1000);
+		if (fds[2].fd >= 0 && !hits_due && timeout > console_ms_until(next_hits))
+			timeout = console_ms_until(next_hits);
 		if (change_pending(c) && timeout > 250)
 			timeout = 250;	/* the countdown on screen, and the watchdog's end */
-		if (poll(fds, fds[2].fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
+		if (poll(fds, hits_due ? 3 : 2, timeout) < 0 && errno != EINTR)
 			console_die("poll failed: %s", strerror(errno));
 		if (fds[0].revents & POLLIN)
 			r |= console_signals_read(c);
@@ -142,10 +140,12 @@ static void console_loop(struct console *c)
 
 			while ((key = getch()) != ERR && !(r & REDRAW_QUIT))
 				r |= console_key(c, key) | REDRAW_SCREEN;
+			continue;	/* the answer first; hits and the refresh wait a turn */
 		}
-		if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (hits_due && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 			console_hits_read(c);
-			hits_new = true;
+			next_hits = console_now() + HITS_SECONDS;
+			r |= REDRAW_SCREEN;
 		}
 		if (console_now() >= next_refresh) {
 			if (!c->paused)	/* paused (Z): the screen stays; Z again refreshes */

@@ -3,7 +3,8 @@
  * hit): its hits still in the ring, newest first, and the facts about
  * it: the hit counts since the start (first and last seen, distinct
  * destinations, MAC), its rate ban as the backend's bans op last read it,
- * and whether its zone quarantines or lists it.  console_draw.c draws it.
+ * whether its zone quarantines or lists it, and its addresses of the
+ * other family (the neighbour table's at its MAC).  console_draw.c draws it.
  *
  * The story follows the pause as the areas do: while paused its hits stop
  * at the pause and its counts stay as they were.
@@ -11,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "console.h"
+#include "neighwatch.h"
 
 bool console_host_selected(const struct console *c, struct addr *addr,
 			   char zone[ZONE_NAME_MAX + 1])
@@ -70,7 +73,22 @@ bool console_story_open(struct console *c)
 	c->mode = CMODE_STORY;
 	c->story_top = 0;
 	story_build(c, true);
+	console_story_neighbours(c);
 	return true;
+}
+
+void console_story_neighbours(struct console *c)
+{
+	unsigned char mac[6];
+	struct error err = { 0 };
+	int other = c->story_addr.family == AF_INET ? AF_INET6 : AF_INET;
+
+	if (c->mode != CMODE_STORY || c->paused)
+		return;
+	if (!c->story_seen || mac_parse(c->story_stats.mac, mac, &err) < 0 ||
+	    neighwatch_addrs_of(mac, other, c->story_other, STORY_OTHER_MAX, &c->nstory_other,
+				&err) < 0)
+		c->nstory_other = 0;
 }
 
 void console_story_update(struct console *c)

@@ -8,6 +8,7 @@
 #
 #   BENCH_QUICK=1    smaller tables and files, shorter idle and flood windows
 #   BENCH_SECTIONS="table report flood watch dataplane readonce", BENCH_SIZES="100 1000": run a part
+#                    (BENCH_SECTIONS=console: only the console's idle and keystroke rows)
 #   BENCHDRV=PATH    the driver built from tests/bench/benchdrv.c (bench.mk sets it)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -165,7 +166,7 @@ bench_idle() { # bench_idle SIZE
 	row idle "console peak RSS (VmHWM)" "$n" "${hwm:--}" - kB ""
 	iv() { awk -v k="$1" '$1 == k { print $2 }' "$NS_DIR/idle.out"; }
 	row idle "refresh path CPU at 1/s: fw_counters vs read() (driver)" "$n" "$(iv fast_pct)" "$(iv read_pct)" \
-		"% of a core" "the console's table_read() still calls read(); see doc/bench.md"
+		"% of a core" "what one counter read costs each second; the console reads only when packets moved"
 	tmc kill-session -t con 2>/dev/null
 	tmc kill-session -t peer 2>/dev/null
 }
@@ -348,18 +349,23 @@ ulogd_flood() {
 # per CPU_MS N: microseconds of CPU per item, "-" when either is missing.
 per() { awk -v c="$1" -v n="$2" 'BEGIN { if (c == "-" || n + 0 == 0) print "-"; else printf "%.3g", c * 1000 / n }'; }
 
-section_flood() {
-	echo "== 4. hits under flood"
+# The flood's setup: no foreign rules, the WLAN logging to NFLOG group 25; false (with a row) if not.
+flood_setup() { # flood_setup WHAT
 	if ! command -v hping3 >/dev/null; then
-		row flood "hits under flood" - - - - "hping3 is not installed (apt-get install hping3)"
-		return
+		row flood "$1" - - - - "hping3 is not installed (apt-get install hping3)"
+		return 1
 	fi
 	load_table 0
 	bench_config monitor log "log_target = nflog
 nflog_group = 25
 log_limit = 10000/second
 log_burst = 10000"
-	sg_apply || { row flood "hits under flood" - - - - "apply failed: $(head -c 200 "$NS_DIR/apply.log")"; return; }
+	sg_apply || { row flood "$1" - - - - "apply failed: $(head -c 200 "$NS_DIR/apply.log")"; return 1; }
+}
+
+section_flood() {
+	echo "== 4. hits under flood"
+	flood_setup "hits under flood" || return
 
 	# smtpguard hits --follow --json
 	gw sh -c "echo \$\$ >'$NS_DIR/hits.pid'; exec '$SMTPGUARD' -c '$CONF' hits --follow --json" \
@@ -508,6 +514,8 @@ section_dataplane() {
 . tests/bench/watch.sh
 # ---- 7. status vs save+save6, report on a weekly file's last day
 . tests/bench/readonce.sh
+# ---- 8. the console alone: idle and keystrokes
+. tests/bench/console.sh
 
 # ---- output
 
