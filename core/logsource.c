@@ -26,6 +26,7 @@
 
 #include <libnetfilter_log/libnetfilter_log.h>
 
+#include "fw.h"
 #include "linebuf.h"
 #include "logsource.h"
 
@@ -428,11 +429,15 @@ struct logsource *logsource_open_nflog(unsigned group, const struct hit_context 
 	src->group = nflog_bind_group(src->nflog, (uint16_t)group);
 	if (!src->group) {
 		/* The kernel answers EPERM both to a group bound by another socket and to a
-		 * caller without CAP_NET_ADMIN. */
-		if (errno == EBUSY || (errno == EPERM && geteuid() == 0))
+		 * caller without CAP_NET_ADMIN (root in a container or a unit may lack it). */
+		if (errno == EBUSY || (errno == EPERM && fw_has_net_admin()))
 			error_set(err, "hits: NFLOG group %u is held by another process (ulogd2, or "
 				       "another smtpguard); stop it or read its log file instead",
 				  group);
+		else if (errno == EPERM)
+			error_set(err, "hits: cannot bind NFLOG group %u: this process lacks "
+				       "CAP_NET_ADMIN; run as root with it (check the unit's "
+				       "CapabilityBoundingSet or the container's capabilities)", group);
 		else
 			error_set(err, "hits: cannot bind NFLOG group %u: %s; run as root", group,
 				  strerror(errno));

@@ -11,9 +11,11 @@ build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev li
 # so that no MTA of the machine is replaced);
 # openssh-server/-client: tests/console/ssh.sh runs its own sshd in a test namespace (the
 # machine's ssh service is kept from starting, see below); htop: its byte count is the reference;
-# strace: tests/cli/nofirewall.sh watches that report, hits and export never read the firewall
+# strace: tests/cli/nofirewall.sh watches that report, hits and export never read the firewall;
+# systemd, systemd-container, debhelper, dpkg-dev: tests/ns/systemd.sh builds the .deb and boots
+# this machine's system as a throwaway overlay with systemd-nspawn to run its units
 test="$build iptables nftables iproute2 swaks libio-socket-inet6-perl socat tmux procps gzip ncurses-base gdb
-	msmtp openssh-server openssh-client htop strace"
+	msmtp openssh-server openssh-client htop strace systemd systemd-container debhelper dpkg-dev"
 # fuzzing (clang's libFuzzer), memcheck and static analysis: CI and `make fuzz`/`lint` only
 hardening="$test clang libclang-rt-14-dev valgrind cppcheck clang-tidy"
 

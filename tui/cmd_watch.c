@@ -70,9 +70,9 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 			code = cli_error(&err);
 		c = watch_counts(w);
 		fprintf(stderr, "smtpguard: watch: stopped; %llu hits recorded, %llu lost by the "
-				"kernel, the hits log reopened %llu times\n",
+				"kernel, the hits log reopened %llu time%s\n",
 			(unsigned long long)c->hits, (unsigned long long)c->lost,
-			(unsigned long long)c->reopened);
+			(unsigned long long)c->reopened, c->reopened == 1 ? "" : "s");
 		if (escalates)
 			fprintf(stderr, "smtpguard: watch: %llu offenders escalated, %llu escalations "
 					"failed\n", (unsigned long long)c->escalated,

@@ -7,12 +7,6 @@
 
 on_nft() { [ "$TEST_BACKEND" = nftables ]; }
 
-# A check this backend does not run: a TAP skip (tests/run counts it as skipped, never passed).
-skip() { # skip "description" "reason"
-	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - $1 # SKIP $2"
-}
-
 # The start of a test on nftables: nft present (or the plan 1..0 with the reason).
 backend_require() { if on_nft; then nft_require; fi; }
 

@@ -114,6 +114,13 @@ follow_stop nflog
 if follow_start nflog2; then ok "after the listener quit the group is free again"; else
 	fail "after the listener quit the group is free again" "$(cat "$NS_DIR/nflog2.err")"; fi
 follow_stop nflog2
+# root without CAP_NET_ADMIN (a container, a unit that drops it) is told so, not that the group is held
+out=$(gw setpriv --bounding-set=-net_admin --inh-caps=-net_admin -- "$SMTPGUARD" -c "$CONF" hits --follow 2>&1 </dev/null)
+rc=$?
+case $rc:$out in
+"1:smtpguard: hits: cannot bind NFLOG group 25: this process lacks CAP_NET_ADMIN;"*) ok "root without CAP_NET_ADMIN: exit 1, says the capability is missing" ;;
+*) fail "root without CAP_NET_ADMIN: exit 1, says the capability is missing" "rc=$rc" "$out" ;;
+esac
 
 follow_start json --json || fail "hits --follow --json starts" "$(cat "$NS_DIR/json.err")"
 attempt
