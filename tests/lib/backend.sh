@@ -7,6 +7,16 @@
 
 on_nft() { [ "$TEST_BACKEND" = nftables ]; }
 
+# The texts `status` shows for zone wlan's (eth2) log rule of mode monitor and drop rule of
+# mode block with write_config's log_prefix.
+if on_nft; then
+	WLAN_LOG_RULE='iifname "eth2" tcp dport 25 ct state new limit rate 1/second counter log prefix "Illegal port 25 > "'
+	WLAN_DROP_RULE='iifname "eth2" tcp dport 25 counter drop'
+else
+	WLAN_LOG_RULE='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate NEW -m limit --limit 1/sec -j LOG --log-prefix "Illegal port 25 > "'
+	WLAN_DROP_RULE='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -j DROP'
+fi
+
 # A check this backend does not run: a TAP skip (tests/run counts it as skipped, never passed).
 skip() { # skip "description" "reason"
 	TAP_N=$((TAP_N + 1))

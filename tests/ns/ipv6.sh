@@ -50,14 +50,10 @@ counter6() {
 		$1 == m { t = $0; sub(/^\*6? *[0-9]+ +[0-9]+  /, "", t); if (t == r) { print $2; found = 1 } }
 		END { if (!found) print "missing" }'
 }
-# The own rules' texts as `status` shows them on this backend, and the jumps to them.
+# The jumps to the own rules on this backend.
 if on_nft; then
-	log_rule='iifname "eth2" tcp dport 25 ct state new limit rate 1/second counter log prefix "Illegal port 25 > "'
-	drop_rule='iifname "eth2" tcp dport 25 counter drop'
 	jumps() { gw_own | grep -c 'jump guard'; }
 else
-	log_rule='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate NEW -m limit --limit 1/sec -j LOG --log-prefix "Illegal port 25 > "'
-	drop_rule='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -j DROP'
 	jumps() { gw ip6tables-legacy -S FORWARD | grep -c SMTPGUARD; }
 fi
 
@@ -88,7 +84,7 @@ is "$(jumps)" 0 "allow: no IPv6 jump when no zone filters"
 # --- monitor: logged (NFLOG), passes
 use_mode monitor
 delivers6 "$MX6" "monitor: IPv6 mail passes"
-n=$(counter6 "$log_rule")
+n=$(counter6 "$WLAN_LOG_RULE")
 case $n in '' | missing | 0) fail "monitor: the IPv6 log rule counted the connection" "counter: $n" ;;
 *) ok "monitor: the IPv6 log rule counted the connection ($n)" ;; esac
 
@@ -98,7 +94,7 @@ refused6 "$MX6" "block: IPv6 mail to a foreign server is dropped"
 delivers6 "$RELAY6" "block: IPv6 mail to the relay passes"
 if http_get6 "$NS_WLAN" "$MX6" "$WLAN6"; then ok "block: port 80 over IPv6 still works"; else
 	fail "block: port 80 over IPv6 still works"; fi
-n=$(counter6 "$drop_rule")
+n=$(counter6 "$WLAN_DROP_RULE")
 case $n in '' | missing | 0) fail "block: the IPv6 drop rule counted the attempt" "counter: $n" ;;
 *) ok "block: the IPv6 drop rule counted the attempt ($n)" ;; esac
 
