@@ -7,6 +7,17 @@
 
 on_nft() { [ "$TEST_BACKEND" = nftables ]; }
 
+# The texts `status` shows for zone wlan's (eth2) log rule of mode monitor and drop rule of
+# mode block with write_config's log_prefix.
+# shellcheck disable=SC2034 # used by the tests that source this file
+if on_nft; then
+	WLAN_LOG_RULE='iifname "eth2" tcp dport 25 ct state new limit rate 1/second counter log prefix "Illegal port 25 > "'
+	WLAN_DROP_RULE='iifname "eth2" tcp dport 25 counter drop'
+else
+	WLAN_LOG_RULE='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate NEW -m limit --limit 1/sec -j LOG --log-prefix "Illegal port 25 > "'
+	WLAN_DROP_RULE='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -j DROP'
+fi
+
 # The start of a test on nftables: nft present (or the plan 1..0 with the reason).
 backend_require() { if on_nft; then nft_require; fi; }
 

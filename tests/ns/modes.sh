@@ -46,14 +46,10 @@ refused() {
 
 # The own rules' texts as `status` shows them on this backend.
 if on_nft; then
-	log_rule='iifname "eth2" tcp dport 25 ct state new limit rate 1/second counter log prefix "Illegal port 25 > "'
-	drop_rule='iifname "eth2" tcp dport 25 counter drop'
 	reply_rule='oifname "eth2" tcp sport 25 counter drop'
 	log_drop_rule='iifname "eth2" tcp dport 25 limit rate 1/second counter log prefix "Illegal port 25 > "'
 	jumps() { gw_own | grep -c 'jump guard'; }
 else
-	log_rule='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m conntrack --ctstate NEW -m limit --limit 1/sec -j LOG --log-prefix "Illegal port 25 > "'
-	drop_rule='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -j DROP'
 	reply_rule='-A SMTPGUARD-wlan -o eth2 -p tcp -m tcp --sport 25 -j DROP'
 	log_drop_rule='-A SMTPGUARD-wlan -i eth2 -p tcp -m tcp --dport 25 -m limit --limit 1/sec -j LOG --log-prefix "Illegal port 25 > "'
 	jumps() { gw iptables-legacy -S FORWARD | grep -c SMTPGUARD; }
@@ -79,7 +75,7 @@ is "$(jumps)" 0 "allow: no jump when no zone filters"
 # --- monitor
 use_mode monitor
 delivers "$NS_WLAN" 203.0.113.25 "monitor: mail passes"
-c=$(counter "$log_rule")
+c=$(counter "$WLAN_LOG_RULE")
 is "$c" 1 "monitor: the log rule counted the one new connection"
 if on_nft; then
 	skip "monitor: the jump is rule 1 of FORWARD" "nftables: the own base chain shares no chain with others"
@@ -94,9 +90,9 @@ refused "$NS_WLAN" 203.0.113.25 "block: WLAN cannot reach a foreign mail server"
 delivers "$NS_WLAN" 203.0.113.10 "block: WLAN reaches the ISP relay"
 delivers "$NS_LAN" 203.0.113.25 "block: the LAN zone (allow) is not affected"
 check "block: port 80 from WLAN unaffected" http_get "$NS_WLAN" 203.0.113.25
-c0=$(counter "$drop_rule")
+c0=$(counter "$WLAN_DROP_RULE")
 for i in 1 2 3; do probe "$NS_WLAN" 203.0.113.25 25; done
-c1=$(counter "$drop_rule")
+c1=$(counter "$WLAN_DROP_RULE")
 if [ "$c0" != missing ] && [ "$c1" != missing ] && [ $((c1 - c0)) -eq 3 ]; then
 	ok "block: three SYNs sent, the drop counter rose by three"
 else
@@ -108,7 +104,7 @@ is "$(counter "$reply_rule")" 0 "block: the reply-direction rule exists (article
 out=$(sg -c "$CONF" apply 2>&1)
 case $out in *"nothing changed"*) ok "block: applying again changes nothing" ;;
 *) fail "block: applying again changes nothing" "$out" ;; esac
-is "$(counter "$drop_rule")" "$c1" "block: counters kept by the idempotent apply"
+is "$(counter "$WLAN_DROP_RULE")" "$c1" "block: counters kept by the idempotent apply"
 
 # --- log
 use_mode log

@@ -5,6 +5,9 @@
 # stays, and a change that would delete that chain (remove, or a config
 # without it) is refused with one line naming the rule, exit 1, both
 # tables unchanged.  iptables-legacy-save is the oracle.
+# backends: iptables (chains of others under the SMTPGUARD- prefix and jumps into the own chains
+# are xtables things: on nftables the own table inet smtpguard is smtpguard's alone, and no other
+# table can jump into it; nft_conflict.sh covers changes others make inside it)
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 ns_require_root
