@@ -176,36 +176,40 @@ static int bench_nftread(size_t n)
 	struct error err = { 0 };
 	double *rd = calloc(n, sizeof(double)), *bans = calloc(n, sizeof(double));
 	double *pj = calloc(n, sizeof(double)), *pt = calloc(n, sizeof(double));
+	const char *failed = rd && bans && pj && pt ? NULL : "setup";
 	size_t rules = 0;
 
-	if (!rd || !bans || !pj || !pt)
-		return die("setup", &err);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !failed; i++) {
 		struct fw_table t = { 0 };
 		struct ban *b = NULL;
 		size_t nb = 0;
 		double start = now_ms();
 
-		if (fw->read(AF_INET, &t, &err) < 0)
-			return die("read", &err);
+		if (fw->read(AF_INET, &t, &err) < 0) {
+			failed = "read";
+			break;
+		}
 		rd[i] = (now_ms() - start) * 1e3;
 		rules = t.nrules;
 		fw_table_free(&t);
 		start = now_ms();
-		if (fw->bans->read(NULL, &b, &nb, &err) < 0)
-			return die("bans read", &err);
+		if (fw->bans->read(NULL, &b, &nb, &err) < 0) {
+			failed = "bans read";
+			break;
+		}
 		bans[i] = (now_ms() - start) * 1e3;
 		free(b);
 		pj[i] = run(json).wall_ms * 1e3;
 		pt[i] = run(text).wall_ms * 1e3;
 	}
-	printf("read_us %.1f\nbans_us %.1f\njson_us %.1f\nlist_us %.1f\nrules %zu\n", median(rd, n),
-	       median(bans, n), median(pj, n), median(pt, n), rules);
+	if (!failed)
+		printf("read_us %.1f\nbans_us %.1f\njson_us %.1f\nlist_us %.1f\nrules %zu\n", median(rd, n),
+		       median(bans, n), median(pj, n), median(pt, n), rules);
 	free(rd);
 	free(bans);
 	free(pj);
 	free(pt);
-	return 0;
+	return failed ? die(failed, &err) : 0;
 }
 
 /* True when this process runs in the namespace SMTPGUARD_BENCH_NS names. */

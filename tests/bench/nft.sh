@@ -95,8 +95,8 @@ bench_nft() { # bench_nft SIZE
 
 	# the console's refresh of the own table
 	# nft (1.0.6) lists 10k such rules in seconds and 100k in minutes: fewer rounds there
-	case $n in 100) r=25 ;; 10000) r=5 ;; *) r=1 ;; esac
-	if drv nftread "$r" >"$NS_DIR/nftread.out" 2>"$NS_DIR/nftread.err"; then
+	case $n in 100) rounds=25 ;; 10000) rounds=5 ;; *) rounds=1 ;; esac
+	if drv nftread "$rounds" >"$NS_DIR/nftread.out" 2>"$NS_DIR/nftread.err"; then
 		v() { awk -v k="$1" '$1 == k { print $2 }' "$NS_DIR/nftread.out"; }
 		rd=$(v read_us)
 		row nft "refresh: read() of inet smtpguard vs nft -j list ruleset" "$n" "$(fmt "$rd")" \
@@ -113,7 +113,7 @@ bench_nft() { # bench_nft SIZE
 	: >"$NS_DIR/nst.t"
 	: >"$NS_DIR/nls.t"
 	i=0
-	while [ $i -lt "$r" ]; do
+	while [ $i -lt "$rounds" ]; do
 		timed "$SMTPGUARD" -c "$CONF" status --json >>"$NS_DIR/nst.t"
 		timed nft list ruleset >>"$NS_DIR/nls.t"
 		i=$((i + 1))
