@@ -13,6 +13,10 @@
  *   benchdrv verify        TAP checks of fw_counters_refresh() against read() on a
  *                          live table: counters move, a rule replaced in place or
  *                          added is noticed (tests/bench/counters.sh)
+ *   benchdrv nftread N     N rounds, each: the console's refresh of the own table
+ *                          on nftables (fw_nft_ops.read() of table inet smtpguard,
+ *                          then bans->read()), `nft -j list ruleset` and `nft list
+ *                          ruleset`, side by side; prints the median microseconds
  *   benchdrv run -- CMD... run CMD once (stdout and stderr to /dev/null) and
  *                          print "wall_ms cpu_ms maxrss_kb exit_status"
  *
@@ -163,6 +167,51 @@ static int bench_counters(size_t n)
 	return 0;
 }
 
+/* The console's nftables refresh (tui/console_data.c: table_read(), offenders_read()) against nft. */
+static int bench_nftread(size_t n)
+{
+	static char *json[] = { "nft", "-j", "list", "ruleset", NULL };
+	static char *text[] = { "nft", "list", "ruleset", NULL };
+	const struct fw_ops *fw = &fw_nft_ops;
+	struct error err = { 0 };
+	double *rd = calloc(n, sizeof(double)), *bans = calloc(n, sizeof(double));
+	double *pj = calloc(n, sizeof(double)), *pt = calloc(n, sizeof(double));
+	const char *failed = rd && bans && pj && pt ? NULL : "setup";
+	size_t rules = 0;
+
+	for (size_t i = 0; i < n && !failed; i++) {
+		struct fw_table t = { 0 };
+		struct ban *b = NULL;
+		size_t nb = 0;
+		double start = now_ms();
+
+		if (fw->read(AF_INET, &t, &err) < 0) {
+			failed = "read";
+			break;
+		}
+		rd[i] = (now_ms() - start) * 1e3;
+		rules = t.nrules;
+		fw_table_free(&t);
+		start = now_ms();
+		if (fw->bans->read(NULL, &b, &nb, &err) < 0) {
+			failed = "bans read";
+			break;
+		}
+		bans[i] = (now_ms() - start) * 1e3;
+		free(b);
+		pj[i] = run(json).wall_ms * 1e3;
+		pt[i] = run(text).wall_ms * 1e3;
+	}
+	if (!failed)
+		printf("read_us %.1f\nbans_us %.1f\njson_us %.1f\nlist_us %.1f\nrules %zu\n", median(rd, n),
+		       median(bans, n), median(pj, n), median(pt, n), rules);
+	free(rd);
+	free(bans);
+	free(pj);
+	free(pt);
+	return failed ? die(failed, &err) : 0;
+}
+
 /* True when this process runs in the namespace SMTPGUARD_BENCH_NS names. */
 static bool in_bench_netns(void)
 {
@@ -303,6 +352,11 @@ int main(int argc, char **argv)
 
 		return bench_counters(n > 0 ? (size_t)n : 1);
 	}
+	if (argc == 3 && strcmp(argv[1], "nftread") == 0) {
+		long n = strtol(argv[2], NULL, 10);
+
+		return bench_nftread(n > 0 ? (size_t)n : 1);
+	}
 	if (argc == 3 && strcmp(argv[1], "idle") == 0) {
 		long n = strtol(argv[2], NULL, 10);
 
@@ -316,6 +370,6 @@ int main(int argc, char **argv)
 		printf("%.3f %.3f %ld %d\n", r.wall_ms, r.cpu_ms, r.maxrss_kb, r.status);
 		return r.status < 0;
 	}
-	fprintf(stderr, "usage: benchdrv counters N | idle SECONDS | verify | run -- CMD...\n");
+	fprintf(stderr, "usage: benchdrv counters N | nftread N | idle SECONDS | verify | run -- CMD...\n");
 	return 2;
 }

@@ -7,8 +7,9 @@
 # number: a missing tool or a failed measurement becomes a "-" with a note.
 #
 #   BENCH_QUICK=1    smaller tables and files, shorter idle and flood windows
-#   BENCH_SECTIONS="table report flood watch dataplane readonce", BENCH_SIZES="100 1000": run a part
+#   BENCH_SECTIONS="table report flood watch dataplane readonce nft", BENCH_SIZES="100 1000": run a part
 #                    (BENCH_SECTIONS=console: only the console's idle and keystroke rows)
+#   BENCH_NFT_SIZES="100 10000": the foreign nft rules of section nft (tests/bench/nft.sh)
 #   BENCHDRV=PATH    the driver built from tests/bench/benchdrv.c (bench.mk sets it)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -516,6 +517,8 @@ section_dataplane() {
 . tests/bench/readonce.sh
 # ---- 8. the console alone: idle and keystrokes
 . tests/bench/console.sh
+# ---- 9. nftables backend: apply, set edit, refresh against the nft CLI
+. tests/bench/nft.sh
 
 # ---- output
 
@@ -548,7 +551,7 @@ ns_setup || { echo "bench: cannot build the namespaces" >&2; exit 1; }
 trap 'bench_cleanup' EXIT
 : >"$RES"
 drv run -- true >/dev/null || { echo "bench: the driver refuses to run in $NS_GW" >&2; exit 1; }
-for s in ${BENCH_SECTIONS:-table report flood watch dataplane readonce}; do
+for s in ${BENCH_SECTIONS:-table report flood watch dataplane readonce nft}; do
 	"section_$s"
 done
 write_results
