@@ -104,6 +104,8 @@ tmux_keys t
 # a mouse event tmux itself received) on the LAN host's offender row (its second row) selects
 # that area and row; Q plans the host's quarantine.
 tmux_keys 1
+# the offenders area drawn first (bounded: 10 s), then the row's line number
+tmux_wait '^192\.0\.2\.2 +lan ' 10 click-before
 y=$(tmux_capture click-before | grep -nE '^192\.0\.2\.2 +lan ' | head -1 | cut -d: -f1)
 if [ -n "$y" ]; then
 	tmux_type "$(printf '\033[M %s%s\033[M#%s%s' "$(printf "\\$(printf %o 34)")" \

@@ -43,7 +43,7 @@ if has_own; then ok "the change is in the kernel while pending"; else
 out=$(sg -c "$CONF" apply 2>&1)
 is "$?" 1 "a plain apply is refused while a change is pending"
 foreign_add 123
-wait_gone 6
+wait_gone 30
 if foreign_has 123; then ok "unconfirmed: the foreign rule added meanwhile is kept"; else
 	fail "unconfirmed: the foreign rule added meanwhile is kept" "$(gw_firewall)"; fi
 foreign_del 123
@@ -66,12 +66,12 @@ tmux_fresh
 tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 3"
 n=0
-until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 200 ]; do sleep 0.1; n=$((n + 1)); done	# bounded: 20 s
 pid=$(pgrep -f "$SMTPGUARD -c $CONF apply --confirm 3" | head -1)
 [ -n "$pid" ] && kill -9 "$pid"
 if has_own; then ok "SIGKILL: the change was in place when smtpguard died"; else
 	fail "SIGKILL: the change was in place when smtpguard died"; fi
-wait_gone 8
+wait_gone 30
 is "$(gw_firewall)" "$before" "SIGKILL: the watchdog rolled back"
 tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
 
@@ -80,11 +80,11 @@ tmux_fresh
 tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
 	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 3"
 n=0
-until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 200 ]; do sleep 0.1; n=$((n + 1)); done	# bounded: 20 s
 tmux -L "$TMUX_SOCKET" kill-server
 if has_own; then ok "hangup: the change was in place when the terminal went away"; else
 	fail "hangup: the change was in place when the terminal went away"; fi
-wait_gone 8
+wait_gone 30
 is "$(gw_firewall)" "$before" "hangup: the watchdog rolled back"
 
 # 4b. SIGHUP at every stage: before, during and after the commit, at the prompt
@@ -95,9 +95,9 @@ for delay in 0 0.005 0.01 0.02 0.04 0.08 0.15 0.3 0.6; do
 		"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 2"
 	sleep "$delay"
 	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
-	# smtpguard has gone (bounded: 5 s), then any change it left pending is rolled back (6 s)
-	wait_until 5 sh -c '! pgrep -f "$1" >/dev/null' sh "$SMTPGUARD -c $CONF apply --confirm 2"
-	wait_gone 6
+	# smtpguard has gone (bounded: 20 s), then any change it left pending is rolled back (bounded: 30 s)
+	wait_until 20 sh -c '! pgrep -f "$1" >/dev/null' sh "$SMTPGUARD -c $CONF apply --confirm 2"
+	wait_gone 30
 	[ "$(gw_firewall)" = "$before" ] || hup_mixed=$((hup_mixed + 1))
 	sg -c "$CONF" remove >/dev/null 2>&1
 done
@@ -107,12 +107,12 @@ is "$hup_mixed" 0 "hangup at every stage ends with the old table"
 # 5. typing yes keeps it
 tmux_fresh
 tmux -L "$TMUX_SOCKET" new-session -d -x 100 -y 20 \
-	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 5; sleep 5"
+	"ip netns exec $NS_GW env SMTPGUARD_RUN_DIR=$SMTPGUARD_RUN_DIR XTABLES_LOCKFILE=$XTABLES_LOCKFILE $SMTPGUARD -c $CONF apply --confirm 5; sleep 60"
 n=0
-until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Type yes' || [ $n -gt 200 ]; do sleep 0.1; n=$((n + 1)); done	# bounded: 20 s
 tmux -L "$TMUX_SOCKET" send-keys yes Enter
 n=0
-until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Confirmed' || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+until tmux -L "$TMUX_SOCKET" capture-pane -p | grep -q 'Confirmed' || [ $n -gt 200 ]; do sleep 0.1; n=$((n + 1)); done	# bounded: 20 s
 sleep 5.5	# past the 5 s deadline: a watchdog that still ran would have rolled back by now
 if has_own; then ok "typing yes keeps the change"; else
 	fail "typing yes keeps the change" "$(tmux -L "$TMUX_SOCKET" capture-pane -p 2>&1)"; fi
