@@ -169,9 +169,10 @@ struct fw_ops {
 	/*
 	 * Make the own chains and jumps exactly rs (an empty rs removes
 	 * them), in one read-modify-commit under the xtables lock, from a
-	 * fresh read; foreign chains and rules are never changed.  Own
-	 * chains whose rules are unchanged keep their counters.  What was
-	 * changed is returned in done (may be NULL).
+	 * read taken under it (fw_hold's, or its own); foreign chains and
+	 * rules are never changed.  Own chains whose rules are unchanged
+	 * keep their counters.  What was changed is returned in done (may
+	 * be NULL).
 	 */
 	int (*apply)(const struct ruleset *rs, struct plan *done, struct error *err);
 	const struct fw_counters_ops *counters;	/* NULL: no cheap refresh, read() again */
