@@ -50,16 +50,26 @@ void dualstack_tables_free(struct fw_table t[DUALSTACK_N])
 		fw_table_free(&t[i]);
 }
 
-int dualstack_read(const struct fw_ops *fw, struct fw_table t[DUALSTACK_N], struct error *err)
+/* Both tables with every rule (all), or with what the own rules need (fw_ops.read_own). */
+static int dualstack_read_some(const struct fw_ops *fw, bool all, struct fw_table t[DUALSTACK_N],
+			       struct error *err)
 {
+	int (*read)(int, struct fw_table *, struct error *) = all || !fw->read_own ? fw->read
+										  : fw->read_own;
+
 	for (size_t i = 0; i < DUALSTACK_N; i++) {
-		if (fw->read(dualstack_families[i], &t[i], err) < 0) {
+		if (read(dualstack_families[i], &t[i], err) < 0) {
 			while (i-- > 0)
 				fw_table_free(&t[i]);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int dualstack_read(const struct fw_ops *fw, struct fw_table t[DUALSTACK_N], struct error *err)
+{
+	return dualstack_read_some(fw, true, t, err);
 }
 
 int dualstack_snapshot(const struct fw_ops *fw, struct ruleset prev[DUALSTACK_N], struct error *err)
@@ -71,7 +81,7 @@ int dualstack_snapshot(const struct fw_ops *fw, struct ruleset prev[DUALSTACK_N]
 		ruleset_init(&prev[i], dualstack_families[i]);
 	if (fw->whole)
 		return fw->whole->snapshot(&prev[0].whole, err);
-	if (dualstack_read(fw, t, err) < 0)
+	if (dualstack_read_some(fw, false, t, err) < 0)
 		return -1;
 	for (size_t i = 0; i < DUALSTACK_N && rc == 0; i++)
 		rc = ruleset_from_table(&t[i], &prev[i], err);
@@ -95,7 +105,7 @@ int dualstack_plan(const struct fw_ops *fw, const struct ruleset rs[DUALSTACK_N]
 		plan_init(&out[i]);
 	if (fw->whole)
 		return fw->whole->plan(rs[0].whole, &out[0], err);
-	if (dualstack_read(fw, t, err) < 0)
+	if (dualstack_read_some(fw, false, t, err) < 0)
 		return -1;
 	rc = dualstack_plan_tables(t, rs, out, err);
 	dualstack_tables_free(t);
@@ -128,7 +138,7 @@ static bool dualstack_snapshot_first(const struct fw_ops *fw, struct ruleset *pr
 	bool ok;
 
 	ruleset_init(prev, dualstack_families[DUALSTACK_FIRST]);
-	if (fw->read(dualstack_families[DUALSTACK_FIRST], &t, err) < 0)
+	if ((fw->read_own ? fw->read_own : fw->read)(dualstack_families[DUALSTACK_FIRST], &t, err) < 0)
 		return false;
 	ok = ruleset_from_table(&t, prev, err) == 0;
 	fw_table_free(&t);

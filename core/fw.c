@@ -15,6 +15,7 @@
 #include "fw.h"
 #include "ruleparse.h"
 #include "testenv.h"
+#include "xlock.h"
 
 void fw_table_free(struct fw_table *t)
 {
@@ -405,6 +406,20 @@ int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
 				      "`smtpguard remove` with backend = nftables first");
 	}
 	return 0;
+}
+
+int fw_hold(struct error *err)
+{
+	if (fw_fake_table() || !fw_has_net_admin())
+		return 0;
+	return xlock_hold(err);
+}
+
+void fw_unhold(void)
+{
+	xlock_unhold();
+	if (!xlock_holding())
+		fw_iptc_forget();
 }
 
 const struct fw_ops *fw_backend(void)

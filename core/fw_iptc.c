@@ -252,7 +252,7 @@ static void fw_ip6_print_ip(FILE *out, const void *entry)
 			     ip->proto, ip->invflags);
 }
 
-/* " -m NAME" and its options, written to stdout (see fw_iptc_render). */
+/* " -m NAME" and its options, written to stdout (see fw_iptc_fill). */
 static void fw_iptc_print_match(const struct fw_iptc_head *head, const struct xt_entry_match *m)
 {
 	const char *name = m->u.user.name;
@@ -297,27 +297,21 @@ static void fw_iptc_print_target(const struct fw_iptc_family *f, const void *e,
 		printf(" [unsupported revision]");
 }
 
-/* One rule as iptables-save prints it (malloc'd), or NULL when out of memory. */
-static char *fw_iptc_render(const struct fw_iptc_family *f, const void *e, const char *chain,
-			    struct xtc_handle *h)
+/*
+ * One rule as iptables-save prints it, into mem from its start (the text
+ * is mem's buffer, NUL-terminated, until the next rule); -1 when out of
+ * memory.  The extensions' save functions print to stdout and take no
+ * stream, so the caller has stdout point at mem (fw_iptc_fill).
+ */
+static int fw_iptc_render(const struct fw_iptc_family *f, const void *e, const char *chain,
+			  struct xtc_handle *h, FILE *mem)
 {
 	struct fw_iptc_head head = f->head(e);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len), *saved;
 
-	if (!mem)
-		return NULL;
-	fprintf(mem, "-A %s", chain);
+	rewind(mem);
+	fputs("-A ", mem);
+	fputs(chain, mem);
 	f->print_ip(mem, e);
-	/*
-	 * The extensions' save functions print to stdout and take no
-	 * stream, so stdout points at the buffer while they run (glibc
-	 * lets stdout be assigned; nothing else writes to it meanwhile).
-	 */
-	fflush(stdout);
-	saved = stdout;
-	stdout = mem;
 	for (size_t off = f->entry_size; off < head.target_offset;) {
 		const struct xt_entry_match *m = (const void *)((const char *)e + off);
 
@@ -327,19 +321,23 @@ static char *fw_iptc_render(const struct fw_iptc_family *f, const void *e, const
 		off += m->u.match_size;
 	}
 	fw_iptc_print_target(f, e, &head, h);
-	stdout = saved;
-	if (fclose(mem) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	fputc('\0', mem);
+	return fflush(mem) == 0 && !ferror(mem) ? 0 : -1;
 }
 
-/* The whole filter table of handle h into out. */
-static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, struct fw_table *out,
-			struct error *err)
+/*
+ * The filter table of handle h into out: every rule rendered (all), or
+ * only those fw_ops.read_own needs (the own chains' and every jump to
+ * one, found from libiptc's target name), the others with text "".
+ */
+static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, bool all,
+			struct fw_table *out, struct error *err)
 {
 	const char *chain;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem, *saved = stdout;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->family = f->family;
@@ -351,22 +349,33 @@ static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, st
 		if (fw_table_add_chain(out, chain, policy ? policy : "-", cnt.pcnt, cnt.bcnt, false) < 0)
 			goto nomem;
 	}
-	for (size_t c = 0; c < out->nchains; c++) {
+	if (!(mem = open_memstream(&text, &len)))
+		goto nomem;
+	/* stdout is mem while the rules render (glibc lets it be assigned; nothing else writes) */
+	fflush(stdout);
+	stdout = mem;
+	for (size_t c = 0; c < out->nchains && rc == 0; c++) {
+		bool own_chain = chain_is_own(out->chains[c].name);
 		const void *e;
 
-		for (e = f->first_rule(out->chains[c].name, h); e; e = f->next_rule(e, h)) {
+		for (e = f->first_rule(out->chains[c].name, h); e && rc == 0; e = f->next_rule(e, h)) {
 			struct fw_iptc_head head = f->head(e);
-			char *text = fw_iptc_render(f, e, out->chains[c].name, h);
-			int rc = text ? fw_table_insert_rule(out, c, SIZE_MAX, text, head.packets,
-							     head.bytes)
-				      : -1;
+			bool shown = all || own_chain || chain_is_own(f->get_target(e, h));
 
-			free(text);
-			if (rc < 0)
-				goto nomem;
+			rc = shown && fw_iptc_render(f, e, out->chains[c].name, h, mem) < 0
+				     ? -1
+				     : fw_table_insert_rule(out, c, SIZE_MAX, shown ? text : "",
+							    head.packets, head.bytes);
 		}
 	}
+	stdout = saved;
+	fclose(mem);
+	free(text);
+	if (rc < 0)
+		goto nomem;
 	fw_table_finish(out);
+	if (!all)
+		out->fingerprint = 0;	/* not the table's: most rules were not rendered */
 	return 0;
 nomem:
 	fw_table_free(out);
@@ -403,6 +412,78 @@ static struct xtc_handle *fw_iptc_open(const struct fw_iptc_family *f, const cha
 		error_set(err, "cannot open the %s filter table to %s it: %s", f->label, what,
 			  f->ops->strerror(e));
 	return NULL;
+}
+
+/*
+ * Each family's handle kept so that a command reads each table once.
+ * While this process holds the xtables lock (fw_hold) the first read of
+ * a family serves every later read, probe and apply of it until apply
+ * changes the handle or the hold ends (fw_iptc_forget).  Outside a hold
+ * the backend probe keeps its handle for the next read of the family
+ * only, which takes it: a console's later reads are fresh.
+ */
+static struct fw_iptc_kept {
+	struct xtc_handle *h;
+	bool locked;	/* read under the hold */
+} fw_iptc_kept[2];	/* IPv4, IPv6 (fw_iptc_families' order) */
+
+static struct fw_iptc_kept *fw_iptc_kept_of(const struct fw_iptc_family *f)
+{
+	return &fw_iptc_kept[f->family == AF_INET6];
+}
+
+/*
+ * A handle of f's table: the kept one when it was read the way this call
+ * would read, else a fresh one.  A change (change) is made against a read
+ * under the lock: the hold's, or its own.
+ */
+static struct xtc_handle *fw_iptc_get(const struct fw_iptc_family *f, const char *what,
+				      bool change, struct error *err)
+{
+	struct fw_iptc_kept *k = fw_iptc_kept_of(f);
+	bool locked = xlock_holding();
+	struct xtc_handle *h = k->h;
+
+	if (h && k->locked == locked && (locked || !change)) {
+		if (!locked)
+			k->h = NULL;
+		/* the extensions render for the family last opened: this one's again */
+		if (fw_iptc_xtables_init(f, err) < 0) {
+			f->ops->free(h);
+			k->h = NULL;
+			return NULL;
+		}
+		return h;
+	}
+	if (h)
+		f->ops->free(h);	/* read outside the lock, or a parent's before a fork */
+	k->h = NULL;
+	if ((h = fw_iptc_open(f, what, err)) && locked)
+		*k = (struct fw_iptc_kept){ .h = h, .locked = true };
+	return h;
+}
+
+/* Done reading h: it stays kept under a hold, is kept for the next read when keep, else freed. */
+static void fw_iptc_put(const struct fw_iptc_family *f, struct xtc_handle *h, bool keep)
+{
+	struct fw_iptc_kept *k = fw_iptc_kept_of(f);
+
+	if (h == k->h)
+		return;
+	if (keep && !k->h)
+		*k = (struct fw_iptc_kept){ .h = h, .locked = false };
+	else
+		f->ops->free(h);
+}
+
+/* h was edited (committed or not): it is no longer the kernel's table. */
+static void fw_iptc_discard(const struct fw_iptc_family *f, struct xtc_handle *h)
+{
+	struct fw_iptc_kept *k = fw_iptc_kept_of(f);
+
+	if (h == k->h)
+		k->h = NULL;
+	f->ops->free(h);
 }
 
 /* ---- building entries (apply) ---- */
@@ -906,7 +987,7 @@ static const struct fw_iptc_family *fw_iptc_family(int family, const char *what,
 	return NULL;
 }
 
-static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
+static int fw_iptc_read_some(int family, bool all, struct fw_table *out, struct error *err)
 {
 	const struct fw_iptc_family *f = fw_iptc_family(family, "read", err);
 	struct xtc_handle *h;
@@ -922,11 +1003,21 @@ static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
 			return error_set(err, "out of memory reading the firewall");
 		return 0;
 	}
-	if (!(h = fw_iptc_open(f, "read", err)))
+	if (!(h = fw_iptc_get(f, "read", false, err)))
 		return -1;
-	rc = fw_iptc_fill(f, h, out, err);
-	f->ops->free(h);
+	rc = fw_iptc_fill(f, h, all, out, err);
+	fw_iptc_put(f, h, false);
 	return rc;
+}
+
+static int fw_iptc_read(int family, struct fw_table *out, struct error *err)
+{
+	return fw_iptc_read_some(family, true, out, err);
+}
+
+static int fw_iptc_read_own(int family, struct fw_table *out, struct error *err)
+{
+	return fw_iptc_read_some(family, false, out, err);
 }
 
 /*
@@ -941,7 +1032,7 @@ int fw_iptc_owns(int family, bool *any_rules, bool *own, struct error *err)
 	struct xtc_handle *h;
 
 	*any_rules = *own = false;
-	if (!f || !(h = fw_iptc_open(f, "read", err)))
+	if (!f || !(h = fw_iptc_get(f, "read", false, err)))
 		return -1;
 	for (const char *chain = f->ops->first_chain(h); chain; chain = f->ops->next_chain(h)) {
 		bool own_chain = chain_is_own(chain), builtin = f->ops->builtin(chain, h);
@@ -951,8 +1042,17 @@ int fw_iptc_owns(int family, bool *any_rules, bool *own, struct error *err)
 			*own = *own || own_chain || (builtin && chain_is_own(f->get_target(e, h)));
 		}
 	}
-	f->ops->free(h);
+	fw_iptc_put(f, h, true);	/* the command's read of this table */
 	return 0;
+}
+
+void fw_iptc_forget(void)
+{
+	for (size_t i = 0; i < sizeof(fw_iptc_kept) / sizeof(*fw_iptc_kept); i++) {
+		if (fw_iptc_kept[i].h)
+			fw_iptc_families[i].ops->free(fw_iptc_kept[i].h);
+		fw_iptc_kept[i].h = NULL;
+	}
 }
 
 /* ---- apply ---- */
@@ -1083,20 +1183,27 @@ static int fw_iptc_apply(const struct ruleset *rs, struct plan *done, struct err
 	if (xlock_acquire(&lock, err) < 0)
 		return -1;
 	plan_init(&p);
-	if (!(h = fw_iptc_open(f, "change", err)))
+	if (!(h = fw_iptc_get(f, "change", true, err)))
 		goto unlock;
-	if (fw_iptc_fill(f, h, &cur, err) < 0)
-		goto free_handle;
-	if (plan_compute(&cur, rs, &p, err) == 0 &&
-	    (plan_empty(&p) || fw_iptc_change(f, h, &cur, rs, &p, err) == 0)) {
-		if (plan_empty(&p) || f->ops->commit(h))
-			rc = 0;
-		else
-			fw_iptc_fail(f, err, "commit the new rules to", "the filter table");
+	/* the plan needs the own rules, the jumps to them and the others' positions only */
+	if (fw_iptc_fill(f, h, false, &cur, err) < 0) {
+		fw_iptc_put(f, h, false);
+		goto unlock;
+	}
+	rc = plan_compute(&cur, rs, &p, err);
+	if (rc < 0 || plan_empty(&p)) {
+		fw_iptc_put(f, h, false);	/* unchanged: still the kernel's table */
+	} else {
+		rc = -1;
+		if (fw_iptc_change(f, h, &cur, rs, &p, err) == 0) {
+			if (f->ops->commit(h))
+				rc = 0;
+			else
+				fw_iptc_fail(f, err, "commit the new rules to", "the filter table");
+		}
+		fw_iptc_discard(f, h);
 	}
 	fw_table_free(&cur);
-free_handle:
-	f->ops->free(h);
 unlock:
 	xlock_release(&lock);
 	if (rc == 0 && done) {
@@ -1112,6 +1219,7 @@ const struct fw_ops fw_iptc_ops = {
 	.name = "iptables-legacy",
 	.kernel = true,
 	.read = fw_iptc_read,
+	.read_own = fw_iptc_read_own,
 	.apply = fw_iptc_apply,
 	.counters = &fw_counters_iptc,
 	.bans = &bans_xt_recent,

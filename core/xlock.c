@@ -68,12 +68,27 @@ busy:
 	return -1;
 }
 
+/* The process's hold (xlock_hold): its lock, depth and taker (a forked child is not it). */
+static struct {
+	struct xlock lock;
+	unsigned depth;
+	pid_t pid;
+} xlock_held = { .lock = { .fd = -1 } };
+
+bool xlock_holding(void)
+{
+	return xlock_held.depth > 0 && xlock_held.pid == getpid();
+}
+
 int xlock_acquire(struct xlock *l, struct error *err)
 {
 	const char *path = testenv()->xtables_lockfile;
 	unsigned wait = testenv()->lock_wait;
 	struct timespec start, now, pause = { .tv_nsec = 50 * 1000 * 1000 };
 
+	l->fd = -1;
+	if (xlock_holding())
+		return 0;
 	l->fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
 	if (l->fd < 0)
 		return error_set(err, "cannot open the xtables lock %s: %s; run smtpguard as root",
@@ -100,4 +115,23 @@ void xlock_release(struct xlock *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+}
+
+int xlock_hold(struct error *err)
+{
+	if (xlock_holding()) {
+		xlock_held.depth++;
+		return 0;
+	}
+	if (xlock_acquire(&xlock_held.lock, err) < 0)
+		return -1;
+	xlock_held.depth = 1;
+	xlock_held.pid = getpid();
+	return 0;
+}
+
+void xlock_unhold(void)
+{
+	if (xlock_holding() && --xlock_held.depth == 0)
+		xlock_release(&xlock_held.lock);
 }

@@ -163,11 +163,19 @@ struct fw_ops {
 	/* Read the filter table of family (AF_INET or AF_INET6). */
 	int (*read)(int family, struct fw_table *out, struct error *err);
 	/*
+	 * As read() for what the own rules need (a snapshot of them, a
+	 * plan): the own chains and every rule that jumps to one are read as
+	 * read() has them; every other rule is there, at its position, with
+	 * text "", and fingerprint is 0.  NULL: read().
+	 */
+	int (*read_own)(int family, struct fw_table *out, struct error *err);
+	/*
 	 * Make the own chains and jumps exactly rs (an empty rs removes
 	 * them), in one read-modify-commit under the xtables lock, from a
-	 * fresh read; foreign chains and rules are never changed.  Own
-	 * chains whose rules are unchanged keep their counters.  What was
-	 * changed is returned in done (may be NULL).
+	 * read taken under it (fw_hold's, or its own); foreign chains and
+	 * rules are never changed.  Own chains whose rules are unchanged
+	 * keep their counters.  What was changed is returned in done (may
+	 * be NULL).
 	 */
 	int (*apply)(const struct ruleset *rs, struct plan *done, struct error *err);
 	const struct fw_counters_ops *counters;	/* NULL: no cheap refresh, read() again */
@@ -221,11 +229,25 @@ int fw_backend_exclusive(const struct fw_ops *fw, struct error *err);
 const char *fw_fake_table(void);
 
 /*
+ * Hold the xtables lock until the matching fw_unhold() (holds nest), so
+ * that a change reads each table once: meanwhile the legacy backend keeps
+ * the table it read first, the backend choice's probe included, for every
+ * read and apply until it commits.  Taken before anything asks for the
+ * backend, the probe's read is then the one the change is made against.
+ * No hold (0) for the file fake or without CAP_NET_ADMIN (the backend
+ * says so); -1 with err when the lock cannot be had.
+ */
+int fw_hold(struct error *err);
+void fw_unhold(void);
+
+/*
  * Whether the legacy filter table of family holds rules (*any_rules) and
  * own ones (a rule of an own chain or a built-in chain's jump to one),
  * without rendering them; -1 when it cannot be read.
  */
 int fw_iptc_owns(int family, bool *any_rules, bool *own, struct error *err);
+/* Free the tables fw_iptc kept for the hold that ends. */
+void fw_iptc_forget(void);
 
 extern const struct fw_ops fw_iptc_ops;
 extern const struct fw_ops fw_file_ops;

@@ -7,9 +7,15 @@
  * both variables are read in include/testenv.h); on timeout the error
  * (code ERROR_LOCK_BUSY) names the holder when /proc/locks shows it.
  * xlock_release() closes the descriptor, which drops the lock.
+ *
+ * xlock_hold() takes it for the process until the matching
+ * xlock_unhold() (holds nest): meanwhile xlock_acquire() succeeds at once
+ * and xlock_release() leaves it held.  A forked child does not hold it.
  */
 #ifndef SMTPGUARD_XLOCK_H
 #define SMTPGUARD_XLOCK_H
+
+#include <stdbool.h>
 
 #include "error.h"
 
@@ -19,5 +25,9 @@ struct xlock {
 
 int xlock_acquire(struct xlock *l, struct error *err);
 void xlock_release(struct xlock *l);
+int xlock_hold(struct error *err);
+void xlock_unhold(void);
+/* Whether this process holds it through xlock_hold(). */
+bool xlock_holding(void);
 
 #endif

@@ -126,24 +126,6 @@ int cli_compile_family(struct cli *cli, int family, struct config **cfg_out, str
 	return 0;
 }
 
-int cli_compile_all(struct cli *cli, struct config **cfg_out, struct ruleset rs[DUALSTACK_N],
-		    int *code)
-{
-	struct error err = { 0 };
-	struct config *cfg = cli_load_config(cli, true, code);
-
-	if (!cfg)
-		return -1;
-	if (dualstack_compile(cfg, rs, &err) < 0) {
-		dualstack_rulesets_free(rs);
-		config_free(cfg);
-		*code = cli_error(&err);
-		return -1;
-	}
-	*cfg_out = cfg;
-	return 0;
-}
-
 void cli_backend_warn(const struct backend_facts *facts)
 {
 	struct backend_facts detected;

@@ -52,8 +52,6 @@ int cli_usage_fail(const char *name, const char *fmt, ...) __attribute__((format
  * after printing the error.  On success the caller owns *cfg (config_free) and rs (ruleset_free). */
 int cli_compile_family(struct cli *cli, int family, struct config **cfg, struct ruleset *rs,
 		       int *code);
-/* The same for both families (include/dualstack.h); the caller frees rs with dualstack_rulesets_free. */
-int cli_compile_all(struct cli *cli, struct config **cfg, struct ruleset rs[2], int *code);
 /*
  * The startup warning of apply and status when nftables filters on this
  * host too (include/backend_detect.h), one line on stderr; facts may be

@@ -167,8 +167,22 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	if (!dry_run && !check && watchdog_pending(NULL))
 		return cli_fail(EXIT_RUNTIME, "apply: a change is waiting for confirmation or being rolled "
 					      "back; run smtpguard confirm (or let it roll back) first");
-	if (cli_compile_all(cli, &cfg, rs, &code) < 0)
+	if (!(cfg = cli_load_config(cli, true, &code)))
 		return code;
+	/*
+	 * A change holds the lock from before the backend choice's probe
+	 * (compile asks for the backend), whose read it is then made against.
+	 */
+	if (!dry_run && !check && fw_hold(&err) < 0) {
+		config_free(cfg);
+		return cli_error(&err);
+	}
+	if (dualstack_compile(cfg, rs, &err) < 0) {
+		fw_unhold();
+		dualstack_rulesets_free(rs);
+		config_free(cfg);
+		return cli_error(&err);
+	}
 	fw = fw_backend();	/* the config chose it */
 	if (dry_run || check) {
 		if (dualstack_plan(fw, rs, plan, &err) < 0) {
@@ -179,14 +193,19 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 			dualstack_plans_write(plan, stdout);
 			code = check ? EXIT_DRIFT : EXIT_OK;
 		}
-	} else if (guard_apply(fw, rs, confirm > 0 ? (unsigned)confirm : 0, plan, &guard, &err) < 0) {
-		code = apply_failed(&guard, &err);
-	} else if (dualstack_plans_empty(plan) && confirm <= 0) {
-		printf("The kernel's rules already match %s: nothing changed.\n", cfg->path);
 	} else {
-		dualstack_plans_write(plan, stdout);
-		if (confirm > 0)
-			code = apply_confirm_ask(guard.watchdog, (unsigned)confirm);
+		int rc = guard_apply(fw, rs, confirm > 0 ? (unsigned)confirm : 0, plan, &guard, &err);
+
+		fw_unhold();	/* before waiting for a confirmation: a rollback takes the lock */
+		if (rc < 0) {
+			code = apply_failed(&guard, &err);
+		} else if (dualstack_plans_empty(plan) && confirm <= 0) {
+			printf("The kernel's rules already match %s: nothing changed.\n", cfg->path);
+		} else {
+			dualstack_plans_write(plan, stdout);
+			if (confirm > 0)
+				code = apply_confirm_ask(guard.watchdog, (unsigned)confirm);
+		}
 	}
 	/* Warnings only once the firewall was reached: a "need root" error stays one line. */
 	if (code == EXIT_OK || code == EXIT_DRIFT) {

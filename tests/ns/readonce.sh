@@ -1,8 +1,10 @@
 #!/bin/sh
-# readonce.sh - `smtpguard status --json` reads each legacy filter table
-# once when it shows the rules and plans against them (strace counts
-# IPT_SO_GET_ENTRIES / IP6T_SO_GET_ENTRIES), with the backend pinned and
-# with auto, whose probe reads each table without rendering it.
+# readonce.sh - each legacy filter table is read once per command (strace
+# counts IPT_SO_GET_ENTRIES / IP6T_SO_GET_ENTRIES): `smtpguard status
+# --json`, which shows the rules and plans against them, and `smtpguard
+# apply` of a mode toggle among foreign rules, whose probe (backend =
+# auto), rollback snapshot, plan and commit share one read taken under the
+# xtables lock; with the backend pinned and with auto.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 ns_require_root
@@ -14,16 +16,57 @@ fi
 ns_setup || { fail "topology"; done_testing; exit 1; }
 CONF="$NS_DIR/smtpguard.conf"
 
-# reads FAMILY_OPT: the GET_ENTRIES calls of one status --json run, "IPv4 IPv6"
+# reads ARGS...: the GET_ENTRIES calls of one smtpguard run, "IPv4 IPv6" (its output in $NS_DIR/out)
 reads() {
-	gw strace -f -qq -e trace=getsockopt -o "$NS_DIR/trace" "$SMTPGUARD" -c "$CONF" status --json >/dev/null 2>&1
+	gw strace -f -qq -e trace=getsockopt -o "$NS_DIR/trace" "$SMTPGUARD" -c "$CONF" "$@" >"$NS_DIR/out" 2>&1
 	echo "$(grep -c 'IPT_SO_GET_ENTRIES' "$NS_DIR/trace") $(grep -c 'IP6T_SO_GET_ENTRIES' "$NS_DIR/trace")"
 }
+# config BACKEND WLAN_MODE: the two zones, wlan in WLAN_MODE, the backend line unless auto
+config() {
+	write_zones_config "$CONF" allow "$2"
+	[ "$1" = auto ] || sed -i "s/^\[general\]$/[general]\nbackend = $1/" "$CONF"
+}
+# foreign: the administrator's rules of both families, as save prints them, ours left out
+foreign() {
+	{ gw_save; gw_save6; } | grep -e '192.0.2.77' -e '2001:db8::77'
+}
 
-write_zones_config "$CONF" allow block
-sed -i 's/^\[general\]$/[general]\nbackend = iptables/' "$CONF"
+gw iptables-legacy -A INPUT -s 192.0.2.77/32 -j ACCEPT
+# REJECT: an extension whose library differs between the families
+gw iptables-legacy -A FORWARD -s 192.0.2.77/32 -p tcp -m tcp --dport 25 -j REJECT --reject-with icmp-port-unreachable
+gw ip6tables-legacy -A INPUT -s 2001:db8::77/128 -j ACCEPT
+before=$(foreign)
+config iptables block
 if out=$(sg -c "$CONF" apply 2>&1); then ok "apply"; else fail "apply" "$out"; fi
-is "$(reads)" "1 1" "backend = iptables: status reads each table once"
-write_zones_config "$CONF" allow block
-is "$(reads)" "2 2" "backend = auto: the choice's probe and status's read, once each"
+is "$(reads status --json)" "1 1" "backend = iptables: status reads each table once"
+config auto block
+is "$(reads status --json)" "1 1" "backend = auto: status answers the choice's probe from its own read"
+reject=$(gw_save | grep -e '-j REJECT')
+if [ -n "$reject" ] && grep -qF "\"rule\":\"$reject\"" "$NS_DIR/out"; then
+	ok "backend = auto: status shows the IPv4 REJECT rule as iptables-legacy-save does"
+else
+	fail "backend = auto: status shows the IPv4 REJECT rule as iptables-legacy-save does" \
+		"save: $reject; status: $(grep -o '"rule":"[^"]*REJECT[^"]*"' "$NS_DIR/out")"
+fi
+
+# the toggle: block <-> rateban of wlan
+for backend in iptables auto; do
+	config "$backend" rateban
+	is "$(reads apply)" "1 1" "backend = $backend: apply block -> rateban reads each table once"
+	if gw_save | grep -q -- '-m recent' && gw_save6 | grep -q -- '-m recent'; then
+		ok "backend = $backend: rateban is in both kernel tables"
+	else
+		fail "backend = $backend: rateban is in both kernel tables" "$(cat "$NS_DIR/out")"
+	fi
+	config "$backend" block
+	is "$(reads apply)" "1 1" "backend = $backend: apply rateban -> block reads each table once"
+	if gw_save | grep -q -- '-m recent'; then
+		fail "backend = $backend: rateban is gone again" "$(gw_save)"
+	else
+		ok "backend = $backend: rateban is gone again"
+	fi
+	is "$(reads apply)" "1 1" "backend = $backend: an apply with nothing to change reads each table once"
+	grep -q 'nothing changed' "$NS_DIR/out" || fail "backend = $backend: nothing to change" "$(cat "$NS_DIR/out")"
+	is "$(foreign)" "$before" "backend = $backend: the foreign rules are as they were"
+done
 done_testing
