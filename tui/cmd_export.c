@@ -148,6 +148,10 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 		ruleset_init(&empty[i], dualstack_families[i]);
 	if (dualstack_apply(fw_backend(), empty, plan, &err) < 0)
 		code = cli_error(&err);
+	else if (dualstack_plans_empty(plan) && fw_backend_exclusive(fw_backend(), &err) < 0)
+		/* none here, but in the other backend: saying "nothing to remove" would mislead */
+		code = cli_fail(EXIT_RUNTIME, "remove: no smtpguard rules in %s (the config's "
+					      "backend); %s", fw_backend()->name, err.text);
 	else if (dualstack_plans_empty(plan))
 		printf("No smtpguard rules in the kernel: nothing to remove.\n");
 	else
