@@ -28,5 +28,5 @@ watch_stop() {
 watch_start() { # watch_start CONF ERR
 	(exec ip netns exec "$NS_GW" "$SMTPGUARD" -c "$1" watch 2>"$2") &
 	echo $! >"$NS_DIR/watch.pid"
-	wait_until 5 grep -q "recording hits" "$2"
+	wait_until 5 grep -qs "recording hits" "$2"
 }
