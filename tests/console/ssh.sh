@@ -113,7 +113,8 @@ bytes_per_second() { # bytes_per_second SECONDS
 }
 
 tmux_start 80 24 "$(ssh_run "env $remote_env $SMTPGUARD -c $CONF")" || fail "tmux starts"
-# bounded waits: 20 s for the first screen over ssh, 5 s for each key's answer
+# bounded waits: 20 s for the first screen over ssh, 5 s for each key's answer (the delayed
+# link adds 0.1 s to each: a key there, the screen's answer back)
 if tmux_wait_all 20 start '^1 Zones and interfaces' '^2 Rules' '^3 Port-25 hits' '^4 Offenders'; then
 	ok "the console starts over ssh with every area"
 else

@@ -98,6 +98,7 @@ sub relay {
 			if (!defined $pid) { close $client; next }
 			if ($pid) { $children{$pid} = 1; close $client; next }
 			$SIG{TERM} = $SIG{CHLD} = 'DEFAULT';
+			close $_->[0] for values %target;
 			my $server = IO::Socket::INET->new(PeerAddr => $to, Timeout => 10) or exit 1;
 			pump($ms / 1000, $client, $server);
 			exit 0;
