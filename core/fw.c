@@ -170,7 +170,8 @@ void fw_rule_target(const char *text, char *buf, size_t size)
 			}
 			return;
 		}
-		next_is_target = (len == 2 && (!strncmp(start, "-j", 2) || !strncmp(start, "-g", 2)));
+		next_is_target = (len == 2 && (!strncmp(start, "-j", 2) || !strncmp(start, "-g", 2))) ||
+				 (len == 4 && (!strncmp(start, "jump", 4) || !strncmp(start, "goto", 4)));
 	}
 }
 

@@ -72,7 +72,10 @@ void fw_table_finish(struct fw_table *t);
 bool fw_has_net_admin(void);
 /* The one need-root line every kernel backend gives: "need root (CAP_NET_ADMIN) to <what> the firewall; ...". */
 int fw_need_root(struct error *err, const char *what);
-/* The chain or target a rule text jumps to ("-j X" / "-g X", quotes respected) into buf, "" if none. */
+/*
+ * The chain or target a rule text jumps to ("-j X" / "-g X", or nft's
+ * "jump X" / "goto X"; quotes respected) into buf, "" if none.
+ */
 void fw_rule_target(const char *text, char *buf, size_t size);
 
 struct plan;

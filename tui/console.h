@@ -123,7 +123,7 @@ struct area_view {
 struct console {
 	const struct fw_ops *fw;
 	struct config *cfg;		/* the config in force (owned) */
-	struct ruleset rs;		/* cfg compiled (for drift and export) */
+	struct ruleset rs[DUALSTACK_N];	/* cfg compiled per dualstack_compile (for drift and export) */
 	bool have_rs;
 
 	/* Refresh data. */

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "bans.h"
@@ -74,25 +75,6 @@ void console_hits_read(struct console *c)
 		snprintf(c->source_error, sizeof(c->source_error), "%s", err.text);
 }
 
-/* Target of a jump rule ("-j NAME" or "-g NAME") into buf; false when none. */
-static bool rule_jump_target(const char *text, char *buf, size_t size)
-{
-	const char *p = strstr(text, " -j ");
-	size_t n;
-
-	if (!p)
-		p = strstr(text, " -g ");
-	if (!p)
-		return false;
-	p += 4;
-	n = strcspn(p, " ");
-	if (n == 0 || n >= size)
-		return false;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return true;
-}
-
 static void rrows_add(struct console *c, size_t *cap, size_t chain, long rule, int depth)
 {
 	if (c->nrrows == *cap) {
@@ -104,7 +86,7 @@ static void rrows_add(struct console *c, size_t *cap, size_t chain, long rule, i
 	c->rrows[c->nrrows++] = (struct rrow){ .chain = chain, .rule = rule, .depth = depth };
 }
 
-/* A chain's rules, own chains expanded under the rule that jumps to them. */
+/* A chain's rules, own chains (and those an own rule jumps to) expanded under the jump. */
 static void rrows_chain(struct console *c, size_t *cap, size_t ci, int depth)
 {
 	const struct fw_chain *ch = &c->table.chains[ci];
@@ -114,13 +96,14 @@ static void rrows_chain(struct console *c, size_t *cap, size_t ci, int depth)
 		const struct fw_chain *sub;
 
 		rrows_add(c, cap, ci, (long)i, depth);
-		if (depth < EXPAND_DEPTH &&
-		    rule_jump_target(c->table.rules[i].text, target, sizeof(target)) &&
-		    chain_is_own(target) && (sub = fw_table_chain(&c->table, target)))
+		fw_rule_target(c->table.rules[i].text, target, sizeof(target));
+		if (depth < EXPAND_DEPTH && (chain_is_own(target) || c->table.rules[i].own) &&
+		    (sub = fw_table_chain(&c->table, target)))
 			rrows_chain(c, cap, (size_t)(sub - c->table.chains), depth + 1);
 	}
 }
 
+/* The two hooks a mail passes, named alike by every backend but for case (nftables': forward, input). */
 static void rrows_build(struct console *c)
 {
 	static const char *const paths[] = { "FORWARD", "INPUT" };
@@ -130,12 +113,12 @@ static void rrows_build(struct console *c)
 	if (!c->have_table)
 		return;
 	for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
-		const struct fw_chain *ch = fw_table_chain(&c->table, paths[p]);
-
-		if (!ch)
-			continue;
-		rrows_add(c, &cap, (size_t)(ch - c->table.chains), -1, 0);
-		rrows_chain(c, &cap, (size_t)(ch - c->table.chains), 1);
+		for (size_t ci = 0; ci < c->table.nchains; ci++) {
+			if (strcasecmp(c->table.chains[ci].name, paths[p]) != 0)
+				continue;
+			rrows_add(c, &cap, ci, -1, 0);
+			rrows_chain(c, &cap, ci, 1);
+		}
 	}
 }
 
@@ -180,18 +163,31 @@ static void zone_sparks(struct console *c)
 	}
 }
 
+/*
+ * Whether the kernel's own rules differ from the config's: a backend
+ * with one description for both families plans it through the backend
+ * (which reads its own rules), the others plan IPv4 against the table
+ * just read.
+ */
 static void drift_check(struct console *c)
 {
-	struct plan p;
+	struct plan p[DUALSTACK_N];
 	struct error err = { 0 };
+	int rc;
 
 	c->drift = false;
 	if (!c->have_table || !c->have_rs)
 		return;
-	plan_init(&p);
-	if (plan_compute(&c->table, &c->rs, &p, &err) == 0)
-		c->drift = !plan_empty(&p);
-	plan_free(&p);
+	if (c->fw->whole) {
+		rc = dualstack_plan(c->fw, c->rs, p, &err);
+	} else {
+		for (size_t i = 0; i < DUALSTACK_N; i++)
+			plan_init(&p[i]);
+		rc = plan_compute(&c->table, &c->rs[0], &p[0], &err);
+	}
+	if (rc == 0)
+		c->drift = !dualstack_plans_empty(p);
+	dualstack_plans_free(p);
 }
 
 /* Packets of the dispatch rules that jump to each zone's chain in t, into out[]. */
@@ -485,11 +481,11 @@ void console_config_set(struct console *c, struct config *cfg)
 		c->cfg = cfg;
 	}
 	if (c->have_rs)
-		ruleset_free(&c->rs);
-	ruleset_init(&c->rs, AF_INET);
-	c->have_rs = compile_ruleset(cfg, AF_INET, &c->rs, &err) == 0;
+		dualstack_rulesets_free(c->rs);
+	/* once per config: what the drift check plans and e exports */
+	c->have_rs = dualstack_compile(cfg, c->rs, &err) == 0;
 	if (!c->have_rs)
-		ruleset_free(&c->rs);
+		dualstack_rulesets_free(c->rs);
 	zrows_build(c);
 	drift_check(c);
 	views_update(c);
@@ -509,7 +505,7 @@ void console_data_free(struct console *c)
 	if (c->counters)
 		c->fw->counters->close(c->counters);
 	if (c->have_rs)
-		ruleset_free(&c->rs);
+		dualstack_rulesets_free(c->rs);
 	iface_list_free(c->ifaces);
 	iface_list_free(c->prev_ifaces);
 	free(c->uplinks);

@@ -1065,7 +1065,64 @@ static const struct input_info {
 	[INPUT_FILTER] = { .prompt = "Filter", .fine = "Enter keeps it, Esc clears it" },
 };
 
-static void draw_message(const struct console *c)
+/* Bytes from s on that make its last cols columns at most (s sanitized UTF-8). */
+static size_t text_tail(const char *s, int cols)
+{
+	size_t len = strlen(s), i = 0;
+
+	while (i < len && text_fit(s + i, cols) < len - i)
+		do
+			i++;
+		while ((s[i] & 0xC0) == 0x80);
+	return i;
+}
+
+/*
+ * A message at x of the message line: one longer than the line goes on
+ * over the hint line, broken at a space; one longer than both keeps its
+ * start and its end ("..." between), as every message says what to do
+ * last.  True when it took the hint line.
+ */
+static bool put_message(int x, attr_t attr, const char *text)
+{
+	WINDOW *w = part_win[PART_MESSAGE], *next = part_win[PART_HINTS];
+	char clean[TEXT_MAX];
+	const char *rest;
+	size_t len, fit, brk;
+	int cols = getmaxx(w) - x, cols2 = getmaxx(next);
+
+	if (cols <= 0)
+		return false;
+	len = sanitize_text(text, strlen(text), clean, sizeof(clean));
+	len = len < sizeof(clean) ? len : strlen(clean);
+	fit = text_fit(clean, cols);
+	for (brk = fit; fit < len && brk > fit / 2 && clean[brk] != ' ';)
+		brk--;
+	if (fit < len && clean[brk] != ' ')
+		brk = fit;
+	wattron(w, attr);
+	mvwaddnstr(w, 0, x, clean, (int)brk);
+	wattroff(w, attr);
+	if (brk == len)
+		return false;
+	rest = clean + brk + (clean[brk] == ' ');
+	wattron(next, attr);
+	if (text_fit(rest, cols2) == strlen(rest)) {
+		mvwaddstr(next, 0, 0, rest);
+	} else {
+		const char *end = rest + text_tail(rest, cols2 - 4);
+		const char *word = strchr(end, ' ');
+
+		mvwaddstr(next, 0, 0, "... ");
+		/* from a word's start when one begins in its first half */
+		waddstr(next, word && (size_t)(word - end) < strlen(end) / 2 ? word + 1 : end);
+	}
+	wattroff(next, attr);
+	return true;
+}
+
+/* The message line; true when a long message took the hint line too. */
+static bool draw_message(const struct console *c)
 {
 	WINDOW *w = part_win[PART_MESSAGE];
 	char line[TEXT_MAX];
@@ -1081,16 +1138,14 @@ static void draw_message(const struct console *c)
 		put(w, 0, x, A_UNDERLINE, c->input);
 		x = getcurx(w);
 		put(w, 0, x, A_REVERSE, " ");
-		if (c->message[0])
-			put(w, 0, x + 2, style(c, 2, A_BOLD), c->message);
-		else if (c->input_check[0])
-			put(w, 0, x + 2, style(c, 2, A_BOLD), c->input_check);
-		else
-			put(w, 0, x + 2, style(c, 3, A_NORMAL), inputs[c->input_kind].fine);
-		return;
+		if (c->message[0] || c->input_check[0])
+			return put_message(x + 2, style(c, 2, A_BOLD),
+					   c->message[0] ? c->message : c->input_check);
+		put(w, 0, x + 2, style(c, 3, A_NORMAL), inputs[c->input_kind].fine);
+		return false;
 	}
-	if (c->message[0])
-		put(w, 0, 0, c->message_error ? style(c, 2, A_BOLD) : A_BOLD, c->message);
+	return c->message[0] &&
+	       put_message(0, c->message_error ? style(c, 2, A_BOLD) : A_BOLD, c->message);
 }
 
 static void draw_hints(const struct console *c)
@@ -1204,8 +1259,8 @@ void console_draw(const struct console *c)
 				draw_area[a](c);
 	}
 	draw_status(c);
-	draw_message(c);
-	draw_hints(c);
+	if (!draw_message(c))
+		draw_hints(c);
 	for (int a = 0; a < AREA_COUNT; a++)
 		if (area_win[a])
 			wnoutrefresh(area_win[a]);

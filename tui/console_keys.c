@@ -437,8 +437,20 @@ static int key_save(struct console *c)
 	return REDRAW_SCREEN;
 }
 
+/* The file line of an export, with smtpguard-rules.<form> to start from. */
+static int export_file_open(struct console *c, const char *form)
+{
+	input_open(c, INPUT_EXPORT_FILE, -1);
+	snprintf(c->input, sizeof(c->input), "smtpguard-rules.%s", form);
+	c->input_len = strlen(c->input);
+	return REDRAW_SCREEN;
+}
+
+/* A backend with one description of both families exports that (no iptables form is in force). */
 static int key_export(struct console *c)
 {
+	if (c->fw->whole)
+		return export_file_open(c, c->fw->name);
 	return input_open(c, INPUT_EXPORT_FORMAT, -1);
 }
 
@@ -603,7 +615,8 @@ static const struct console_key normal_keys[] = {
 	  .help = "save the config file (after confirmation)", .handler = key_save,
 	  .changes = true },
 	{ .key = 'e', .name = "e",
-	  .help = "export the ruleset (restore or sh) to a file", .handler = key_export,
+	  .help = "export the ruleset to a file (restore or sh; on nftables its table)",
+	  .handler = key_export,
 	  .changes = true },
 	{ .key = CTRL('l'), .name = "^L",
 	  .help = "redraw the screen", .handler = key_redraw },
@@ -783,7 +796,11 @@ static int export_write(struct console *c)
 		console_message(c, true, "%s", err.text);
 		return REDRAW_SCREEN;
 	}
-	rc = c->export_sh ? ruleset_write_sh(&c->rs, af.fp) : ruleset_write_restore(&c->rs, af.fp);
+	if (c->fw->whole)	/* the description apply commits: what export --format nft prints */
+		rc = fputs(c->rs[0].whole, af.fp) < 0 ? -1 : 0;
+	else
+		rc = c->export_sh ? ruleset_write_sh(&c->rs[0], af.fp)
+				  : ruleset_write_restore(&c->rs[0], af.fp);
 	if (rc < 0) {
 		atomicfile_abort(&af);
 		console_message(c, true, "export: cannot write %s; check the disk and try again",
@@ -796,8 +813,10 @@ static int export_write(struct console *c)
 		/* say where a relative name went: the console may have been started anywhere */
 		if (c->input[0] != '/' && !getcwd(cwd, sizeof(cwd)))
 			cwd[0] = '\0';
-		console_message(c, false, "ruleset exported to %s%s%s (%s format)", cwd,
-				cwd[0] ? "/" : "", c->input, c->export_sh ? "sh" : "restore");
+		console_message(c, false, "ruleset exported to %s%s%s (%s format%s)", cwd,
+				cwd[0] ? "/" : "", c->input,
+				c->fw->whole ? c->fw->name : c->export_sh ? "sh" : "restore",
+				c->fw->whole ? ", both families" : "");
 	}
 	return REDRAW_SCREEN;
 }
@@ -824,11 +843,7 @@ static int input_submit(struct console *c)
 	}
 	if (c->input_kind == INPUT_EXPORT_FORMAT) {
 		c->export_sh = strcmp(c->input, "sh") == 0;
-		input_open(c, INPUT_EXPORT_FILE, -1);
-		snprintf(c->input, sizeof(c->input), "smtpguard-rules.%s",
-			 c->export_sh ? "sh" : "restore");
-		c->input_len = strlen(c->input);
-		return REDRAW_SCREEN;
+		return export_file_open(c, c->export_sh ? "sh" : "restore");
 	}
 	c->mode = CMODE_NORMAL;
 	if (c->input_kind == INPUT_EXPORT_FILE)
