@@ -85,7 +85,7 @@ static void area_heading(const struct console *c, enum area a, char *buf, size_t
 			 "RULE (* own; others dimmed, read-only; t: in words)");
 	else if (a == AREA_RULES)
 		snprintf(buf, size, WORDS_FMT, "PKTS", "PKT/S", "VERDICT",
-			 "RULE (t: iptables text; Left/Right scroll)");
+			 "RULE (t: exact rule text; Left/Right scroll)");
 	else if (a == AREA_HITS)
 		snprintf(buf, size, HITS_FMT "%s", "TIME", "ZONE", hits_addr_width(), "SOURCE", "MAC",
 			 hits_addr_width(), "DESTINATION", "ACTION");

@@ -654,7 +654,7 @@ static const struct console_key normal_keys[] = {
 	  .help = "zoom: the selected area fills the screen; again: back",
 	  .handler = key_zoom },
 	{ .key = 't', .name = "t",
-	  .help = "rules in words (verdict first) or as the exact iptables text",
+	  .help = "rules in words (verdict first) or as the exact rule text (iptables or nft)",
 	  .handler = key_rules_text },
 	{ .key = KEY_RIGHT, .name = "Right",
 	  .help = "scroll the rules' text left, to read long rules", .handler = key_right },
