@@ -554,6 +554,18 @@ static bool fw_nft_chain_filled(const char *current, const char *desc, const cha
 	return !fw_nft_block(current, "chain", name, &n) || fw_nft_chain_refilled(current, desc, name);
 }
 
+/* The add chain command of chain name when apply writes its rules, the body lines drop() rejects. */
+static int fw_nft_chain_part(const char *name, const char *current, const char *desc,
+			     bool (*drop)(const char *line), char **b, size_t *len)
+{
+	size_t n;
+	const char *d = fw_nft_block(desc, "chain", name, &n);
+
+	if (!fw_nft_chain_filled(current, desc, name))
+		return 0;
+	return fw_nft_add_block("chain", name, d, n, drop, b, len);
+}
+
 /*
  * Step 4: every chain whose rules apply writes, declared (a base chain
  * with its hook) before any rule may jump to it.
@@ -561,24 +573,14 @@ static bool fw_nft_chain_filled(const char *current, const char *desc, const cha
 static int fw_nft_step_declare(const char *name, const char *current, const char *desc, char **b,
 			       size_t *len)
 {
-	size_t n;
-	const char *d = fw_nft_block(desc, "chain", name, &n);
-
-	if (!fw_nft_chain_filled(current, desc, name))
-		return 0;
-	return fw_nft_add_block("chain", name, d, n, fw_nft_is_rule, b, len);
+	return fw_nft_chain_part(name, current, desc, fw_nft_is_rule, b, len);
 }
 
 /* Step 5: the rules of those chains. */
 static int fw_nft_step_fill(const char *name, const char *current, const char *desc, char **b,
 			    size_t *len)
 {
-	size_t n;
-	const char *d = fw_nft_block(desc, "chain", name, &n);
-
-	if (!fw_nft_chain_filled(current, desc, name))
-		return 0;
-	return fw_nft_add_block("chain", name, d, n, fw_nft_is_type, b, len);
+	return fw_nft_chain_part(name, current, desc, fw_nft_is_type, b, len);
 }
 
 /*
@@ -591,26 +593,28 @@ static int fw_nft_step_fill(const char *name, const char *current, const char *d
 static int fw_nft_add_set(const char *name, const char *current, const char *desc, bool every,
 			  char **b, size_t *len)
 {
-	size_t clen, dlen, cn = 0, dn, mark = *len, body;
+	size_t clen, dlen, cn = 0, dn, alen = 0;
 	const char *c = fw_nft_block(current, "set", name, &clen);
 	const char *d = fw_nft_block(desc, "set", name, &dlen);
 	const char *cl = "", *dl = fw_nft_element_list(d, dlen, &dn);
 	bool fresh = !c || fw_nft_set_recreated(current, desc, name);
+	char *adds = NULL;
+	int rc = 0;
 
 	if (!fresh && memmem(c, clen, "dynamic", 7))
 		dn = 0;
 	if (!fresh)
 		cl = fw_nft_element_list(c, clen, &cn);
-	if (fw_nft_add_block("set", name, d, dlen, fw_nft_is_elements, b, len) < 0)
-		return -1;
-	body = *len -= 2;	/* reopen its "}\n" */
-	if (fw_nft_missing("\t\telements = { ", dl, dn, cl, cn, " }\n", b, len) < 0)
-		return -1;
-	if (!fresh && !every && *len == body) {
-		(*b)[*len = mark] = '\0';
-		return 0;
+	if (fw_nft_missing("\t\telements = { ", dl, dn, cl, cn, " }\n", &adds, &alen) < 0)
+		rc = -1;
+	else if (fresh || every || adds)
+		rc = fw_nft_add_block("set", name, d, dlen, fw_nft_is_elements, b, len);
+	if (rc == 0 && adds) {
+		*len -= 2;	/* before its "}\n" */
+		rc = fw_nft_append(b, len, adds, alen) < 0 || fw_nft_append(b, len, "}\n", 2) < 0 ? -1 : 0;
 	}
-	return fw_nft_append(b, len, "}\n", 2);
+	free(adds);
+	return rc;
 }
 
 static int fw_nft_step_add_set(const char *name, const char *current, const char *desc, char **b,
