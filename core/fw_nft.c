@@ -377,10 +377,16 @@ static size_t fw_nft_element_len(const char *p, const char *end)
 	return comma ? (size_t)(comma - p) : (size_t)(end - p);
 }
 
-/* "<verb> element" commands for the elements of from (flen bytes) that to (tlen) lacks. */
-static int fw_nft_element_cmds(const char *verb, const char *set, const char *from, size_t flen,
-			       const char *to, size_t tlen, char **b, size_t *len)
+/*
+ * Append pre, the elements of from (flen bytes) that to (tlen) lacks as
+ * "a, b", then post; nothing when to has them all.
+ */
+static int fw_nft_missing(const char *pre, const char *from, size_t flen, const char *to,
+			  size_t tlen, const char *post, char **b, size_t *len)
 {
+	size_t mark = *len;
+	bool any = false;
+
 	for (const char *p = from, *end = from + flen; p < end;) {
 		size_t m = fw_nft_element_len(p, end);
 		bool kept = false;
@@ -391,11 +397,16 @@ static int fw_nft_element_cmds(const char *verb, const char *set, const char *fr
 			kept = k == m && !memcmp(p, q, m);
 			q += k + 2;
 		}
-		if (!kept && fw_nft_appendf(b, len, "%s element " FW_NFT_TABLE " %s { %.*s }\n", verb,
-					    set, (int)m, p) < 0)
+		if (!kept && (fw_nft_append(b, len, any ? ", " : pre, strlen(any ? ", " : pre)) < 0 ||
+			      fw_nft_append(b, len, p, m) < 0))
 			return -1;
+		any = any || !kept;
 		p += m + 2;
 	}
+	if (any)
+		return fw_nft_append(b, len, post, strlen(post));
+	if (*b)
+		(*b)[*len = mark] = '\0';
 	return 0;
 }
 
@@ -481,12 +492,13 @@ static int fw_nft_step_delete(const char *name, const char *current, const char 
 
 /*
  * Step 3: delete the sets desc no longer has or declares otherwise; of
- * the others, delete and add the elements that differ (a dynamic set
+ * the others, delete the elements desc no longer has (a dynamic set
  * keeps its elements: the bans in force).
  */
 static int fw_nft_step_set(const char *name, const char *current, const char *desc, char **b,
 			   size_t *len)
 {
+	char pre[FW_NFT_NAME_MAX + 64];
 	size_t clen, dlen, cn, dn;
 	const char *c = fw_nft_block(current, "set", name, &clen);
 	const char *d = fw_nft_block(desc, "set", name, &dlen);
@@ -498,59 +510,157 @@ static int fw_nft_step_set(const char *name, const char *current, const char *de
 		return 0;
 	cl = fw_nft_element_list(c, clen, &cn);
 	dl = fw_nft_element_list(d, dlen, &dn);
-	if (fw_nft_element_cmds("delete", name, cl, cn, dl, dn, b, len) < 0 ||
-	    fw_nft_element_cmds("add", name, dl, dn, cl, cn, b, len) < 0)
-		return -1;
-	return 0;
+	snprintf(pre, sizeof(pre), "delete element " FW_NFT_TABLE " %s { ", name);
+	return fw_nft_missing(pre, cl, cn, dl, dn, " }\n", b, len);
 }
 
-/* Step 4: desc's blocks of the sets and chains that are new, recreated or refilled. */
-static int fw_nft_step_add(const char *kind, const char *name, const char *current,
-			   const char *desc, char **b, size_t *len)
+static bool fw_nft_is_type(const char *line)
 {
-	size_t n, dn;
-	const char *d = fw_nft_block(desc, kind, name, &dn);
-	bool again = *kind == 's' ? fw_nft_set_recreated(current, desc, name)
-				  : fw_nft_chain_refilled(current, desc, name);
+	return !strncmp(line, "\t\ttype ", 7);
+}
 
-	if (fw_nft_block(current, kind, name, &n) && !again)
+static bool fw_nft_is_rule(const char *line)
+{
+	return !fw_nft_is_type(line);
+}
+
+/*
+ * "add <kind> inet smtpguard NAME {", the lines of block (desc's
+ * "\t<kind> NAME {" .. "\t}") between its first and last that drop()
+ * rejects, and "}".
+ */
+static int fw_nft_add_block(const char *kind, const char *name, const char *block, size_t n,
+			    bool (*drop)(const char *line), char **b, size_t *len)
+{
+	const char *end = block + n - 3;	/* its "\t}\n" */
+
+	if (fw_nft_appendf(b, len, "add %s " FW_NFT_TABLE " %s {\n", kind, name) < 0)
+		return -1;
+	for (const char *p = block + strcspn(block, "\n") + 1; p < end;) {
+		size_t m = strcspn(p, "\n") + 1;
+
+		if (!drop(p) && fw_nft_append(b, len, p, m) < 0)
+			return -1;
+		p += m;
+	}
+	return fw_nft_append(b, len, "}\n", 2);
+}
+
+/* Whether apply writes the rules of chain name: it is new or refilled. */
+static bool fw_nft_chain_filled(const char *current, const char *desc, const char *name)
+{
+	size_t n;
+
+	return !fw_nft_block(current, "chain", name, &n) || fw_nft_chain_refilled(current, desc, name);
+}
+
+/* The add chain command of chain name when apply writes its rules, the body lines drop() rejects. */
+static int fw_nft_chain_part(const char *name, const char *current, const char *desc,
+			     bool (*drop)(const char *line), char **b, size_t *len)
+{
+	size_t n;
+	const char *d = fw_nft_block(desc, "chain", name, &n);
+
+	if (!fw_nft_chain_filled(current, desc, name))
 		return 0;
-	return fw_nft_append(b, len, d, dn);
+	return fw_nft_add_block("chain", name, d, n, drop, b, len);
+}
+
+/*
+ * Step 4: every chain whose rules apply writes, declared (a base chain
+ * with its hook) before any rule may jump to it.
+ */
+static int fw_nft_step_declare(const char *name, const char *current, const char *desc, char **b,
+			       size_t *len)
+{
+	return fw_nft_chain_part(name, current, desc, fw_nft_is_rule, b, len);
+}
+
+/* Step 5: the rules of those chains. */
+static int fw_nft_step_fill(const char *name, const char *current, const char *desc, char **b,
+			    size_t *len)
+{
+	return fw_nft_chain_part(name, current, desc, fw_nft_is_type, b, len);
+}
+
+/*
+ * Step 6 (written before steps 4 and 5): set name declared with the
+ * elements current lacks (all of a new or recreated set's), when it is
+ * new, recreated or gains elements, or, with every, in any case: a
+ * rule libnftables reads names only sets it knows without reading the
+ * kernel's, those of the batch.
+ */
+static int fw_nft_add_set(const char *name, const char *current, const char *desc, bool every,
+			  char **b, size_t *len)
+{
+	size_t clen, dlen, cn = 0, dn, alen = 0;
+	const char *c = fw_nft_block(current, "set", name, &clen);
+	const char *d = fw_nft_block(desc, "set", name, &dlen);
+	const char *cl = "", *dl = fw_nft_element_list(d, dlen, &dn);
+	bool fresh = !c || fw_nft_set_recreated(current, desc, name);
+	char *adds = NULL;
+	int rc = 0;
+
+	if (!fresh && memmem(c, clen, "dynamic", 7))
+		dn = 0;
+	if (!fresh)
+		cl = fw_nft_element_list(c, clen, &cn);
+	if (fw_nft_missing("\t\telements = { ", dl, dn, cl, cn, " }\n", &adds, &alen) < 0)
+		rc = -1;
+	else if (fresh || every || adds)
+		rc = fw_nft_add_block("set", name, d, dlen, fw_nft_is_elements, b, len);
+	if (rc == 0 && adds) {
+		*len -= 2;	/* before its "}\n" */
+		rc = fw_nft_append(b, len, adds, alen) < 0 || fw_nft_append(b, len, "}\n", 2) < 0 ? -1 : 0;
+	}
+	free(adds);
+	return rc;
 }
 
 static int fw_nft_step_add_set(const char *name, const char *current, const char *desc, char **b,
 			       size_t *len)
 {
-	return fw_nft_step_add("set", name, current, desc, b, len);
+	return fw_nft_add_set(name, current, desc, false, b, len);
 }
 
-static int fw_nft_step_add_chain(const char *name, const char *current, const char *desc,
-				 char **b, size_t *len)
+static int fw_nft_step_add_every_set(const char *name, const char *current, const char *desc,
+				     char **b, size_t *len)
 {
-	return fw_nft_step_add("chain", name, current, desc, b, len);
+	return fw_nft_add_set(name, current, desc, true, b, len);
 }
 
 /*
  * The batch that makes current desc changing only what differs, so the
  * counters of every other chain keep counting: flush the chains whose
  * rules change or that go, delete those that go, delete the sets that go
- * or change their declaration, change the elements of the others, then
- * add the new and changed sets and chains.  Into *b; -1 when out of
- * memory.
+ * or change their declaration and the elements that go, then add the
+ * new and changed sets and the elements that come, declare the new and
+ * refilled chains and write their rules.  Into *b; -1 when out of memory.
+ *
+ * Only these forms, each naming table inet smtpguard: libnftables
+ * (1.0.6) reads the chains and sets of every table of the ruleset
+ * before a table block, `add rule` or `add element` (a delete of any
+ * kind too), but not before `flush chain`, `add set` and `add chain`
+ * with their contents.
  */
 static int fw_nft_batch(const char *current, const char *desc, char **b, size_t *len)
 {
 	static const char head[] = "add table " FW_NFT_TABLE "\n";
+	char *chains = NULL;
+	size_t clen = 0;
+	int rc;
 
-	if (fw_nft_append(b, len, head, sizeof(head) - 1) < 0 ||
-	    fw_nft_each(current, "chain", fw_nft_step_flush, current, desc, b, len) < 0 ||
-	    fw_nft_each(current, "chain", fw_nft_step_delete, current, desc, b, len) < 0 ||
-	    fw_nft_each(current, "set", fw_nft_step_set, current, desc, b, len) < 0 ||
-	    fw_nft_append(b, len, "table " FW_NFT_TABLE " {\n", strlen("table " FW_NFT_TABLE " {\n")) < 0 ||
-	    fw_nft_each(desc, "set", fw_nft_step_add_set, current, desc, b, len) < 0 ||
-	    fw_nft_each(desc, "chain", fw_nft_step_add_chain, current, desc, b, len) < 0)
-		return -1;
-	return fw_nft_append(b, len, "}\n", 2);
+	rc = fw_nft_append(b, len, head, sizeof(head) - 1) < 0 ||
+	     fw_nft_each(current, "chain", fw_nft_step_flush, current, desc, b, len) < 0 ||
+	     fw_nft_each(current, "chain", fw_nft_step_delete, current, desc, b, len) < 0 ||
+	     fw_nft_each(current, "set", fw_nft_step_set, current, desc, b, len) < 0 ||
+	     fw_nft_each(desc, "chain", fw_nft_step_declare, current, desc, &chains, &clen) < 0 ||
+	     fw_nft_each(desc, "chain", fw_nft_step_fill, current, desc, &chains, &clen) < 0 ||
+	     fw_nft_each(desc, "set", chains ? fw_nft_step_add_every_set : fw_nft_step_add_set,
+			 current, desc, b, len) < 0 ||
+	     (chains && fw_nft_append(b, len, chains, clen) < 0) ? -1 : 0;
+	free(chains);
+	return rc;
 }
 
 /* The conflict: planned and now (NULL: no table) name the first difference when both are known. */
