@@ -1,8 +1,11 @@
 #!/bin/sh
-# demo.sh - `make demo` (tests/demo.sh) in tmux: the console comes up on
-# the sandbox, the zombie's hits show within 10 s, the legitimate sender's
-# mail goes through the relay, and q leaves no namespace, process or
-# folder behind (the rules lived in the deleted namespace).  On nftables
+# demo.sh - `make demo` (tests/demo.sh) in tmux at 80x24, as a new
+# administrator meets it: the console comes up on the sandbox, the zombie's
+# hits show within 10 s, the legitimate sender's mail goes through the
+# relay; the zombie's story opens from the offenders area, Q plans its
+# quarantine, y applies it and c keeps it (the kernel then holds it), s
+# saves it; q leaves no namespace, process or folder behind (the
+# rules lived in the deleted namespace).  On nftables
 # (SMTPGUARD_DEMO_BACKEND=nftables, as make demo BACKEND=nftables) the
 # rules are in the sandbox's table inet smtpguard and the legacy tables
 # stay empty.
@@ -18,7 +21,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 trap 'tmux_cleanup' EXIT
 
-tmux_start 100 30 "env SMTPGUARD_DEMO_BACKEND=$BACKEND sh tests/demo.sh" || fail "tmux starts"
+tmux_start 80 24 "env SMTPGUARD_DEMO_BACKEND=$BACKEND sh tests/demo.sh" || fail "tmux starts"
 pid=$(tmux_pid)
 prefix="sgt$pid"
 dir="${TMPDIR:-/tmp}/$prefix"
@@ -47,6 +50,30 @@ until grep -q 'DELIVERED 203.0.113.10' "$dir/delivered" 2>/dev/null || [ $n -ge 
 done
 check "the LAN's mail goes through the relay" grep -q 'DELIVERED 203.0.113.10' "$dir/delivered"
 
+# The zombie's story, its quarantine and the confirmation, from the screen alone (bounded: 10 s each).
+tmux_keys F5
+tmux_wait '^192\.0\.2\.66 +wlan +[0-9]+ +top talker' 10 offender >/dev/null
+tmux_keys Enter
+if tmux_wait '^Host 192\.0\.2\.66 +zone wlan' 10 story; then ok "Enter on the zombie's offender row opens its story"; else
+	fail "Enter on the zombie's offender row opens its story"; fi
+tmux_keys Q
+if tmux_wait 'Plan: zone wlan: quarantine 192\.0\.2\.66' 10 quarantine-plan; then ok "Q in the story plans its quarantine"; else
+	fail "Q in the story plans its quarantine"; fi
+tmux_keys y
+tmux_wait 'pending: rollback' 10 quarantine-pending >/dev/null
+tmux_keys c
+if tmux_wait 'change kept' 10 quarantine-kept; then ok "y applies it and c keeps it"; else fail "y applies it and c keeps it"; fi
+if [ "$BACKEND" = nftables ]; then
+	quarantined=$(ip netns exec "$prefix-gw" nft list set inet smtpguard wlan_quar4 2>/dev/null | grep -c '192\.0\.2\.66')
+else
+	quarantined=$(ip netns exec "$prefix-gw" iptables-legacy-save -t filter 2>/dev/null | grep -c -- '-s 192\.0\.2\.66/32 .*-j DROP')
+fi
+if [ "${quarantined:-0}" -ge 1 ]; then ok "the kernel holds the zombie's quarantine"; else
+	fail "the kernel holds the zombie's quarantine" "$(ip netns exec "$prefix-gw" iptables-legacy-save -t filter 2>&1 | grep -i quar)"; fi
+
+# the kept change is saved (q asks for it first otherwise)
+tmux_keys s
+if tmux_wait 'config saved to' 10 saved; then ok "s saves the quarantine to the demo's config"; else fail "s saves the quarantine"; fi
 tmux_keys q
 if tmux_wait_dead 20; then ok "q ends the demo"; else fail "q ends the demo"; fi
 is "$(tmux_dead)" 0 "the demo exits 0"
