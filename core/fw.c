@@ -254,6 +254,16 @@ int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out)
 
 #define FW_CAP_NET_ADMIN_BIT 12
 
+bool fw_is_zone_chain(const char *chain, const char *zone)
+{
+	char own[CHAIN_NAME_MAX + 1];
+	size_t n = strlen(COMPILE_NFT_ZONE_CHAIN);
+
+	compile_zone_chain(zone, own);
+	return strcmp(chain, own) == 0 ||
+	       (strncmp(chain, COMPILE_NFT_ZONE_CHAIN, n) == 0 && strcmp(chain + n, zone) == 0);
+}
+
 bool fw_has_net_admin(void)
 {
 	char line[256];

@@ -72,6 +72,8 @@ void fw_table_finish(struct fw_table *t);
 bool fw_has_net_admin(void);
 /* The one need-root line every kernel backend gives: "need root (CAP_NET_ADMIN) to <what> the firewall; ...". */
 int fw_need_root(struct error *err, const char *what);
+/* Whether chain is zone's own chain in either backend's naming ("SMTPGUARD-<zone>", "zone_<zone>"). */
+bool fw_is_zone_chain(const char *chain, const char *zone);
 /*
  * The chain or target a rule text jumps to ("-j X" / "-g X", or nft's
  * "jump X" / "goto X"; quotes respected) into buf, "" if none.

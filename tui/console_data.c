@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 
 #include "bans.h"
-#include "compile.h"
 #include "console.h"
 #include "watch.h"
 
@@ -193,18 +192,16 @@ static void drift_check(struct console *c)
 /* Packets of the dispatch rules that jump to each zone's chain in t, into out[]. */
 static void zone_packets_sum(const struct console *c, const struct fw_table *t, uint64_t *out)
 {
-	char target[CHAIN_NAME_MAX + 4], chain[CHAIN_NAME_MAX + 1];
+	char target[CHAIN_NAME_MAX + 4];
 
 	memset(out, 0, CONFIG_MAX_ZONES * sizeof(*out));
 	for (size_t i = 0; i < t->nrules; i++) {
 		if (!t->rules[i].own)
 			continue;
 		fw_rule_target(t->rules[i].text, target, sizeof(target));
-		for (size_t z = 0; z < c->cfg->nzones && z < CONFIG_MAX_ZONES; z++) {
-			compile_zone_chain(c->cfg->zones[z].name, chain);
-			if (strcmp(target, chain) == 0)
+		for (size_t z = 0; z < c->cfg->nzones && z < CONFIG_MAX_ZONES; z++)
+			if (fw_is_zone_chain(target, c->cfg->zones[z].name))
 				out[z] += t->rules[i].packets;
-		}
 	}
 }
 

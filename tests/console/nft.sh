@@ -2,7 +2,8 @@
 # nft.sh - the console on the nftables backend at 80x24: right after an
 # apply that apply --check finds in step the status line says no drift,
 # and the rules area shows the table's hooked chains and what they jump
-# to; a change by another writer is then seen as drift; e writes the
+# to; the zones table counts a zone's packets; a change by another writer
+# is then seen as drift; e writes the
 # nftables form, the same text as export --format nft, and says so; and
 # the backend's long conflict message is readable to its end (wrapped
 # over the message and hint lines), not cut at the screen's edge.
@@ -38,6 +39,13 @@ if tmux_wait_all 10 rules '^forward \(policy accept' 'jump guard$' 'jump zone_wl
 	ok "the rules area shows chain forward and the chains it jumps to"
 else
 	fail "the rules area shows chain forward and the chains it jumps to"
+fi
+# The zones table counts the zone's traffic (the jump into zone_wlan) once mail was tried (bounded: 10 s).
+send_mail "$NS_WLAN" 203.0.113.25 || true
+if tmux_wait '^wlan +eth2 +block +[a-z]+ +[0-9]+ +[0-9]+ +[0-9]+ +[1-9][0-9]*' 10 zone-packets; then
+	ok "the zones table counts the WLAN's packets on nftables"
+else
+	fail "the zones table counts the WLAN's packets on nftables" "$(tmux_capture zone-packets | grep '^wlan')"
 fi
 
 # e writes the nftables form (no format question: the iptables forms are not what is in force).
