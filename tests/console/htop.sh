@@ -12,9 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
 . tests/lib/tmux.sh
 console_sandbox
-write_zones_config "$CONF" monitor monitor
-sed -i 's/^log_target = log/log_target = nflog\nnflog_group = 25/' "$CONF"
-check "config applies" sg -c "$CONF" apply
+console_apply_nflog monitor monitor
 
 esc=$(printf '\033')
 colour_re="$esc\\[([0-9;]*;)?[34][0-9](;[0-9;]*)?m"

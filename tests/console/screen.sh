@@ -10,9 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
 . tests/lib/tmux.sh
 console_sandbox
-write_zones_config "$CONF" monitor monitor
-sed -i 's/^log_target = log/log_target = nflog\nnflog_group = 25/' "$CONF"
-check "config applies" sg -c "$CONF" apply
+console_apply_nflog monitor monitor
 
 # A log line (ulogd's LOGEMU format: log_target is nflog) whose MAC field carries
 # OSC (set the title), CSI (clear the screen, colour) and BEL; the console reads it back at start.

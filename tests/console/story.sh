@@ -12,9 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
 . tests/lib/tmux.sh
 console_sandbox
-write_zones_config "$CONF" monitor rateban "ban_seconds = 120"
-sed -i 's/^log_target = log/log_target = nflog\nnflog_group = 25/' "$CONF"
-check "config applies" sg -c "$CONF" apply
+console_apply_nflog monitor rateban "ban_seconds = 120"
 
 # -d 1: the console reads the kernel every 0.1 s (a frozen story is not a slow one)
 tmux_start 80 24 "ip netns exec $NS_GW $SMTPGUARD -d 1 -c $CONF" || fail "tmux starts"

@@ -12,9 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
 . tests/lib/tmux.sh
 console_sandbox
-write_zones_config "$CONF" monitor monitor
-sed -i 's/^log_target = log/log_target = nflog\nnflog_group = 25/' "$CONF"
-check "config applies" sg -c "$CONF" apply
+console_apply_nflog monitor monitor
 
 start() { # start NAME [options]: the console at 80x24, -d 1 (0.1 s refresh)
 	tmux_start 80 24 "ip netns exec $NS_GW $SMTPGUARD -d 1 $2 -c $CONF" || fail "tmux starts ($1)"

@@ -138,3 +138,11 @@ console_sandbox() {
 	mkdir -p -m 700 "$SMTPGUARD_RUN_DIR"
 	CONF="$NS_DIR/smtpguard.conf"
 }
+
+# The zones of write_zones_config with their hits over NFLOG (the default group, 25),
+# applied as the check "config applies".
+console_apply_nflog() { # console_apply_nflog LANMODE WLANMODE [extra wlan lines]
+	write_zones_config "$CONF" "$@"
+	sed -i 's/^log_target = log/log_target = nflog/' "$CONF"
+	check "config applies" sg -c "$CONF" apply
+}
