@@ -35,8 +35,10 @@ is "$(gw_save)" "$before" "hand-edited own chain: nothing changed"
 check "hand-edited own chain: no watchdog is left pending" test ! -e "$SMTPGUARD_RUN_DIR/pending"
 
 # --- half applied: IPv6 committed, then the IPv4 commit and the IPv6 put-back fail.
-# gdb stops smtpguard where the IPv4 commit starts (IPv6 is committed by then) and
-# the test takes the xtables lock there; with a 1 s lock wait both later commits fail.
+# apply holds the xtables lock from its first read to its last commit, so nothing else can
+# make those commits fail: gdb makes libiptc's iptc_commit (IPv4) and the second
+# ip6tc_commit (the put-back) return failure.  At the put-back the test queues for the
+# xtables lock, so that the watchdog, when smtpguard lets the lock go, finds it busy.
 gw iptables-legacy -w -F SMTPGUARD-wlan
 check "apply (lan and wlan block)" sg -c "$CONF" apply
 before4=$(gw_save)
@@ -45,14 +47,30 @@ write_zones_config "$CONF" monitor allow
 cat >"$NS_DIR/hold.sh" <<HOLD
 : >"$NS_DIR/hold"
 ( flock -x 9; while [ -e "$NS_DIR/hold" ]; do sleep 0.1; done ) 9>"$XTABLES_LOCKFILE" >/dev/null 2>&1 &
-n=0  # until the lock is held (bounded: 5 s)
-while flock -n "$XTABLES_LOCKFILE" true && [ \$n -lt 50 ]; do n=\$((n + 1)); sleep 0.1; done
 HOLD
+cat >"$NS_DIR/fail.gdb" <<GDB
+set breakpoint pending on
+set confirm off
+break iptc_commit
+commands
+silent
+return (int) 0
+continue
+end
+break ip6tc_commit
+ignore 2 1
+commands
+silent
+shell sh $NS_DIR/hold.sh
+return (int) 0
+continue
+end
+run -c $CONF apply --confirm 60 </dev/null >$NS_DIR/out 2>$NS_DIR/err
+print \$_exitcode
+GDB
 # LeakSanitizer cannot run under ptrace: off for this one run of the ASan build (check-asan).
-gw env SMTPGUARD_LOCK_WAIT=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" gdb -q -batch -ex 'set breakpoint pending on' \
-	-ex 'break fw_iptc_apply if rs->family == 2' \
-	-ex "run -c $CONF apply --confirm 60 </dev/null >$NS_DIR/out 2>$NS_DIR/err" \
-	-ex "shell sh $NS_DIR/hold.sh" -ex continue -ex 'print $_exitcode' "$SMTPGUARD" >"$NS_DIR/gdb.out" 2>&1
+gw env SMTPGUARD_LOCK_WAIT=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" gdb -q -batch \
+	-x "$NS_DIR/fail.gdb" "$SMTPGUARD" >"$NS_DIR/gdb.out" 2>&1
 case $(tail -1 "$NS_DIR/gdb.out") in *" = 1") ok "half applied: apply --confirm exits 1" ;;
 *) fail "half applied: apply --confirm exits 1" "$(cat "$NS_DIR/gdb.out" "$NS_DIR/err")" ;; esac
 if grep -q "the IPv6 rules were changed and could not be put back" "$NS_DIR/err"; then
