@@ -88,6 +88,9 @@ wait_gone 30
 is "$(gw_firewall)" "$before" "hangup: the watchdog rolled back"
 
 # 4b. SIGHUP at every stage: before, during and after the commit, at the prompt
+# (pgrep runs from this shell: run through `sh -c`, the pattern in that shell's own arguments
+# would match it, and every wait would last its whole bound)
+apply_gone() { ! pgrep -f "$SMTPGUARD -c $CONF apply --confirm 2" >/dev/null; }
 hup_mixed=0
 for delay in 0 0.005 0.01 0.02 0.04 0.08 0.15 0.3 0.6; do
 	tmux_fresh
@@ -96,7 +99,7 @@ for delay in 0 0.005 0.01 0.02 0.04 0.08 0.15 0.3 0.6; do
 	sleep "$delay"
 	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
 	# smtpguard has gone (bounded: 20 s), then any change it left pending is rolled back (bounded: 30 s)
-	wait_until 20 sh -c '! pgrep -f "$1" >/dev/null' sh "$SMTPGUARD -c $CONF apply --confirm 2"
+	wait_until 20 apply_gone
 	wait_gone 30
 	[ "$(gw_firewall)" = "$before" ] || hup_mixed=$((hup_mixed + 1))
 	sg -c "$CONF" remove >/dev/null 2>&1
