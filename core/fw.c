@@ -29,9 +29,41 @@ void fw_table_free(struct fw_table *t)
 const struct fw_chain *fw_table_chain(const struct fw_table *t, const char *name)
 {
 	for (size_t i = 0; i < t->nchains; i++)
-		if (strcmp(t->chains[i].name, name) == 0)
+		if (!t->chains[i].table[0] && strcmp(t->chains[i].name, name) == 0)
 			return &t->chains[i];
 	return NULL;
+}
+
+int fw_table_append(struct fw_table *t, const struct fw_table *from)
+{
+	struct fw_chain *chains = realloc(t->chains, (t->nchains + from->nchains + 1) * sizeof(*chains));
+	struct fw_rule *rules;
+	size_t n = 0;
+
+	if (!chains)
+		return -1;
+	t->chains = chains;
+	rules = realloc(t->rules, (t->nrules + from->nrules + 1) * sizeof(*rules));
+	if (!rules)
+		return -1;
+	t->rules = rules;
+	for (; n < from->nrules; n++) {
+		rules[t->nrules + n] = from->rules[n];
+		rules[t->nrules + n].own = false;
+		if (!(rules[t->nrules + n].text = strdup(from->rules[n].text))) {
+			while (n-- > 0)
+				free(rules[t->nrules + n].text);
+			return -1;
+		}
+	}
+	for (size_t c = 0; c < from->nchains; c++) {
+		chains[t->nchains + c] = from->chains[c];
+		chains[t->nchains + c].first += t->nrules;
+	}
+	t->nchains += from->nchains;
+	t->nrules += from->nrules;
+	t->fingerprint = (t->fingerprint ^ from->fingerprint) * 0x100000001b3ULL;
+	return 0;
 }
 
 static bool fw_chain_builtin(const struct fw_chain *c)
@@ -139,6 +171,18 @@ int fw_table_init_empty(struct fw_table *t, int family)
 	return 0;
 }
 
+/* nftables' verdict statements that take no chain; the last one of a rule is its verdict. */
+static bool fw_nft_verdict(const char *word, size_t len)
+{
+	static const char *const verdicts[] = { "accept", "drop", "reject", "return", "queue",
+						"continue" };
+
+	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
+		if (len == strlen(verdicts[i]) && strncmp(word, verdicts[i], len) == 0)
+			return true;
+	return false;
+}
+
 void fw_rule_target(const char *text, char *buf, size_t size)
 {
 	const char *p = text;
@@ -169,6 +213,10 @@ void fw_rule_target(const char *text, char *buf, size_t size)
 				buf[len] = '\0';
 			}
 			return;
+		}
+		if (fw_nft_verdict(start, len) && len < size) {
+			memcpy(buf, start, len);
+			buf[len] = '\0';
 		}
 		next_is_target = (len == 2 && (!strncmp(start, "-j", 2) || !strncmp(start, "-g", 2))) ||
 				 (len == 4 && (!strncmp(start, "jump", 4) || !strncmp(start, "goto", 4)));

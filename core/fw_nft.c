@@ -732,13 +732,15 @@ static int fw_nft_apply(const struct ruleset *rs, struct plan *done, struct erro
 	return rc;
 }
 /*
- * One rule line of `nft list table` into t: "counter packets P bytes B"
- * becomes "counter" in the text and P, B its counters.
+ * One rule line of `nft list table` into t's last chain: "counter
+ * packets P bytes B" becomes "counter" in the text and P, B its
+ * counters; a rule without it is marked uncounted.
  */
 static int fw_nft_add_rule(struct fw_table *t, size_t chain, const char *line, size_t n)
 {
 	char text[1024];
 	uint64_t packets = 0, bytes = 0;
+	bool counted = false;
 	char *c;
 
 	snprintf(text, sizeof(text), "%.*s", (int)n, line);
@@ -748,44 +750,122 @@ static int fw_nft_add_rule(struct fw_table *t, size_t chain, const char *line, s
 
 		rest += 7 + strspn(rest + 7, "0123456789");
 		memmove(c + 7, rest, strlen(rest) + 1);
+		counted = true;
 	}
-	return fw_table_insert_rule(t, chain, SIZE_MAX, text, packets, bytes);
+	if (fw_table_insert_rule(t, chain, SIZE_MAX, text, packets, bytes) < 0)
+		return -1;
+	t->rules[t->nrules - 1].uncounted = !counted;
+	return 0;
+}
+
+/* The hooks whose chains the rule view shows: the paths a mail to or through the gateway takes. */
+static bool fw_nft_hook_shown(const char *hook)
+{
+	return strcmp(hook, "forward") == 0 || strcmp(hook, "input") == 0;
+}
+
+/*
+ * A chain's "type T hook H priority P; policy X;" line (priorities
+ * listed as numbers) into chain: its hook, priority and policy; false
+ * when the line is not that.
+ */
+static bool fw_nft_chain_type(const char *p, size_t n, struct fw_chain *chain)
+{
+	char line[256], *h;
+
+	snprintf(line, sizeof(line), "%.*s", (int)n, p);
+	if (strncmp(line, "\t\ttype ", 7) != 0 || !(h = strstr(line, " hook ")) ||
+	    sscanf(h, " hook %15[a-z_] priority %d", chain->hook, &chain->priority) != 2)
+		return false;
+	if ((h = strstr(line, "policy ")))
+		sscanf(h, "policy %15[a-z]", chain->policy);
+	return true;
+}
+
+/*
+ * Whether the ruleset's line p, "table FAMILY NAME {", opens a table
+ * whose hooked chains the rule view shows (an ip, ip6 or inet table
+ * other than the own one); "FAMILY NAME" into table.
+ */
+static bool fw_nft_table_shown(const char *p, char *table, size_t size)
+{
+	static const char *const families[] = { "ip", "ip6", "inet" };
+	char family[8], name[FW_NFT_NAME_MAX];
+	bool ip = false;
+
+	table[0] = '\0';
+	if (sscanf(p, "table %7s %63s {", family, name) != 2)
+		return false;
+	snprintf(table, size, "%s %.38s", family, name);	/* fits fw_chain.table */
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		ip = ip || strcmp(family, families[i]) == 0;
+	return ip && (strcmp(family, COMPILE_NFT_FAMILY) != 0 || strcmp(name, COMPILE_NFT_TABLE) != 0);
+}
+
+/*
+ * A listing into out.  own: it is the own table, and every chain is
+ * read.  Else it is the ruleset, and only the base chains on the shown
+ * hooks of the other tables are, each with its table's name.  -1 when
+ * out of memory.
+ */
+static int fw_nft_parse(const char *listing, bool own, struct fw_table *out)
+{
+	char table[48] = "", name[FW_NFT_NAME_MAX] = "";
+	bool table_shown = own, in_chain = false;
+	long chain = -1;
+
+	for (const char *p = listing; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (!own && !strncmp(p, "table ", 6)) {
+			table_shown = fw_nft_table_shown(p, table, sizeof(table));
+			in_chain = false;
+		} else if (p[0] == '\t' && p[1] != '\t') {
+			/* a chain, set, map, flowtable or object opens: only a chain's lines are read */
+			in_chain = table_shown && fw_nft_head(p, "\tchain ", name) == 0;
+			chain = in_chain && own ? fw_table_add_chain(out, name, "-", 0, 0, false) : -1;
+			if (in_chain && own && chain < 0)
+				return -1;
+		} else if (in_chain && !strncmp(p, "\t\ttype ", 7)) {
+			struct fw_chain type = { .policy = "-" };
+
+			if (fw_nft_chain_type(p, n, &type) && !own && fw_nft_hook_shown(type.hook)) {
+				if ((chain = fw_table_add_chain(out, name, "-", 0, 0, false)) < 0)
+					return -1;
+				snprintf(type.table, sizeof(type.table), "%s", table);
+			}
+			if (chain >= 0) {
+				struct fw_chain *c = &out->chains[chain];
+
+				memcpy(c->hook, type.hook, sizeof(c->hook));
+				memcpy(c->policy, type.policy, sizeof(c->policy));
+				memcpy(c->table, type.table, sizeof(c->table));
+				c->priority = type.priority;
+			}
+		} else if (chain >= 0 && !strncmp(p, "\t\t", 2) && strncmp(p + 2, "comment \"", 9) != 0) {
+			if (fw_nft_add_rule(out, (size_t)chain, p + 2, n - 2) < 0)
+				return -1;
+		}
+		p += n + (p[n] == '\n');
+	}
+	return 0;
 }
 
 /* The own table's chains and rules with counters as the table of AF_INET; AF_INET6's is empty. */
 static int fw_nft_read(int family, struct fw_table *out, struct error *err)
 {
-	char *listing = NULL, name[FW_NFT_NAME_MAX], policy[16];
-	bool absent, in_set = false;
-	long chain = -1;
-	int rc = 0;
+	char *listing = NULL;
+	bool absent;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->family = family;
 	if (family != AF_INET)
 		return 0;
-	if (fw_nft_run("list table " FW_NFT_TABLE, 0, &listing, &absent, err) < 0)
+	if (fw_nft_run("list table " FW_NFT_TABLE, NFT_CTX_OUTPUT_NUMERIC_PRIO, &listing, &absent,
+		       err) < 0)
 		return -1;
-	for (const char *p = absent ? "" : listing; *p && rc == 0;) {
-		size_t n = strcspn(p, "\n");
-
-		if (!fw_nft_head(p, "\tchain ", name)) {
-			in_set = false;
-			chain = fw_table_add_chain(out, name, "-", 0, 0, false);
-			rc = chain < 0 ? -1 : 0;
-		} else if (!strncmp(p, "\tset ", 5)) {
-			in_set = true;
-		} else if (!in_set && chain >= 0 && !strncmp(p, "\t\ttype ", 7)) {
-			const char *pol = memmem(p, n, "policy ", 7);
-
-			if (pol && sscanf(pol, "policy %15[a-z]", policy) == 1)
-				snprintf(out->chains[chain].policy, sizeof(out->chains[chain].policy),
-					 "%s", policy);
-		} else if (!in_set && chain >= 0 && !strncmp(p, "\t\t", 2)) {
-			rc = fw_nft_add_rule(out, (size_t)chain, p + 2, n - 2);
-		}
-		p += n + (p[n] == '\n');
-	}
+	rc = fw_nft_parse(absent ? "" : listing, true, out);
 	free(listing);
 	if (rc < 0) {
 		fw_table_free(out);
@@ -794,6 +874,31 @@ static int fw_nft_read(int family, struct fw_table *out, struct error *err)
 	fw_table_finish(out);
 	for (size_t i = 0; i < out->nrules; i++)
 		out->rules[i].own = true;
+	return 0;
+}
+
+/*
+ * The other tables' base chains on the forward and input hooks: one
+ * listing of the ruleset, terse (no set elements), as `nft list
+ * ruleset` reads it.
+ */
+static int fw_nft_read_others(struct fw_table *out, struct error *err)
+{
+	char *listing = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
+	if (fw_nft_run("list ruleset", NFT_CTX_OUTPUT_NUMERIC_PRIO | NFT_CTX_OUTPUT_TERSE, &listing,
+		       NULL, err) < 0)
+		return -1;
+	rc = fw_nft_parse(listing, false, out);
+	free(listing);
+	if (rc < 0) {
+		fw_table_free(out);
+		return error_set(err, "out of memory reading the ruleset");
+	}
+	fw_table_finish(out);
 	return 0;
 }
 
@@ -1053,6 +1158,7 @@ const struct fw_ops fw_nft_ops = {
 	.name = "nftables",
 	.kernel = true,
 	.read = fw_nft_read,
+	.read_others = fw_nft_read_others,
 	.apply = fw_nft_apply_family,
 	.bans = &fw_nft_bans,
 	.escalate = fw_nft_escalate,

@@ -25,6 +25,7 @@ struct fw_rule {
 	char *text;		/* iptables-save form "-A CHAIN ..." (owned) */
 	uint64_t packets, bytes;
 	bool own;		/* in an own chain, or one of smtpguard's jumps to one */
+	bool uncounted;		/* nftables: the rule has no counter statement, packets mean nothing */
 };
 
 struct fw_chain {
@@ -32,6 +33,14 @@ struct fw_chain {
 	char policy[16];	/* "ACCEPT"/"DROP" for built-in chains, "-" for user chains */
 	uint64_t packets, bytes;/* policy counters (built-in chains) */
 	size_t first, count;	/* its rules: table->rules[first .. first + count) */
+	/*
+	 * nftables base chains: the hook ("forward", "input", ...; "" for
+	 * iptables' chains and nftables' regular ones) and its priority;
+	 * a chain of another table names it ("ip filter"; "" in the own one).
+	 */
+	char hook[16];
+	int priority;
+	char table[48];
 };
 
 struct fw_table {
@@ -64,6 +73,12 @@ int fw_table_insert_rule(struct fw_table *t, size_t chain, size_t pos, const cha
 			 uint64_t packets, uint64_t bytes);
 void fw_table_delete_rule(struct fw_table *t, size_t chain, size_t pos);
 void fw_table_delete_chain(struct fw_table *t, size_t chain);
+/*
+ * Append from's chains and rules to t, every rule not own (another
+ * table's, for the rule view), t's fingerprint then covering them too;
+ * -1 when out of memory (t as it was).
+ */
+int fw_table_append(struct fw_table *t, const struct fw_table *from);
 /* The table of a host that never loaded the filter table: the three built-in chains, ACCEPT, no rules. */
 int fw_table_init_empty(struct fw_table *t, int family);
 /* Set every rule's own flag and the fingerprint; call once the table is complete. */
@@ -76,7 +91,8 @@ int fw_need_root(struct error *err, const char *what);
 bool fw_is_zone_chain(const char *chain, const char *zone);
 /*
  * The chain or target a rule text jumps to ("-j X" / "-g X", or nft's
- * "jump X" / "goto X"; quotes respected) into buf, "" if none.
+ * "jump X" / "goto X", or its last verdict statement: "accept", "drop",
+ * ...; quotes respected) into buf, "" if none.
  */
 void fw_rule_target(const char *text, char *buf, size_t size);
 
@@ -183,6 +199,13 @@ struct fw_ops {
 	 * be NULL).
 	 */
 	int (*apply)(const struct ruleset *rs, struct plan *done, struct error *err);
+	/*
+	 * For the rule view: the base chains on the forward and input hooks
+	 * of every table but the own one (fw_chain.table names it), their
+	 * rules as read() gives them, counters included.  NULL: read()
+	 * already has every rule on those hooks (iptables' filter table).
+	 */
+	int (*read_others)(struct fw_table *out, struct error *err);
 	const struct fw_counters_ops *counters;	/* NULL: no cheap refresh, read() again */
 	const struct fw_bans_ops *bans;
 	/*

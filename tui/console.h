@@ -130,6 +130,16 @@ struct console {
 	struct fw_table table, prev_table;
 	bool have_table, have_prev;
 	double *rule_rate;		/* pkts/s per table rule */
+	/*
+	 * The other tables' chains on the hooks (a backend with
+	 * read_others): read every OTHERS_EVERY full reads, appended to
+	 * each table read; their rates are over the time between their reads.
+	 */
+	struct fw_table others;
+	bool have_others;
+	unsigned others_ticks;
+	double *others_rate;
+	struct timespec others_read;
 	struct iface *ifaces, *prev_ifaces;
 	size_t nifaces, nprev_ifaces;
 	struct route_uplink *uplinks;	/* routes out that bypass wan (owned) */

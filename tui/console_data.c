@@ -96,29 +96,57 @@ static void rrows_chain(struct console *c, size_t *cap, size_t ci, int depth)
 
 		rrows_add(c, cap, ci, (long)i, depth);
 		fw_rule_target(c->table.rules[i].text, target, sizeof(target));
-		if (depth < EXPAND_DEPTH && (chain_is_own(target) || c->table.rules[i].own) &&
+		if (depth < EXPAND_DEPTH && !ch->table[0] &&
+		    (chain_is_own(target) || c->table.rules[i].own) &&
 		    (sub = fw_table_chain(&c->table, target)))
 			rrows_chain(c, cap, (size_t)(sub - c->table.chains), depth + 1);
 	}
 }
 
-/* The two hooks a mail passes, named alike by every backend but for case (nftables': forward, input). */
+/* The path a chain is on: its hook (nftables' base chains), else a built-in chain's name. */
+static const char *chain_path(const struct fw_chain *ch)
+{
+	return ch->hook[0] ? ch->hook : strcmp(ch->policy, "-") != 0 ? ch->name : "";
+}
+
+/*
+ * The two paths a mail passes, named alike by every backend but for
+ * case (nftables' hooks: forward, input); on each, its chains in the
+ * order the kernel runs them (priority; the own table first at equal).
+ */
 static void rrows_build(struct console *c)
 {
 	static const char *const paths[] = { "FORWARD", "INPUT" };
-	size_t cap = 0;
+	size_t cap = 0, *order = console_alloc(c->table.nchains + 1, sizeof(*order));
 
 	c->nrrows = 0;
-	if (!c->have_table)
+	if (!c->have_table) {
+		free(order);
 		return;
+	}
 	for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
+		size_t n = 0;
+
 		for (size_t ci = 0; ci < c->table.nchains; ci++) {
-			if (strcasecmp(c->table.chains[ci].name, paths[p]) != 0)
+			const struct fw_chain *ch = &c->table.chains[ci];
+			size_t at = n++;
+
+			if (strcasecmp(chain_path(ch), paths[p]) != 0) {
+				n--;
 				continue;
-			rrows_add(c, &cap, ci, -1, 0);
-			rrows_chain(c, &cap, ci, 1);
+			}
+			while (at > 0 && c->table.chains[order[at - 1]].priority > ch->priority) {
+				order[at] = order[at - 1];
+				at--;
+			}
+			order[at] = ci;
+		}
+		for (size_t i = 0; i < n; i++) {
+			rrows_add(c, &cap, order[i], -1, 0);
+			rrows_chain(c, &cap, order[i], 1);
 		}
 	}
+	free(order);
 }
 
 static const char *rule_chain_name(const struct fw_table *t, size_t rule)
@@ -245,7 +273,8 @@ static bool counters_open(struct console *c)
 {
 	struct error err = { 0 };
 
-	if (!c->have_table || !c->fw->counters)
+	/* the refresh knows the backend's own table, not the other tables appended to it */
+	if (!c->have_table || !c->fw->counters || c->fw->read_others)
 		return false;
 	return c->counters || (c->counters = c->fw->counters->open(&err));
 }
@@ -305,6 +334,46 @@ static bool table_quiet(struct console *c, uint64_t packets)
 	return true;
 }
 
+/*
+ * The other tables' chains on the hooks, appended to t (just read):
+ * their listing costs what `nft list ruleset` does, so it is taken with
+ * the first read and then every OTHERS_EVERY full reads (while packets
+ * move, every 10 s); the copy kept is appended in between.  A failed
+ * listing keeps the copy.
+ */
+#define OTHERS_EVERY 10
+
+static void table_others(struct console *c, struct fw_table *t)
+{
+	struct fw_table o;
+	struct error err = { 0 };
+	struct timespec now;
+	double elapsed;
+
+	if (!c->fw->read_others)
+		return;
+	if ((!c->have_others || ++c->others_ticks >= OTHERS_EVERY) && c->fw->read_others(&o, &err) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - c->others_read.tv_sec) +
+			  (double)(now.tv_nsec - c->others_read.tv_nsec) / 1e9;
+		free(c->others_rate);
+		c->others_rate = console_alloc(o.nrules + 1, sizeof(*c->others_rate));
+		for (size_t i = 0; c->have_others && i < o.nrules && i < c->others.nrules; i++)
+			if (strcmp(o.rules[i].text, c->others.rules[i].text) == 0 &&
+			    o.rules[i].packets >= c->others.rules[i].packets)
+				c->others_rate[i] = (double)(o.rules[i].packets - c->others.rules[i].packets) /
+						    elapsed;
+		if (c->have_others)
+			fw_table_free(&c->others);
+		c->others = o;
+		c->have_others = true;
+		c->others_ticks = 0;
+		c->others_read = now;
+	}
+	if (c->have_others && fw_table_append(t, &c->others) < 0)
+		console_die("out of memory");
+}
+
 static void table_read(struct console *c)
 {
 	struct fw_table t = { 0 };
@@ -324,6 +393,7 @@ static void table_read(struct console *c)
 		snprintf(c->table_error, sizeof(c->table_error), "%s", err.text);
 		return;
 	}
+	table_others(c, &t);
 	c->table_error[0] = '\0';
 	if (c->have_prev)
 		fw_table_free(&c->prev_table);
@@ -333,6 +403,9 @@ static void table_read(struct console *c)
 	c->have_table = true;
 	elapsed = table_tick(c);
 	rule_rates(c, c->have_prev ? elapsed : 0);
+	if (c->have_others)
+		memcpy(c->rule_rate + (t.nrules - c->others.nrules), c->others_rate,
+		       c->others.nrules * sizeof(*c->rule_rate));
 	zone_packets_sum(c, &c->table, c->zone_packets[0]);
 	zone_packets_v6(c, packets);
 	rrows_build(c);
@@ -499,6 +572,9 @@ void console_data_free(struct console *c)
 		fw_table_free(&c->table);
 	if (c->have_prev)
 		fw_table_free(&c->prev_table);
+	if (c->have_others)
+		fw_table_free(&c->others);
+	free(c->others_rate);
 	if (c->counters)
 		c->fw->counters->close(c->counters);
 	if (c->have_rs)

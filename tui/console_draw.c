@@ -599,17 +599,23 @@ static void draw_rule(const struct console *c, WINDOW *w, int y, attr_t attr, co
 	const char *text;
 	int x;
 
+	/* an nftables rule without a counter statement has no packets to show: it says so */
 	human(fr->packets, pk, sizeof(pk));
+	human(fr->bytes, by, sizeof(by));
+	snprintf(rt, sizeof(rt), "%.1f", rate);
+	if (fr->uncounted) {
+		snprintf(pk, sizeof(pk), "no ctr");
+		snprintf(by, sizeof(by), "-");
+		snprintf(rt, sizeof(rt), "-");
+	}
 	if (!fr->own && attr == A_NORMAL)
 		attr = style(c, 5, A_DIM);
 	if (c->rules_text) {
-		human(fr->bytes, by, sizeof(by));
-		putf(w, y, 0, attr, "%8s %8s %6.1f %c%*s%s", pk, by, rate, fr->own ? '*' : ' ',
+		putf(w, y, 0, attr, "%8s %8s %6s %c%*s%s", pk, by, rt, fr->own ? '*' : ' ',
 		     2 * (r->depth - 1), "", fr->text + rule_shift(fr->text, c->rules_shift));
 		return;
 	}
 	console_rule_words(c, fr, words, sizeof(words), verdict, sizeof(verdict));
-	snprintf(rt, sizeof(rt), "%.1f", rate);
 	putf(w, y, 0, attr, "%6s %6s ", pk, rt);
 	x = getcurx(w);
 	putf(w, y, x, attr | (attr == A_NORMAL ? verdict_attr(c, verdict) : A_BOLD), "%-8s", verdict);
@@ -642,6 +648,13 @@ static void draw_rules(const struct console *c)
 		const struct fw_chain *ch = &c->table.chains[r->chain];
 		if (attr != A_NORMAL)
 			bar(w, y, attr);
+		if (r->rule < 0 && ch->hook[0]) {
+			/* nftables counts no policy; another table's chain is dimmed as its rules are */
+			putf(w, y, 0, attr | (ch->table[0] && attr == A_NORMAL ? style(c, 5, A_DIM) : A_BOLD),
+			     "%s%s%s (hook %s, priority %d, policy %s)", ch->table, ch->table[0] ? " " : "",
+			     ch->name, ch->hook, ch->priority, ch->policy);
+			continue;
+		}
 		if (r->rule < 0) {
 			human(ch->packets, pk, sizeof(pk));
 			putf(w, y, 0, attr | A_BOLD, "%s (policy %s, %s packets)", ch->name,

@@ -120,7 +120,8 @@ static void row_text(const struct console *c, enum area a, size_t idx, char *buf
 		char words[RULE_TEXT_MAX], verdict[CHAIN_NAME_MAX + 8];
 
 		if (r->rule < 0) {
-			snprintf(buf, size, "%s", c->table.chains[r->chain].name);
+			snprintf(buf, size, "%s %s", c->table.chains[r->chain].table,
+				 c->table.chains[r->chain].name);
 			return;
 		}
 		console_rule_words(c, &c->table.rules[r->rule], words, sizeof(words), verdict,

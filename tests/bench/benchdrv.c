@@ -15,7 +15,8 @@
  *                          added is noticed (tests/bench/counters.sh)
  *   benchdrv nftread N     N rounds, each: the console's refresh of the own table
  *                          on nftables (fw_nft_ops.read() of table inet smtpguard,
- *                          then bans->read()), `nft -j list ruleset` and `nft list
+ *                          then bans->read()), its read of the other tables' hooked
+ *                          chains (read_others()), `nft -j list ruleset` and `nft list
  *                          ruleset`, side by side; prints the median microseconds
  *   benchdrv run -- CMD... run CMD once (stdout and stderr to /dev/null) and
  *                          print "wall_ms cpu_ms maxrss_kb exit_status"
@@ -176,7 +177,8 @@ static int bench_nftread(size_t n)
 	struct error err = { 0 };
 	double *rd = calloc(n, sizeof(double)), *bans = calloc(n, sizeof(double));
 	double *pj = calloc(n, sizeof(double)), *pt = calloc(n, sizeof(double));
-	const char *failed = rd && bans && pj && pt ? NULL : "setup";
+	double *others = calloc(n, sizeof(double));
+	const char *failed = rd && bans && pj && pt && others ? NULL : "setup";
 	size_t rules = 0;
 
 	for (size_t i = 0; i < n && !failed; i++) {
@@ -199,16 +201,25 @@ static int bench_nftread(size_t n)
 		}
 		bans[i] = (now_ms() - start) * 1e3;
 		free(b);
+		start = now_ms();
+		if (fw->read_others(&t, &err) < 0) {
+			failed = "read_others";
+			break;
+		}
+		others[i] = (now_ms() - start) * 1e3;
+		fw_table_free(&t);
 		pj[i] = run(json).wall_ms * 1e3;
 		pt[i] = run(text).wall_ms * 1e3;
 	}
 	if (!failed)
-		printf("read_us %.1f\nbans_us %.1f\njson_us %.1f\nlist_us %.1f\nrules %zu\n", median(rd, n),
-		       median(bans, n), median(pj, n), median(pt, n), rules);
+		printf("read_us %.1f\nbans_us %.1f\nothers_us %.1f\njson_us %.1f\nlist_us %.1f\nrules %zu\n",
+		       median(rd, n), median(bans, n), median(others, n), median(pj, n), median(pt, n),
+		       rules);
 	free(rd);
 	free(bans);
 	free(pj);
 	free(pt);
+	free(others);
 	return failed ? die(failed, &err) : 0;
 }
 

@@ -7,7 +7,9 @@
 #   - apply after a relay edit (one set element) vs one `nft add element`;
 #   - the console's refresh of the own table (benchdrv nftread: the
 #     backend's read() of table inet smtpguard, then its bans read) vs
-#     `nft -j list ruleset` and `nft list ruleset`;
+#     `nft -j list ruleset`, and its full view (read() and read_others(),
+#     every table's chains on the forward and input hooks) vs `nft list
+#     ruleset`;
 #   - status --json (the full view: own table, and every table counted)
 #     vs `nft list ruleset`.
 # Sizes 100, 10k, 100k (BENCH_QUICK: 100, 10k; BENCH_NFT_SIZES overrides).
@@ -104,6 +106,9 @@ bench_nft() { # bench_nft SIZE
 		row nft "refresh: read() + bans read() vs nft -j list ruleset" "$n" \
 			"$(fmt "$(awk -v a="$rd" -v b="$(v bans_us)" 'BEGIN { print a + b }')")" "$(fmt "$(v json_us)")" us \
 			"what the console's table and offenders refresh call"
+		row nft "console's full view: read() + read_others() vs nft list ruleset" "$n" \
+			"$(fmt "$(awk -v a="$rd" -v b="$(v others_us)" 'BEGIN { print a + b }')")" "$(fmt "$(v list_us)")" us \
+			"every table's chains on the forward and input hooks; target <= 1"
 		eval "nft_read_$n=$rd"
 	else
 		row nft "refresh: read() of inet smtpguard" "$n" - - us "driver failed: $(head -c 200 "$NS_DIR/nftread.err")"

@@ -35,7 +35,7 @@ case $status in
 *) ok "no drift right after an apply in step" ;;
 esac
 # The rules area: the hooked chain, and the chains it jumps to expanded under it.
-if tmux_wait_all 10 rules '^forward \(policy accept' 'jump guard$' 'jump zone_wl'; then
+if tmux_wait_all 10 rules '^forward \(hook forward, priority 0, policy accept\)' 'jump guard$' 'jump zone_wl'; then
 	ok "the rules area shows chain forward and the chains it jumps to"
 else
 	fail "the rules area shows chain forward and the chains it jumps to"
