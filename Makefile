@@ -15,7 +15,7 @@ DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-CORE_PKGS = libip4tc libip6tc xtables libnftables inih libnetfilter_log zlib
+CORE_PKGS = libip4tc libip6tc xtables libnftables libnftnl libmnl inih libnetfilter_log zlib
 TUI_PKGS = ncursesw
 
 CFLAGS ?= -O2 -g
@@ -81,7 +81,7 @@ $(TEST_PROGS):
 unit: $(UNIT_BIN) $(TEST_PROGS)
 
 # The layers, as doc/design.md draws them: curses only in tui/, libiptc/xtables only in the
-# backend, libnftables/jansson only in theirs, and the compilers and the planner pure (no I/O
+# backend, libnftables/libnftnl/libmnl only in theirs, and the compilers and the planner pure (no I/O
 # of their own, no backend library; compile_nft.c writes only to the stream it is given).
 NEUTRAL_SRC = core/compile.c core/plan.c
 PURE_SRC = $(NEUTRAL_SRC) core/compile_nft.c
@@ -90,8 +90,8 @@ check-layers:
 		{ echo "check-layers: curses included outside tui/"; exit 1; }
 	@! grep -lE '#include *[<"](libiptc/|xtables\.h)' core/*.c include/*.h tui/*.c | grep -v '^core/fw_iptc\.c$$' || \
 		{ echo "check-layers: libiptc/xtables included outside core/fw_iptc.c"; exit 1; }
-	@! grep -lE '#include *[<"](nftables/|jansson\.h)' core/*.c include/*.h tui/*.c | grep -v '^core/fw_nft\.c$$' || \
-		{ echo "check-layers: libnftables/jansson included outside core/fw_nft.c"; exit 1; }
+	@! grep -lE '#include *[<"](nftables/|libnftnl/|libmnl/)' core/*.c include/*.h tui/*.c | grep -v '^core/fw_nft\.c$$' || \
+		{ echo "check-layers: libnftables/libnftnl/libmnl included outside core/fw_nft.c"; exit 1; }
 	@! grep -nE '#include *"\.\./core' tui/*.c || { echo "check-layers: tui/ reaches into core/"; exit 1; }
 	@! grep -nE '#include *<(unistd|fcntl|dirent|netdb|sys/stat)\.h>|\<(fopen|fdopen|popen|opendir|open|read|write|close|getenv|system)\(|\<(stdin|stdout|stderr)\>' $(PURE_SRC) || \
 		{ echo "check-layers: the compiler and the planner do I/O"; exit 1; }

@@ -4,7 +4,9 @@
  * compile_nft(), changed in one transaction (one nft_run_cmd_from_buffer
  * batch), read back as `nft -s list table inet smtpguard` prints it.
  * No other table is ever named.  The only file that includes
- * libnftables.
+ * libnftables, and libnftnl with libmnl, which send the element
+ * deletions libnftables would precede with a listing of every table, in
+ * a batch bound to the ruleset's generation (fw_nft_nl_delete()).
  *
  * A description is the table's text as compile_nft() writes it; the
  * kernel's is brought to that form (fw_nft_normalize()) by joining the
@@ -14,12 +16,21 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/gen.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "addr.h"
@@ -663,6 +674,285 @@ static int fw_nft_batch(const char *current, const char *desc, char **b, size_t 
 	return rc;
 }
 
+/*
+ * ---- element deletions through libnftnl.  libnftables (1.0.6) lists
+ * every table's chains, sets and elements before a `delete element`;
+ * the kernel needs only the keys, and a batch that carries the
+ * generation id its plan was read at (NFNL_BATCH_GENID) is refused,
+ * whole, when anything was committed since ----
+ */
+
+/* A netlink message or answer fits (acks are capped: they do not echo the request). */
+#define FW_NFT_NL_BUF 16384
+
+struct fw_nft_nl {
+	struct mnl_socket *sock;
+	uint32_t seq, portid;
+};
+
+static int fw_nft_nl_open(struct fw_nft_nl *nl, struct error *err)
+{
+	nl->seq = (uint32_t)time(NULL);
+	nl->sock = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		error_set(err, "cannot open a netlink socket to nftables: %s", strerror(errno));
+		if (nl->sock)
+			mnl_socket_close(nl->sock);
+		return -1;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &(int){ 1 }, sizeof(int));
+	return 0;
+}
+
+/*
+ * Read the answers up to the first ack (each request asks for one, a
+ * batch only on its last message) or error: 0, or -1 with errno the
+ * kernel's.
+ */
+static int fw_nft_nl_answer(struct fw_nft_nl *nl, mnl_cb_t cb, void *data)
+{
+	char reply[FW_NFT_NL_BUF];
+	ssize_t n;
+	int rc;
+
+	while ((n = mnl_socket_recvfrom(nl->sock, reply, sizeof(reply))) > 0)
+		if ((rc = mnl_cb_run(reply, (size_t)n, 0, nl->portid, cb, data)) <= 0)
+			return rc;
+	return -1;
+}
+
+static int fw_nft_nl_gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *gen = nftnl_gen_alloc();
+
+	if (!gen || nftnl_gen_nlmsg_parse(nlh, gen) < 0) {
+		nftnl_gen_free(gen);
+		return MNL_CB_ERROR;
+	}
+	*(uint32_t *)data = nftnl_gen_get_u32(gen, NFTNL_GEN_ID);
+	nftnl_gen_free(gen);
+	return MNL_CB_OK;
+}
+
+/* The ruleset's generation id now into *id. */
+static int fw_nft_nl_genid(struct fw_nft_nl *nl, uint32_t *id, struct error *err)
+{
+	char buf[FW_NFT_NL_BUF];
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK,
+						     nl->seq++);
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0 ||
+	    fw_nft_nl_answer(nl, fw_nft_nl_gen_cb, id) < 0)
+		return error_set(err, "cannot read the nftables ruleset's generation: %s",
+				 strerror(errno));
+	return 0;
+}
+
+/*
+ * An element as nft lists it ("192.0.2.5", "192.0.2.0/24", "a-b",
+ * "00:02:2d:11:22:33 . 2001:db8::9") as the keys the kernel keeps: an
+ * interval set's range [lo, hi] as lo and, flagged as the end, hi + 1
+ * (none when hi is the last address); a concatenation's parts each
+ * padded to 4 bytes, as nft's registers hold them.  -1 when it is none
+ * of these.
+ */
+static int fw_nft_nl_keys(const char *text, bool interval, unsigned char start[32],
+			  unsigned char end[32], uint32_t *len, bool *has_end)
+{
+	char part[2 * ADDR_TEXT_MAX + 8], *dash;
+	const char *dot = strstr(text, " . ");
+	struct addr lo, hi;
+	unsigned char mask[16], *p = start;
+	size_t n;
+
+	memset(start, 0, 32);
+	*has_end = false;
+	if (dot) {
+		snprintf(part, sizeof(part), "%.*s", (int)(dot - text), text);
+		if (mac_parse(part, p, NULL) < 0)
+			return -1;
+		p += 8;
+		text = dot + 3;
+	}
+	if (strlen(text) >= sizeof(part))
+		return -1;
+	memcpy(part, text, strlen(text) + 1);
+	dash = strchr(part, '-');
+	if (dash)
+		*dash = '\0';
+	if (addr_parse(part, &lo, NULL) < 0 || (dash && addr_parse(dash + 1, &hi, NULL) < 0))
+		return -1;
+	n = lo.family == AF_INET ? 4 : 16;
+	if (!dash) {
+		hi = lo;
+		addr_mask(&lo, mask);
+		for (size_t i = 0; i < n; i++)
+			hi.bytes[i] |= (unsigned char)~mask[i];
+	}
+	memcpy(p, lo.bytes, n);
+	*len = (uint32_t)(p - start + (ptrdiff_t)n);
+	if (!interval || dot)
+		return 0;
+	memcpy(end, hi.bytes, n);
+	for (size_t i = n; i-- > 0;)
+		if (++end[i] != 0) {
+			*has_end = true;
+			break;
+		}
+	return 0;
+}
+
+/* Add the keys of element text (n bytes) to set s; -1 when it cannot be read or out of memory. */
+static int fw_nft_nl_element(struct nftnl_set *s, const char *text, size_t n, bool interval)
+{
+	unsigned char start[32], end[32];
+	char elem[2 * ADDR_TEXT_MAX + 8];
+	uint32_t len;
+	bool has_end;
+
+	snprintf(elem, sizeof(elem), "%.*s", (int)n, text);
+	if (fw_nft_nl_keys(elem, interval, start, end, &len, &has_end) < 0)
+		return -1;
+	for (int k = 0; k < 1 + has_end; k++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+		if (!e || nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k ? end : start, len) < 0) {
+			nftnl_set_elem_free(e);
+			return -1;
+		}
+		if (k)
+			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_add(s, e);
+	}
+	return 0;
+}
+
+/*
+ * One DELSETELEM message for the line "delete element inet smtpguard
+ * SET { a, b }" into the batch; interval when current declares the set
+ * so.  -1 when the line is not of that form.
+ */
+static int fw_nft_nl_line(struct nftnl_batch *batch, const char *line, size_t n,
+			  const char *current, bool last, uint32_t seq)
+{
+	static const char head[] = "delete element " FW_NFT_TABLE " ";
+	char name[FW_NFT_NAME_MAX];
+	const char *p = line + sizeof(head) - 1, *end = line + n, *block;
+	size_t nlen = strcspn(p, " "), blen;
+	struct nftnl_set *s;
+	struct nlmsghdr *nlh;
+	bool interval;
+	int rc = 0;
+
+	if (strncmp(line, head, sizeof(head) - 1) != 0 || nlen == 0 || nlen >= sizeof(name) ||
+	    strncmp(p + nlen, " { ", 3) != 0 || n < 2 || line[n - 1] != '}')
+		return -1;
+	memcpy(name, p, nlen);
+	name[nlen] = '\0';
+	block = current ? fw_nft_block(current, "set", name, &blen) : NULL;
+	interval = block && memmem(block, blen, "flags interval", 14);
+	if (!(s = nftnl_set_alloc()))
+		return -1;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, COMPILE_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	for (p += nlen + 3, end -= 2; p < end && rc == 0;) {
+		size_t m = strcspn(p, ",");
+
+		if (p + m > end)
+			m = (size_t)(end - p);
+		rc = fw_nft_nl_element(s, p, m, interval);
+		p += m + 2;
+	}
+	if (rc == 0) {
+		nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(batch), NFT_MSG_DELSETELEM, NFPROTO_INET,
+					    last ? NLM_F_ACK : 0, seq);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		rc = nftnl_batch_update(batch);
+	}
+	nftnl_set_free(s);
+	return rc;
+}
+
+/* Send batch b (its pages in one message); -1 with errno. */
+static int fw_nft_nl_send(struct fw_nft_nl *nl, struct nftnl_batch *b)
+{
+	int n = nftnl_batch_iovec_len(b);
+	struct iovec *iov = calloc((size_t)n, sizeof(*iov));
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct msghdr msg = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
+			      .msg_iovlen = (size_t)n };
+	ssize_t sent;
+
+	if (!iov)
+		return -1;
+	nftnl_batch_iovec(b, iov, (uint32_t)n);
+	sent = sendmsg(mnl_socket_get_fd(nl->sock), &msg, 0);
+	free(iov);
+	return sent < 0 ? -1 : 0;
+}
+
+/* Whether batch (as fw_nft_batch() writes it) only deletes elements. */
+static bool fw_nft_nl_deletes_only(const char *batch)
+{
+	static const char head[] = "add table " FW_NFT_TABLE "\n";
+	const char *p = batch;
+	bool any = false;
+
+	if (!strncmp(p, head, sizeof(head) - 1))
+		p += sizeof(head) - 1;
+	for (; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n')) {
+		if (strncmp(p, "delete element ", 15) != 0)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * Send batch's "delete element" lines as one netlink batch, refused by
+ * the kernel unless the ruleset is still at generation genid (ERESTART);
+ * current (may be NULL: no interval sets) is the listing the lines were
+ * made from.  0 done, 1 refused for the generation, -1 with err.
+ */
+static int fw_nft_nl_delete(struct fw_nft_nl *nl, const char *batch, const char *current,
+			    uint32_t genid, struct error *err)
+{
+	struct nftnl_batch *b = nftnl_batch_alloc(FW_NFT_NL_BUF, FW_NFT_NL_BUF);
+	const char *p = batch;
+	struct nlmsghdr *nlh;
+	int rc = b ? 0 : -1;
+
+	if (rc == 0) {
+		nlh = nftnl_batch_begin(nftnl_batch_buffer(b), nl->seq++);
+		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
+		rc = nftnl_batch_update(b);
+	}
+	while (rc == 0 && *p) {
+		size_t n = strcspn(p, "\n");
+
+		if (!strncmp(p, "delete element ", 15))
+			rc = fw_nft_nl_line(b, p, n, current, p[n] == '\0' || p[n + 1] == '\0', nl->seq++);
+		p += n + (p[n] == '\n');
+	}
+	if (rc < 0) {
+		nftnl_batch_free(b);
+		return error_set(err, "cannot build the deletion from table %s (out of memory, or an "
+				      "element it cannot read)", FW_NFT_TABLE);
+	}
+	nftnl_batch_end(nftnl_batch_buffer(b), nl->seq++);
+	nftnl_batch_update(b);
+	rc = fw_nft_nl_send(nl, b) < 0 ? -1 : fw_nft_nl_answer(nl, NULL, NULL);
+	nftnl_batch_free(b);
+	if (rc < 0 && errno == ERESTART)
+		return 1;
+	if (rc < 0)
+		return error_set(err, "nftables refused the change to table %s: %s", FW_NFT_TABLE,
+				 strerror(errno));
+	return 0;
+}
+
 /* The conflict: planned and now (NULL: no table) name the first difference when both are known. */
 static int fw_nft_conflict(const char *planned, const char *now, bool known, struct error *err)
 {
@@ -694,10 +984,52 @@ static int fw_nft_conflict(const char *planned, const char *now, bool known, str
  * change to a chain this batch flushes or an element it deletes is lost;
  * one anywhere else survives, as the batch touches only what differs.
  */
+/*
+ * The commit of batch (NULL: delete the table), made against current;
+ * the table is read again first and must still be current.  A batch
+ * that only deletes elements goes through libnftnl, bound to the
+ * generation that read was taken at: when the kernel refuses it for
+ * the generation (anything committed since, in any table), the table is
+ * read again and, still the same, the batch sent again, a few times.
+ */
+static int fw_nft_commit(const char *current, const char *batch, struct error *err)
+{
+	struct fw_nft_nl nl = { 0 };
+	bool direct = batch && fw_nft_nl_deletes_only(batch);
+	char *now = NULL;
+	uint32_t gen = 0;
+	int rc = direct ? fw_nft_nl_open(&nl, err) : 0;
+
+	for (int tries = 0; rc == 0 && tries < 5; tries++) {
+		if (direct && fw_nft_nl_genid(&nl, &gen, err) < 0)
+			rc = -1;
+		else if ((rc = fw_nft_snapshot(&now, err)) == 0 &&
+			 fw_nft_fingerprint(now) != fw_nft_fingerprint(current))
+			rc = fw_nft_conflict(current, now, true, err);
+		else if (rc == 0 && !direct)
+			rc = fw_nft_run(batch ? batch : "delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
+		else if (rc == 0 && (rc = fw_nft_nl_delete(&nl, batch, current, gen, err)) == 1)
+			rc = 0;	/* another commit came first: read again */
+		else
+			break;
+		free(now);
+		now = NULL;
+		if (!direct || rc < 0)
+			break;
+		if (tries == 4)
+			rc = error_set(err, "the nftables ruleset kept changing while table %s was "
+					    "changed: nothing applied; run apply again", FW_NFT_TABLE);
+	}
+	free(now);
+	if (nl.sock)
+		mnl_socket_close(nl.sock);
+	return rc;
+}
+
 static int fw_nft_apply(const struct ruleset *rs, struct plan *done, struct error *err)
 {
 	const char *desc = rs->whole;
-	char *current = NULL, *now = NULL, *batch = NULL;
+	char *current = NULL, *batch = NULL;
 	struct xlock lock;
 	size_t len = 0;
 	int rc;
@@ -715,11 +1047,8 @@ static int fw_nft_apply(const struct ruleset *rs, struct plan *done, struct erro
 	if (rc == 0 && !plan_empty(done)) {
 		if (desc && fw_nft_batch(current, desc, &batch, &len) < 0)
 			rc = error_set(err, "out of memory changing table %s", FW_NFT_TABLE);
-		else if ((rc = fw_nft_snapshot(&now, err)) == 0 &&
-			 fw_nft_fingerprint(now) != fw_nft_fingerprint(current))
-			rc = fw_nft_conflict(current, now, true, err);
-		else if (rc == 0)
-			rc = fw_nft_run(desc ? batch : "delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
+		else
+			rc = fw_nft_commit(current, desc ? batch : NULL, err);
 	}
 	xlock_release(&lock);
 	if (rc < 0) {
@@ -727,7 +1056,6 @@ static int fw_nft_apply(const struct ruleset *rs, struct plan *done, struct erro
 		plan_init(done);
 	}
 	free(batch);
-	free(now);
 	free(current);
 	return rc;
 }

@@ -4,7 +4,7 @@
 set -eu
 
 build="gcc libc6-dev make pkg-config libip4tc-dev libip6tc-dev libxtables-dev libncurses-dev
-	libinih-dev libnetfilter-log-dev zlib1g-dev libnftables-dev"
+	libinih-dev libnetfilter-log-dev zlib1g-dev libnftables-dev libnftnl-dev libmnl-dev"
 # libio-socket-inet6-perl: swaks speaks IPv6 only with it (a Recommends, not installed here);
 # gdb: confirm_fail.sh stops smtpguard between the two family commits;
 # msmtp: the sendmail interface alerts.sh has watch mail through (msmtp, not msmtp-mta,
