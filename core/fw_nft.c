@@ -4,9 +4,10 @@
  * compile_nft(), changed in one transaction (one nft_run_cmd_from_buffer
  * batch), read back as `nft -s list table inet smtpguard` prints it.
  * No other table is ever named.  The only file that includes
- * libnftables, and libnftnl with libmnl, which send the element
- * deletions libnftables would precede with a listing of every table, in
- * a batch bound to the ruleset's generation (fw_nft_nl_delete()).
+ * libnftables, and libnftnl with libmnl, which send the element changes
+ * libnftables would precede with a listing of every table (deletions,
+ * escalation's additions), in a batch that can be bound to the
+ * ruleset's generation (fw_nft_nl_elements()).
  *
  * A description is the table's text as compile_nft() writes it; the
  * kernel's is brought to that form (fw_nft_normalize()) by joining the
@@ -803,7 +804,10 @@ static int fw_nft_nl_keys(const char *text, bool interval, unsigned char start[3
 	return 0;
 }
 
-/* Add the keys of element text (n bytes) to set s; -1 when it cannot be read or out of memory. */
+/*
+ * Add the keys of element text (n bytes; "KEY" or "KEY timeout Ns") to
+ * set s; -1 when it cannot be read or out of memory.
+ */
 static int fw_nft_nl_element(struct nftnl_set *s, const char *text, size_t n, bool interval)
 {
 	unsigned char start[32], end[32];
@@ -811,7 +815,14 @@ static int fw_nft_nl_element(struct nftnl_set *s, const char *text, size_t n, bo
 	uint32_t len;
 	bool has_end;
 
+	const char *t;
+	unsigned seconds = 0;
+
 	snprintf(elem, sizeof(elem), "%.*s", (int)n, text);
+	if ((t = strstr(elem, " timeout ")) && sscanf(t, " timeout %us", &seconds) != 1)
+		return -1;
+	if (t)
+		elem[t - elem] = '\0';
 	if (fw_nft_nl_keys(elem, interval, start, end, &len, &has_end) < 0)
 		return -1;
 	for (int k = 0; k < 1 + has_end; k++) {
@@ -823,29 +834,33 @@ static int fw_nft_nl_element(struct nftnl_set *s, const char *text, size_t n, bo
 		}
 		if (k)
 			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+		if (seconds)
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, (uint64_t)seconds * 1000);
 		nftnl_set_elem_add(s, e);
 	}
 	return 0;
 }
 
 /*
- * One DELSETELEM message for the line "delete element inet smtpguard
- * SET { a, b }" into the batch; interval when current declares the set
+ * One message for the line "delete element inet smtpguard SET { a, b }"
+ * (DELSETELEM) or "add element inet smtpguard SET { a timeout Ns }"
+ * (NEWSETELEM) into the batch; interval when current declares the set
  * so.  -1 when the line is not of that form.
  */
 static int fw_nft_nl_line(struct nftnl_batch *batch, const char *line, size_t n,
 			  const char *current, bool last, uint32_t seq)
 {
-	static const char head[] = "delete element " FW_NFT_TABLE " ";
+	static const char del[] = "delete element " FW_NFT_TABLE " ", add[] = "add element " FW_NFT_TABLE " ";
+	bool adding = strncmp(line, add, sizeof(add) - 1) == 0;
 	char name[FW_NFT_NAME_MAX];
-	const char *p = line + sizeof(head) - 1, *end = line + n, *block;
+	const char *p = line + (adding ? sizeof(add) : sizeof(del)) - 1, *end = line + n, *block;
 	size_t nlen = strcspn(p, " "), blen;
 	struct nftnl_set *s;
 	struct nlmsghdr *nlh;
 	bool interval;
 	int rc = 0;
 
-	if (strncmp(line, head, sizeof(head) - 1) != 0 || nlen == 0 || nlen >= sizeof(name) ||
+	if ((!adding && strncmp(line, del, sizeof(del) - 1) != 0) || nlen == 0 || nlen >= sizeof(name) ||
 	    strncmp(p + nlen, " { ", 3) != 0 || n < 2 || line[n - 1] != '}')
 		return -1;
 	memcpy(name, p, nlen);
@@ -866,8 +881,9 @@ static int fw_nft_nl_line(struct nftnl_batch *batch, const char *line, size_t n,
 		p += m + 2;
 	}
 	if (rc == 0) {
-		nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(batch), NFT_MSG_DELSETELEM, NFPROTO_INET,
-					    last ? NLM_F_ACK : 0, seq);
+		nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(batch),
+					    adding ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, NFPROTO_INET,
+					    (uint16_t)((adding ? NLM_F_CREATE : 0) | (last ? NLM_F_ACK : 0)), seq);
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		rc = nftnl_batch_update(batch);
 	}
@@ -911,12 +927,13 @@ static bool fw_nft_nl_deletes_only(const char *batch)
 }
 
 /*
- * Send batch's "delete element" lines as one netlink batch, refused by
- * the kernel unless the ruleset is still at generation genid (ERESTART);
+ * Send batch's "delete element" and "add element" lines as one netlink
+ * batch, refused by the kernel unless the ruleset is still at
+ * generation genid (ERESTART; 0: at any);
  * current (may be NULL: no interval sets) is the listing the lines were
  * made from.  0 done, 1 refused for the generation, -1 with err.
  */
-static int fw_nft_nl_delete(struct fw_nft_nl *nl, const char *batch, const char *current,
+static int fw_nft_nl_elements(struct fw_nft_nl *nl, const char *batch, const char *current,
 			    uint32_t genid, struct error *err)
 {
 	struct nftnl_batch *b = nftnl_batch_alloc(FW_NFT_NL_BUF, FW_NFT_NL_BUF);
@@ -926,13 +943,14 @@ static int fw_nft_nl_delete(struct fw_nft_nl *nl, const char *batch, const char 
 
 	if (rc == 0) {
 		nlh = nftnl_batch_begin(nftnl_batch_buffer(b), nl->seq++);
-		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
+		if (genid)
+			mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
 		rc = nftnl_batch_update(b);
 	}
 	while (rc == 0 && *p) {
 		size_t n = strcspn(p, "\n");
 
-		if (!strncmp(p, "delete element ", 15))
+		if (!strncmp(p, "delete element ", 15) || !strncmp(p, "add element ", 12))
 			rc = fw_nft_nl_line(b, p, n, current, p[n] == '\0' || p[n + 1] == '\0', nl->seq++);
 		p += n + (p[n] == '\n');
 	}
@@ -1008,7 +1026,7 @@ static int fw_nft_commit(const char *current, const char *batch, struct error *e
 			rc = fw_nft_conflict(current, now, true, err);
 		else if (rc == 0 && !direct)
 			rc = fw_nft_run(batch ? batch : "delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
-		else if (rc == 0 && (rc = fw_nft_nl_delete(&nl, batch, current, gen, err)) == 1)
+		else if (rc == 0 && (rc = fw_nft_nl_elements(&nl, batch, current, gen, err)) == 1)
 			rc = 0;	/* another commit came first: read again */
 		else
 			break;
@@ -1414,13 +1432,14 @@ static int fw_nft_bans_read(const struct config *cfg, struct ban **out, size_t *
 	return 0;
 }
 
-/* Delete the element that covers addr (its masked key) from every rate-ban and escalation set, in one batch. */
+/* Delete the element that covers addr (its masked key) from every rate-ban and escalation set, in one netlink batch. */
 static int fw_nft_unban(const struct addr *addr, struct error *err)
 {
 	char set[FW_NFT_NAME_MAX], key[ADDR_TEXT_MAX], cmd[FW_NFT_NAME_MAX + ADDR_TEXT_MAX + 64];
 	char *batch = NULL;
 	size_t len = 0;
 	struct ban *bans;
+	struct fw_nft_nl nl;
 	size_t n;
 	int removed = 0, rc = 0;
 
@@ -1443,8 +1462,10 @@ static int fw_nft_unban(const struct addr *addr, struct error *err)
 	free(bans);
 	if (rc < 0)
 		rc = error_set(err, "out of memory changing table %s", FW_NFT_TABLE);
-	else if (batch)
-		rc = fw_nft_run(batch, 0, NULL, NULL, err);
+	else if (batch && (rc = fw_nft_nl_open(&nl, err)) == 0) {
+		rc = fw_nft_nl_elements(&nl, batch, NULL, 0, err);
+		mnl_socket_close(nl.sock);
+	}
 	free(batch);
 	return rc < 0 ? -1 : removed;
 }
@@ -1462,9 +1483,18 @@ static int fw_nft_escalate(const char *zone, const struct addr *addr, unsigned s
 
 	compile_nft_esc_set(zone, addr->family, set, sizeof(set));
 	inet_ntop(addr->family, addr->bytes, host, sizeof(host));
+	struct fw_nft_nl nl;
+	int rc;
+
 	snprintf(cmd, sizeof(cmd), "add element " FW_NFT_TABLE " %s { %s timeout %us }", set, host,
 		 seconds);
-	return fw_nft_run(cmd, 0, NULL, NULL, err);
+	if (!fw_has_net_admin())
+		return fw_need_root(err, "change");
+	if (fw_nft_nl_open(&nl, err) < 0)
+		return -1;
+	rc = fw_nft_nl_elements(&nl, cmd, NULL, 0, err);
+	mnl_socket_close(nl.sock);
+	return rc;
 }
 
 /* Through the whole-table description; the per-family apply is never called. */

@@ -75,7 +75,7 @@ case $table in
 *) ok "no device or quarantine entry is left in the table" ;;
 esac
 
-# --- the generation: gdb stops apply where its deletion batch is sent (fw_nft_nl_delete(), after
+# --- the generation: gdb stops apply where its deletion batch is sent (fw_nft_nl_elements(), after
 # the table's last read; the build's -g lets gdb find it) and has another writer commit there.
 command -v gdb >/dev/null 2>&1 || { skip "the generation checks" "no gdb"; done_testing; exit 0; }
 # gdb_apply WRITER: apply under gdb, WRITER run at the first batch; prints the batches sent
@@ -85,7 +85,7 @@ gdb_apply() {
 set breakpoint pending on
 set confirm off
 set \$hits = 0
-break fw_nft_nl_delete
+break fw_nft_nl_elements
 commands
 silent
 set \$hits = \$hits + 1
