@@ -132,12 +132,12 @@ struct console {
 	double *rule_rate;		/* pkts/s per table rule */
 	/*
 	 * The other tables' chains on the hooks (a backend with
-	 * read_others): read every OTHERS_EVERY full reads, appended to
+	 * read_others): read every others_every full reads, appended to
 	 * each table read; their rates are over the time between their reads.
 	 */
 	struct fw_table others;
 	bool have_others;
-	unsigned others_ticks;
+	unsigned others_ticks, others_every;
 	double *others_rate;
 	struct timespec others_read;
 	struct iface *ifaces, *prev_ifaces;

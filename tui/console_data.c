@@ -336,39 +336,52 @@ static bool table_quiet(struct console *c, uint64_t packets)
 
 /*
  * The other tables' chains on the hooks, appended to t (just read):
- * their listing costs what `nft list ruleset` does, so it is taken with
- * the first read and then every OTHERS_EVERY full reads (while packets
- * move, every 10 s); the copy kept is appended in between.  A failed
- * listing keeps the copy.
+ * their listing costs what `nft list ruleset` does (2 s at 10k foreign
+ * rules here), so it is taken with the first read and then every
+ * OTHERS_EVERY full reads (while packets move, every 10 s), or less
+ * often when it is slow: at most OTHERS_SHARE of the time goes to it.
+ * The copy kept is appended in between; a failed listing keeps it.
  */
 #define OTHERS_EVERY 10
+#define OTHERS_SHARE 50		/* 1/50: 2% of a core */
 
-static void table_others(struct console *c, struct fw_table *t)
+/* Read the other tables again; their rates are over the time since the last read. */
+static void others_refresh(struct console *c)
 {
 	struct fw_table o;
 	struct error err = { 0 };
-	struct timespec now;
-	double elapsed;
+	struct timespec start, now;
+	double elapsed, took;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (c->fw->read_others(&o, &err) < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	took = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	c->others_every = took * OTHERS_SHARE > OTHERS_EVERY ? (unsigned)(took * OTHERS_SHARE)
+							      : OTHERS_EVERY;
+	elapsed = (double)(now.tv_sec - c->others_read.tv_sec) +
+		  (double)(now.tv_nsec - c->others_read.tv_nsec) / 1e9;
+	free(c->others_rate);
+	c->others_rate = console_alloc(o.nrules + 1, sizeof(*c->others_rate));
+	for (size_t i = 0; c->have_others && i < o.nrules && i < c->others.nrules; i++)
+		if (strcmp(o.rules[i].text, c->others.rules[i].text) == 0 &&
+		    o.rules[i].packets >= c->others.rules[i].packets)
+			c->others_rate[i] = (double)(o.rules[i].packets - c->others.rules[i].packets) / elapsed;
+	if (c->have_others)
+		fw_table_free(&c->others);
+	c->others = o;
+	c->have_others = true;
+	c->others_read = now;
+}
+
+static void table_others(struct console *c, struct fw_table *t)
+{
 	if (!c->fw->read_others)
 		return;
-	if ((!c->have_others || ++c->others_ticks >= OTHERS_EVERY) && c->fw->read_others(&o, &err) == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (double)(now.tv_sec - c->others_read.tv_sec) +
-			  (double)(now.tv_nsec - c->others_read.tv_nsec) / 1e9;
-		free(c->others_rate);
-		c->others_rate = console_alloc(o.nrules + 1, sizeof(*c->others_rate));
-		for (size_t i = 0; c->have_others && i < o.nrules && i < c->others.nrules; i++)
-			if (strcmp(o.rules[i].text, c->others.rules[i].text) == 0 &&
-			    o.rules[i].packets >= c->others.rules[i].packets)
-				c->others_rate[i] = (double)(o.rules[i].packets - c->others.rules[i].packets) /
-						    elapsed;
-		if (c->have_others)
-			fw_table_free(&c->others);
-		c->others = o;
-		c->have_others = true;
+	if (!c->have_others || ++c->others_ticks >= c->others_every) {
 		c->others_ticks = 0;
-		c->others_read = now;
+		others_refresh(c);
 	}
 	if (c->have_others && fw_table_append(t, &c->others) < 0)
 		console_die("out of memory");
