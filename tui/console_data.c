@@ -247,7 +247,7 @@ static void zone_packets_v6(struct console *c, uint64_t packets)
 
 	c->v6_packets = packets;
 	c->v6_ticks = 0;
-	c->have_v6 = c->fw->read(AF_INET6, &t6, &err) == 0;
+	c->have_v6 = !c->fw->whole && c->fw->read(AF_INET6, &t6, &err) == 0;
 	if (!c->have_v6)
 		return;
 	zone_packets_sum(c, &t6, c->zone_packets[1]);

@@ -77,9 +77,10 @@ static const char *cut_middle(const char *text, int width, char *buf, size_t siz
 /* The column headings of each area, for the row under its title. */
 static void area_heading(const struct console *c, enum area a, char *buf, size_t size)
 {
+	/* a backend with one rule for both families (nftables' inet table) counts them together */
 	if (a == AREA_ZONES)
 		snprintf(buf, size, ZONES_FMT, "ZONE", "INTERFACE", "MODE", "GATEWAY", "RELAYS",
-			 "DEVICES", "QUAR", "V4 PKTS", "V6 PKTS");
+			 "DEVICES", "QUAR", c->fw->whole ? "V4+V6" : "V4 PKTS", "V6 PKTS");
 	else if (a == AREA_RULES && c->rules_text)
 		snprintf(buf, size, RULES_HEAD_FMT, "PKTS", "BYTES", "PKT/S",
 			 "RULE (* own; others dimmed, read-only; t: in words)");

@@ -6,7 +6,8 @@
 # earlier (priority -10) appear in the order the kernel runs them, with
 # their policy; a rule without a counter statement says "no ctr"; another
 # table's rules are dimmed and their counters move with traffic; chains on
-# other hooks (a nat prerouting chain) and regular chains are not headed.
+# other hooks (a nat prerouting chain) and regular chains are not headed;
+# the zones table counts both families in one column (one inet rule).
 # Always on nftables: the config it writes names the backend itself.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -53,6 +54,12 @@ check "config applies" sg -c "$CONF" apply
 # 80 columns, and rows enough for every chain at once (at 24 rows the area scrolls to them)
 tmux_start 80 70 "ip netns exec $NS_GW $SMTPGUARD -c $CONF" || fail "tmux starts"
 tmux_wait '^smtpguard .*nftables +rules [1-9]' 10 start >/dev/null || fail "console starts"
+# one inet rule counts both families: the zones table says so and has no IPv6 split
+if tmux_wait_all 10 zones 'QUAR +V4\+V6 +V6 PKTS' '^wlan +eth2 +block .* [0-9]+ +-$'; then
+	ok "the zones table counts both families together on nftables (V4+V6, V6 PKTS -)"
+else
+	fail "the zones table counts both families together on nftables (V4+V6, V6 PKTS -)"
+fi
 tmux_keys 2 Enter	# the rules area, zoomed
 if tmux_wait_all 10 zoomed '^inet early pre \(hook forward, priority -10, policy accept\)' \
 	'^forward \(hook forward, priority 0, policy accept\)' \
