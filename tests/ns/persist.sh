@@ -6,7 +6,7 @@
 # survive, `apply --check` tells in-step (0) from drift (3), and the unit's
 # ExecStart/ExecReload/ExecStop commands, run by hand, do what they say.
 # backends: iptables (netfilter-persistent saves and restores the legacy tables; the nftables
-# round trip through nftables.conf is not written yet)
+# round trip through nftables.conf is nft_persist.sh)
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 ns_require_root
