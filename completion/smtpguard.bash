@@ -1,6 +1,7 @@
 # smtpguard.bash - bash completion for smtpguard(8): subcommands, their
 # options and values, files after -c/-o, and for `unban` the hosts in the
-# rate-ban lists of the zones named in the config's [zone NAME] headers.
+# rate-ban and escalation lists of the zones named in the config's [zone
+# NAME] headers (xt_recent's lists, or what `smtpguard bans` lists).
 # Needs only bash (no bash-completion helpers); installed as
 # $(PREFIX)/share/bash-completion/completions/smtpguard.
 # shellcheck shell=bash
@@ -37,14 +38,22 @@ _smtpguard_zones()
 	sed -n 's/^[[:space:]]*\[[[:space:]]*zone[[:space:]]\{1,\}\([a-z0-9_-]\{1,12\}\)[[:space:]]*\].*/\1/p' "$1"
 }
 
-# The hosts in the rate-ban lists of the config's zones (readable by root only).
+# The hosts in the rate-ban and escalation lists of the config's zones (readable by root only):
+# xt_recent's lists of both families where the legacy backend keeps them, else what `smtpguard
+# bans` lists (the nftables sets; the command being completed is run with the same config).
 _smtpguard_banned()
 {
-	local zone
-	for zone in $(_smtpguard_zones "$(_smtpguard_config)"); do
-		[[ -r $_smtpguard_recent_dir/SMTPGUARD-$zone ]] || continue
-		sed -n 's/^src=\([^ ]*\) .*/\1/p' "$_smtpguard_recent_dir/SMTPGUARD-$zone"
+	local zone list config found=
+	config=$(_smtpguard_config)
+	for zone in $(_smtpguard_zones "$config"); do
+		for list in "$_smtpguard_recent_dir/SMTPGUARD-$zone" "$_smtpguard_recent_dir/SMTPGUARD-$zone"-*; do
+			[[ -r $list ]] || continue
+			found=1
+			sed -n 's/^src=\([^ ]*\) .*/\1/p' "$list"
+		done
 	done
+	[[ -n $found ]] && return 0
+	"${COMP_WORDS[0]}" -c "$config" bans 2>/dev/null | awk 'NR > 1 && $2 ~ /[.:]/ { print $2 }'
 }
 
 _smtpguard()
