@@ -4,7 +4,8 @@
 # namespace), against the nft CLI calls an administrator would make:
 #   - apply after a mode toggle of one zone (wlan block <-> log) vs one
 #     `nft add rule` and vs `nft -f` of a one-rule file;
-#   - apply after a relay edit (one set element) vs one `nft add element`;
+#   - apply after a relay edit (one set element added, one removed) vs one
+#     `nft add element`, and the removal vs one `nft delete element`;
 #   - the console's refresh of the own table (benchdrv nftread: the
 #     backend's read() of table inet smtpguard, then its bans read) vs
 #     `nft -j list ruleset`, and its full view (read() and read_others(),
@@ -83,17 +84,30 @@ bench_nft() { # bench_nft SIZE
 		"$(fmt "$(col_median "$NS_DIR/nmode.t" 2)")" "$(fmt "$(col_median "$NS_DIR/nadd.t" 2)")" ms ""
 	eval "nft_mode_$n=$sgm"
 
-	# relay edit: one element of wlan_relay4
+	# relay edit: one element of wlan_relay4, added (odd runs) and removed (even runs: sent through
+	# libnftnl); the kernel's deletion of an element costs more than its addition (10 ms more here
+	# for `nft delete element`), so the removal is also set beside `nft delete element`
 	nft_bench_toggle "$NS_DIR/nrelay.t" block 203.0.113.10 block "203.0.113.10, 203.0.113.11"
+	awk 'NR % 2 == 1' "$NS_DIR/nrelay.t" >"$NS_DIR/nrelay_add.t"
+	awk 'NR % 2 == 0' "$NS_DIR/nrelay.t" >"$NS_DIR/nrelay_del.t"
 	nft_bench_peer "$NS_DIR/nel.t" "nft delete element inet filter allowed4 { 192.0.2.201 }" \
 		nft add element inet filter allowed4 "{ 192.0.2.201 }"
-	bad=$(nft_bench_bad "$NS_DIR/nrelay.t" "$NS_DIR/nel.t")
+	gw nft add element inet filter allowed4 "{ 192.0.2.201 }"
+	nft_bench_peer "$NS_DIR/ndel.t" "nft add element inet filter allowed4 { 192.0.2.201 }" \
+		nft delete element inet filter allowed4 "{ 192.0.2.201 }"
+	gw nft delete element inet filter allowed4 "{ 192.0.2.201 }"
+	bad=$(nft_bench_bad "$NS_DIR/nrelay.t" "$NS_DIR/nel.t" "$NS_DIR/ndel.t")
 	note="target <= 0.5"
 	[ "$bad" != 0 ] && note="$note; $bad runs exited non-zero"
-	row nft "apply, relay added/removed vs one nft add element" "$n" \
-		"$(fmt "$(col_median "$NS_DIR/nrelay.t" 1)")" "$(fmt "$(col_median "$NS_DIR/nel.t" 1)")" ms "$note"
-	row nft "apply, relay added/removed, CPU vs one nft add element" "$n" \
-		"$(fmt "$(col_median "$NS_DIR/nrelay.t" 2)")" "$(fmt "$(col_median "$NS_DIR/nel.t" 2)")" ms ""
+	for what in add del; do
+		[ $what = add ] && label=added || label=removed
+		row nft "apply, relay $label vs one nft add element" "$n" \
+			"$(fmt "$(col_median "$NS_DIR/nrelay_$what.t" 1)")" "$(fmt "$(col_median "$NS_DIR/nel.t" 1)")" ms "$note"
+		row nft "apply, relay $label, CPU vs one nft add element" "$n" \
+			"$(fmt "$(col_median "$NS_DIR/nrelay_$what.t" 2)")" "$(fmt "$(col_median "$NS_DIR/nel.t" 2)")" ms ""
+	done
+	row nft "apply, relay removed vs one nft delete element" "$n" \
+		"$(fmt "$(col_median "$NS_DIR/nrelay_del.t" 1)")" "$(fmt "$(col_median "$NS_DIR/ndel.t" 1)")" ms ""
 
 	# the console's refresh of the own table
 	# nft (1.0.6) lists 10k such rules in seconds and 100k in minutes: fewer rounds there
