@@ -173,6 +173,14 @@ ns_wait_ipv6_ready() {
 }
 
 # Until the command succeeds, at most SECONDS (polled every 0.1 s); 0 when it did.
+# The smtpguard unit's command line for KEY (ExecStart, ExecReload, ExecStop), with the binary
+# under test in place of /usr/sbin/smtpguard; empty when the unit has no such line.
+unit_cmd() { sed -n "s|^$1=/usr/sbin/smtpguard |$SMTPGUARD |p" conf/smtpguard.service; }
+# The unit's CapabilityBoundingSet as setpriv names it ("net_admin,net_raw").
+unit_caps() { sed -n 's/^CapabilityBoundingSet=//p' conf/smtpguard.service | tr 'A-Z ' 'a-z,' | sed 's/cap_//g'; }
+# Run command in the gateway within the unit's capability bounding set and no_new_privs.
+unit_sandbox() { gw setpriv --bounding-set=-all,+"$(unit_caps | sed 's/,/,+/g')" --no-new-privs "$@"; }
+
 wait_until() { # wait_until SECONDS command...
 	limit=$(($1 * 10))
 	shift

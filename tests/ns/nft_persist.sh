@@ -86,20 +86,17 @@ else
 fi
 
 # --- the unit's commands, run by hand in the gateway within its capability bounding set
-unit_cmd() { sed -n "s|^$1=/usr/sbin/smtpguard |$SMTPGUARD |p" conf/smtpguard.service; }
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' conf/smtpguard.service | tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
-sandbox() { gw setpriv --bounding-set=-all,+"$(echo "$caps" | sed 's/,/,+/g')" --no-new-privs "$@"; }
 stop=$(unit_cmd ExecStop)
 start=$(unit_cmd ExecStart)
 reload=$(unit_cmd ExecReload)
 # shellcheck disable=SC2086 # the unit's command line, word-split as systemd would
-check "ExecStop: $stop" sandbox $stop -c "$CONF"
+check "ExecStop: $stop" unit_sandbox $stop -c "$CONF"
 is "$(own)" "" "ExecStop removed table inet smtpguard"
 is "$(others)" "$foreign" "ExecStop kept the administrator's and docker's tables"
 # shellcheck disable=SC2086
-check "ExecStart: $start" sandbox $start -c "$CONF"
+check "ExecStart: $start" unit_sandbox $start -c "$CONF"
 as_applied "ExecStart applied the rules"
 # shellcheck disable=SC2086
-check "ExecReload: $reload" sandbox $reload -c "$CONF"
+check "ExecReload: $reload" unit_sandbox $reload -c "$CONF"
 as_applied "ExecReload on an applied table changes nothing"
 done_testing

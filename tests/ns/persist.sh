@@ -123,9 +123,6 @@ is "$(table | grep -c '^-A FORWARD -j DOCKER-USER$')" 2 "the inserted foreign ju
 gw iptables-legacy -w -D FORWARD -j DOCKER-USER
 
 # --- the unit's commands, run by hand in the gateway (-c: the test config, not /etc)
-unit_cmd() { # unit_cmd KEY: the unit's command line with our binary
-	sed -n "s|^$1=/usr/sbin/smtpguard |$SMTPGUARD |p" conf/smtpguard.service
-}
 for key in ExecStart ExecReload ExecStop; do
 	[ -n "$(unit_cmd "$key")" ] || fail "the unit has $key=/usr/sbin/smtpguard ..." "$(grep "^$key" conf/smtpguard.service)"
 done
@@ -145,14 +142,13 @@ as_applied "ExecReload on an applied table changes nothing"
 
 # --- the unit's sandbox as far as a namespace can show it: its capability
 # bounding set and no_new_privs are enough for remove and apply
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' conf/smtpguard.service | tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
-sandbox() { gw setpriv --bounding-set=-all,+"$(echo "$caps" | sed 's/,/,+/g')" --no-new-privs "$@"; }
+caps=$(unit_caps)
 if [ "$caps" = "net_admin,net_raw" ]; then ok "unit bounds capabilities to CAP_NET_ADMIN CAP_NET_RAW"; else fail "unit bounds capabilities to CAP_NET_ADMIN CAP_NET_RAW" "$caps"; fi
 # shellcheck disable=SC2086
-run_ok "ExecStop within the unit's capabilities" sandbox $stop -c "$CONF"
+run_ok "ExecStop within the unit's capabilities" unit_sandbox $stop -c "$CONF"
 is "$(own)" "" "ExecStop within the unit's capabilities removed the own rules"
 # shellcheck disable=SC2086
-run_ok "ExecStart within the unit's capabilities" sandbox $start -c "$CONF"
+run_ok "ExecStart within the unit's capabilities" unit_sandbox $start -c "$CONF"
 as_applied "ExecStart within the unit's capabilities applied the rules"
 
 done_testing
