@@ -1009,34 +1009,49 @@ static int fw_nft_conflict(const char *planned, const char *now, bool known, str
  * generation that read was taken at: when the kernel refuses it for
  * the generation (anything committed since, in any table), the table is
  * read again and, still the same, the batch sent again, a few times.
+ * libnftables' commit cannot be bound so: when the generation after it
+ * is not the one before the read plus its own, another commit came in
+ * between or just after, and done's note says so.
  */
-static int fw_nft_commit(const char *current, const char *batch, struct error *err)
+static int fw_nft_commit(const char *current, const char *batch, struct plan *done,
+			 struct error *err)
 {
 	struct fw_nft_nl nl = { 0 };
 	bool direct = batch && fw_nft_nl_deletes_only(batch);
 	char *now = NULL;
-	uint32_t gen = 0;
-	int rc = direct ? fw_nft_nl_open(&nl, err) : 0;
+	uint32_t gen = 0, after = 0;
+	int rc = fw_nft_nl_open(&nl, err);
 
-	for (int tries = 0; rc == 0 && tries < 5; tries++) {
-		if (direct && fw_nft_nl_genid(&nl, &gen, err) < 0)
-			rc = -1;
-		else if ((rc = fw_nft_snapshot(&now, err)) == 0 &&
-			 fw_nft_fingerprint(now) != fw_nft_fingerprint(current))
-			rc = fw_nft_conflict(current, now, true, err);
-		else if (rc == 0 && !direct)
-			rc = fw_nft_run(batch ? batch : "delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
-		else if (rc == 0 && (rc = fw_nft_nl_elements(&nl, batch, current, gen, err)) == 1)
-			rc = 0;	/* another commit came first: read again */
-		else
-			break;
-		free(now);
-		now = NULL;
-		if (!direct || rc < 0)
-			break;
-		if (tries == 4)
+	for (int tries = 0; rc == 0; tries++) {
+		if (tries == 5) {
 			rc = error_set(err, "the nftables ruleset kept changing while table %s was "
 					    "changed: nothing applied; run apply again", FW_NFT_TABLE);
+			break;
+		}
+		if (fw_nft_nl_genid(&nl, &gen, err) < 0 || fw_nft_snapshot(&now, err) < 0) {
+			rc = -1;
+			break;
+		}
+		if (fw_nft_fingerprint(now) != fw_nft_fingerprint(current)) {
+			rc = fw_nft_conflict(current, now, true, err);
+			break;
+		}
+		free(now);
+		now = NULL;
+		if (direct) {
+			rc = fw_nft_nl_elements(&nl, batch, current, gen, err);
+			if (rc != 1)
+				break;
+			rc = 0;	/* another commit came first: read again */
+			continue;
+		}
+		rc = fw_nft_run(batch ? batch : "delete table " FW_NFT_TABLE, 0, NULL, NULL, err);
+		if (rc == 0 && fw_nft_nl_genid(&nl, &after, err) == 0 && after != gen + 1)
+			snprintf(done->note, sizeof(done->note),
+				 "another nftables commit came while table %s was changed (ruleset "
+				 "generation %" PRIu32 " to %" PRIu32 "); if it changed that table, it may "
+				 "be lost: run apply --check", FW_NFT_TABLE, gen, after);
+		break;
 	}
 	free(now);
 	if (nl.sock)
@@ -1066,7 +1081,7 @@ static int fw_nft_apply(const struct ruleset *rs, struct plan *done, struct erro
 		if (desc && fw_nft_batch(current, desc, &batch, &len) < 0)
 			rc = error_set(err, "out of memory changing table %s", FW_NFT_TABLE);
 		else
-			rc = fw_nft_commit(current, desc ? batch : NULL, err);
+			rc = fw_nft_commit(current, desc ? batch : NULL, done, err);
 	}
 	xlock_release(&lock);
 	if (rc < 0) {

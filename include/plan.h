@@ -22,6 +22,8 @@ struct plan_line {
 	char *text;		/* iptables-save form (owned) */
 };
 
+#define PLAN_NOTE_MAX 256
+
 struct plan {
 	struct plan_line *lines;
 	size_t nlines, cap;
@@ -31,6 +33,7 @@ struct plan {
 	size_t ndrop;
 	bool jumps_change;	/* the jumps in FORWARD/INPUT differ */
 	uint64_t base_own;	/* own_fingerprint of the table the plan was computed against */
+	char note[PLAN_NOTE_MAX];	/* an applying backend's remark for the user ("": none) */
 };
 
 void plan_init(struct plan *p);

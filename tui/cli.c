@@ -13,6 +13,7 @@
 #include "compile.h"
 #include "dualstack.h"
 #include "fw.h"
+#include "plan.h"
 #include "route.h"
 #include "sanitize.h"
 
@@ -54,6 +55,13 @@ int cli_usage_fail(const char *name, const char *fmt, ...)
 	va_end(ap);
 	return cli_fail(EXIT_USAGE, "%s: %s (usage: smtpguard %s %s)", name, text, name,
 			cli_usage(name));
+}
+
+void cli_plan_notes(const struct plan *plans, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (plans[i].note[0])
+			cli_fail(EXIT_OK, "note: %s", plans[i].note);
 }
 
 void cli_uplink_warn(const struct config *cfg)

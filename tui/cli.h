@@ -60,6 +60,10 @@ int cli_compile_family(struct cli *cli, int family, struct config **cfg, struct 
 struct backend_facts;
 void cli_backend_warn(const struct backend_facts *facts);
 
+/* Each applied plan's note from the backend (struct plan.note), one stderr line each. */
+struct plan;
+void cli_plan_notes(const struct plan *plans, size_t n);
+
 /* One stderr warning per uplink that is not in wan (include/route.h). */
 void cli_uplink_warn(const struct config *cfg);
 

@@ -203,6 +203,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 			printf("The kernel's rules already match %s: nothing changed.\n", cfg->path);
 		} else {
 			dualstack_plans_write(plan, stdout);
+			cli_plan_notes(plan, DUALSTACK_N);
 			if (confirm > 0)
 				code = apply_confirm_ask(guard.watchdog, (unsigned)confirm);
 		}

@@ -154,8 +154,10 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 					      "backend); %s", fw_backend()->name, err.text);
 	else if (dualstack_plans_empty(plan))
 		printf("No smtpguard rules in the kernel: nothing to remove.\n");
-	else
+	else {
 		dualstack_plans_write(plan, stdout);
+		cli_plan_notes(plan, DUALSTACK_N);
+	}
 	dualstack_plans_free(plan);
 	dualstack_rulesets_free(empty);
 	return code;

@@ -37,7 +37,7 @@ void change_watch(struct console *c)
  * guarded by a watchdog of confirm seconds (0: none).
  */
 static int change_commit(struct console *c, const struct config *cfg, unsigned confirm,
-			 struct guard *g, struct error *err)
+			 struct guard *g, char note[PLAN_NOTE_MAX], struct error *err)
 {
 	struct ruleset rs[DUALSTACK_N];
 	struct plan done[DUALSTACK_N];
@@ -49,8 +49,12 @@ static int change_commit(struct console *c, const struct config *cfg, unsigned c
 		rs[i].expect_set = true;
 		rs[i].expect_own = c->plans[i].base_own;
 	}
+	note[0] = '\0';
 	if (rc == 0) {
 		rc = guard_apply(c->fw, rs, confirm, done, g, err);
+		for (size_t i = 0; rc == 0 && i < DUALSTACK_N; i++)
+			if (done[i].note[0])
+				memcpy(note, done[i].note, sizeof(done[i].note));
 		dualstack_plans_free(done);
 	}
 	dualstack_rulesets_free(rs);
@@ -119,6 +123,7 @@ int change_accept(struct console *c)
 	struct error err = { 0 };
 	struct config *old = c->cfg, *edited = c->proposed;
 	unsigned confirm = old->confirm;
+	char note[PLAN_NOTE_MAX];
 	struct guard g;
 
 	if (!edited)
@@ -133,7 +138,7 @@ int change_accept(struct console *c)
 		change_clear_proposal(c);
 		return REDRAW_SCREEN;
 	}
-	if (change_commit(c, edited, confirm, &g, &err) < 0) {
+	if (change_commit(c, edited, confirm, &g, note, &err) < 0) {
 		char what[sizeof(c->proposed_what)], text[ERROR_TEXT_MAX + 128];
 
 		if (g.done == GUARD_HALF_APPLIED && g.watchdog >= 0) {
@@ -163,11 +168,12 @@ int change_accept(struct console *c)
 		c->rollback = old;
 		c->rollback_unsaved = c->unsaved;
 		console_message(c, false,
-				"%s applied: press c within %u s to keep it, or it is rolled back",
-				c->proposed_what, confirm);
+				"%s applied: press c within %u s to keep it, or it is rolled back%s%s",
+				c->proposed_what, confirm, note[0] ? "; note: " : "", note);
 	} else {
-		console_message(c, false, "%s applied%s", c->proposed_what,
-				c->proposed_is_file ? "" : " (s saves it to the config file)");
+		console_message(c, false, "%s applied%s%s%s", c->proposed_what,
+				c->proposed_is_file ? "" : " (s saves it to the config file)",
+				note[0] ? "; note: " : "", note);
 	}
 	console_config_set(c, edited);
 	c->unsaved |= !c->proposed_is_file;
