@@ -34,6 +34,14 @@ const struct fw_chain *fw_table_chain(const struct fw_table *t, const char *name
 	return NULL;
 }
 
+const struct fw_chain *fw_table_rule_chain(const struct fw_table *t, size_t i)
+{
+	for (size_t c = 0; c < t->nchains; c++)
+		if (i >= t->chains[c].first && i < t->chains[c].first + t->chains[c].count)
+			return &t->chains[c];
+	return NULL;
+}
+
 int fw_table_append(struct fw_table *t, const struct fw_table *from)
 {
 	struct fw_chain *chains = realloc(t->chains, (t->nchains + from->nchains + 1) * sizeof(*chains));

@@ -1,8 +1,9 @@
 /*
  * rule_words.c - one own rule in words an administrator reads at a
  * glance ("wlan eth2 new :25 from host seen <60s"), and its verdict
- * ("drop", "log", "pass" for a return, "-> wlan"), both from the rule IR: the console shows
- * these, with the exact iptables text one key away.
+ * ("drop", "log", "pass" for a return, "-> wlan"), from the rule IR, or
+ * for nftables from the rule's text as compile_nft() writes it: the
+ * console shows these, with the exact rule text one key away.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,4 +124,156 @@ void rule_verdict(const struct rule *r, char *buf, size_t size)
 		snprintf(buf, size, "-> %s", chain_short(r->jump));
 	else
 		snprintf(buf, size, "%s", names[r->target]);
+}
+
+/* ---- nftables: the own table's rules, read token by token ---- */
+
+#define NFT_TOKENS_MAX 64
+
+/*
+ * Split text into tokens at spaces; a quoted string and a { .. } group
+ * are one token each.  Tokens point into buf (a copy of text); returns
+ * how many.
+ */
+static size_t nft_tokens(const char *text, char *buf, size_t size, char *tok[NFT_TOKENS_MAX])
+{
+	size_t n = 0;
+	char *p = buf;
+
+	snprintf(buf, size, "%s", text);
+	while (*p && n < NFT_TOKENS_MAX) {
+		char close = *p == '"' ? '"' : *p == '{' ? '}' : ' ';
+		char *end;
+
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		tok[n++] = p;
+		end = strchr(p + (close != ' '), close);
+		if (!end)
+			break;
+		p = end + (close != ' ');
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+/* A token without its quotes, or a { a, b } group as "a,b", into out. */
+static void nft_plain(const char *tok, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = tok; *p && n + 1 < size; p++)
+		if (!strchr("\"{} ", *p))
+			out[n++] = *p;
+	out[n] = '\0';
+}
+
+static bool nft_is(char *const *tok, size_t n, size_t i, const char *a, const char *b)
+{
+	return i < n && strcmp(tok[i], a) == 0 && (!b || (i + 1 < n && strcmp(tok[i + 1], b) == 0));
+}
+
+/* "zone_wlan" -> "wlan"; the other chains as they are. */
+static const char *nft_chain_short(const char *chain)
+{
+	return strncmp(chain, "zone_", 5) == 0 ? chain + 5 : chain;
+}
+
+/* Read the statement at tok[*i] into w (or verdict); *i moves past it. */
+static void nft_statement(char *const *tok, size_t n, size_t *i, struct words *w, char *verdict,
+			  size_t vsize)
+{
+	static const struct {
+		const char *word, *verdict;
+	} verdicts[] = {
+		{ "return", "pass" }, { "drop", "drop" }, { "accept", "accept" }, { "reject", "reject" },
+	};
+	char v[128];
+	size_t k = *i;
+
+	if (nft_is(tok, n, k, "tcp", "dport") || nft_is(tok, n, k, "tcp", "sport")) {
+		nft_plain(k + 2 < n ? tok[k + 2] : "", v, sizeof(v));
+		words_add(w, "%s:%s", tok[k + 1][0] == 's' ? "from " : "", v);
+		*i = k + 3;
+	} else if (nft_is(tok, n, k, "tcp", "flags")) {
+		words_add(w, "syn");
+		*i = k + 5;
+	} else if ((nft_is(tok, n, k, "ip", NULL) || nft_is(tok, n, k, "ip6", NULL)) && k + 2 < n) {
+		bool neg = strcmp(tok[k + 2], "!=") == 0;
+
+		words_add(w, "%s%s %s", neg ? "not " : "", tok[k + 1][0] == 's' ? "from" : "to",
+			  k + 2 + neg < n ? tok[k + 2 + neg] : "");
+		*i = k + 3 + neg;
+	} else if (nft_is(tok, n, k, "ether", "saddr") && k + 5 < n && strcmp(tok[k + 2], ".") == 0) {
+		bool neg = strcmp(tok[k + 5], "!=") == 0;
+
+		words_add(w, "mac+ip %sin %s", neg ? "not " : "", k + 5 + neg < n ? tok[k + 5 + neg] : "");
+		*i = k + 6 + neg;
+	} else if (nft_is(tok, n, k, "ether", "saddr")) {
+		words_add(w, "mac %s", k + 2 < n ? tok[k + 2] : "");
+		*i = k + 3;
+	} else if (nft_is(tok, n, k, "ct", "state")) {
+		nft_plain(k + 2 < n ? tok[k + 2] : "", v, sizeof(v));
+		words_add(w, "%s", strcmp(v, "established,related") == 0 ? "est,rel" : v);
+		*i = k + 3;
+	} else if (nft_is(tok, n, k, "ct", "mark") && nft_is(tok, n, k + 2, "set", NULL)) {
+		snprintf(verdict, vsize, "mark");
+		*i = n;
+	} else if (nft_is(tok, n, k, "ct", "mark") && k + 5 < n) {
+		words_add(w, "marked %s", tok[k + 5]);
+		*i = k + 6;
+	} else if (nft_is(tok, n, k, "limit", "rate") && k + 2 < n) {
+		words_add(w, "at most %s", tok[k + 2]);
+		*i = k + 3;
+		if (nft_is(tok, n, *i, "burst", NULL)) {
+			words_add(w, "burst %s", *i + 1 < n ? tok[*i + 1] : "");
+			*i += 3;
+		}
+	} else if (nft_is(tok, n, k, "update", NULL) || nft_is(tok, n, k, "add", NULL)) {
+		words_add(w, "remember host");
+		*i = k + 3;
+	} else if (nft_is(tok, n, k, "log", NULL)) {
+		snprintf(verdict, vsize, "log");
+		for (size_t j = k + 1; j + 1 < n; j++)
+			if (strcmp(tok[j], "prefix") == 0)
+				words_add(w, "%s", tok[j + 1]);
+		*i = n;
+	} else if ((nft_is(tok, n, k, "jump", NULL) || nft_is(tok, n, k, "goto", NULL)) && k + 1 < n) {
+		snprintf(verdict, vsize, "-> %s", nft_chain_short(tok[k + 1]));
+		*i = n;
+	} else if (nft_is(tok, n, k, "counter", NULL)) {
+		*i = k + 1;
+	} else {
+		for (size_t j = 0; j < sizeof(verdicts) / sizeof(verdicts[0]); j++)
+			if (strcmp(tok[k], verdicts[j].word) == 0) {
+				snprintf(verdict, vsize, "%s", verdicts[j].verdict);
+				*i = k + 1;
+				return;
+			}
+		words_add(w, "%s", tok[k]);	/* not a form of ours: shown as it is */
+		*i = k + 1;
+	}
+}
+
+void rule_words_nft(const char *chain, const char *text, char *words, size_t wsize, char *verdict,
+		    size_t vsize)
+{
+	char buf[RULE_TEXT_MAX], in[64] = "", out[64] = "", *tok[NFT_TOKENS_MAX];
+	struct words w = { .buf = words, .size = wsize };
+	size_t n = nft_tokens(text, buf, sizeof(buf), tok), i = 0;
+
+	words[0] = '\0';
+	verdict[0] = '\0';
+	words_add(&w, "%s", nft_chain_short(chain));
+	while (i < n && (nft_is(tok, n, i, "iifname", NULL) || nft_is(tok, n, i, "oifname", NULL))) {
+		nft_plain(i + 1 < n ? tok[i + 1] : "", tok[i][0] == 'i' ? in : out, sizeof(in));
+		i += 2;
+	}
+	if (in[0] || out[0])
+		words_add(&w, "%s>%s", in[0] ? in : "*", out[0] ? out : "*");
+	while (i < n)
+		nft_statement(tok, n, &i, &w, verdict, vsize);
 }

@@ -55,6 +55,8 @@ struct fw_table {
 
 void fw_table_free(struct fw_table *t);
 const struct fw_chain *fw_table_chain(const struct fw_table *t, const char *name);
+/* The chain rule i of t is in (NULL when i is past the rules). */
+const struct fw_chain *fw_table_rule_chain(const struct fw_table *t, size_t i);
 
 /* The table as iptables-save -c / without counters would print it (the filter table only). */
 int fw_table_write_save(const struct fw_table *t, bool counters, FILE *out);

@@ -152,6 +152,13 @@ int rule_format_save(const struct rule *r, char *buf, size_t size);
  */
 void rule_words(const struct rule *r, char *buf, size_t size);
 void rule_verdict(const struct rule *r, char *buf, size_t size);
+/*
+ * The same for an own rule of nftables' table, from its text in chain
+ * ("zone_wlan", "forward"; `nft list` form without counters), as
+ * compile_nft() writes them; a token of another form is kept as it is.
+ */
+void rule_words_nft(const char *chain, const char *text, char *words, size_t wsize, char *verdict,
+		    size_t vsize);
 
 /* True when r's ports go in the tcp match (one port, one side), else in multiport. */
 bool rule_ports_in_tcp(const struct rule *r);

@@ -151,10 +151,9 @@ static void rrows_build(struct console *c)
 
 static const char *rule_chain_name(const struct fw_table *t, size_t rule)
 {
-	for (size_t i = 0; i < t->nchains; i++)
-		if (rule >= t->chains[i].first && rule < t->chains[i].first + t->chains[i].count)
-			return t->chains[i].name;
-	return "";
+	const struct fw_chain *ch = fw_table_rule_chain(t, rule);
+
+	return ch ? ch->name : "";
 }
 
 /* Packets per second of each rule since the previous read. */

@@ -494,9 +494,10 @@ static size_t rule_shift(const char *text, size_t shift)
 }
 
 /*
- * A rule in words and its verdict: own rules from the rule IR; a
- * foreign rule (or one outside smtpguard's grammar) keeps its text,
- * with the target it jumps to as the verdict.
+ * A rule in words and its verdict: own rules from the rule IR (or, in
+ * nftables' form, from their text); a foreign rule (or one outside
+ * smtpguard's grammar) keeps its text, with the target it jumps to as
+ * the verdict.
  */
 static void rule_say(const struct console *c, const struct fw_rule *fr, char *words,
 		     size_t wsize, char *verdict, size_t vsize)
@@ -504,9 +505,15 @@ static void rule_say(const struct console *c, const struct fw_rule *fr, char *wo
 	struct rule r;
 	struct error err = { 0 };
 
+	const struct fw_chain *ch = fw_table_rule_chain(&c->table, (size_t)(fr - c->table.rules));
+
 	if (fr->own && rule_parse_save(fr->text, c->table.family, &r, &err) == 0) {
 		rule_words(&r, words, wsize);
 		rule_verdict(&r, verdict, vsize);
+		return;
+	}
+	if (fr->own && ch && strncmp(fr->text, "-A ", 3) != 0) {	/* nftables' form */
+		rule_words_nft(ch->name, fr->text, words, wsize, verdict, vsize);
 		return;
 	}
 	snprintf(words, wsize, "%s", fr->text);
