@@ -1,11 +1,14 @@
 #!/bin/sh
 # flood.sh - a flood of logged port-25 connections from the WLAN: the
 # console keeps counting the hits and still answers a key at once.
+# backends: iptables nftables
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/backend.sh
 . tests/lib/tmux.sh
+backend_require
 console_sandbox
 write_config "$CONF" "[zone wlan]
 interface = eth2

@@ -9,11 +9,14 @@
 # keys work (Tab, Down, m, n, /), q leaves the alternate screen and the ssh
 # session ends with status 0.  Bytes sent to the terminal per second, idle and
 # during a flood, are measured (diag lines, doc/bench.md) beside htop's idle.
+# backends: iptables nftables
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/backend.sh
 . tests/lib/tmux.sh
+backend_require
 console_sandbox
 write_zones_config "$CONF" log monitor
 sed -i 's/^log_target = log/log_target = nflog\nlog_limit = 10000\/second\nlog_burst = 10000/' "$CONF"
@@ -134,7 +137,7 @@ if tmux_wait_all 5 tables '^ZONE +INTERFACE +MODE' '^lan +eth1 +log' '^wlan +eth
 else
 	fail "zones and interfaces under their headings"
 fi
-if tmux_wait '^ +[0-9]+ +[0-9.]+ -> lan +FWD eth1>eth0' 5 words; then ok "rules read in words with their verdict"; else fail "rules read in words with their verdict"; fi
+if tmux_wait '^ +[0-9]+ +[0-9.]+ -> lan +(FWD|guard) eth1>eth0' 5 words; then ok "rules read in words with their verdict"; else fail "rules read in words with their verdict"; fi
 # 2 z zooms the rules area: the LAN's log rule reads in words; z again, 1 back to the zones.
 tmux_keys 2 z
 if tmux_wait '^ +[0-9]+ +[0-9.]+ log +lan eth1>' 5 zoom; then ok "the zoomed rules show the LAN's log verdict in words"; else fail "the zoomed rules show the LAN's log verdict in words"; fi
@@ -144,14 +147,14 @@ check "mail from the WLAN passes in monitor mode" send_mail "$NS_WLAN" 203.0.113
 if tmux_wait '192\.0\.2\.66 ' 10 hit; then ok "the WLAN's hit is on screen"; else fail "the WLAN's hit is on screen"; fi
 
 # Keys: Down Down m plans the WLAN's next mode, n cancels and the kernel is unchanged.
-before=$(gw_save)
+before=$(gw_firewall)
 tmux_keys Down Down m
 if tmux_wait 'Plan: zone wlan: mode monitor -> block' 5 mode-plan; then ok "Down Down m plans a change over ssh"; else fail "Down Down m plans a change over ssh"; fi
 tmux_keys n
 # The message of this cancel, not any 'cancel': over the delayed link an earlier one can still be
 # on screen while the answer travels, and the redraw would land in a later measurement window.
 if tmux_wait 'mode monitor -> block cancelled' 5 cancelled; then ok "n cancels it"; else fail "n cancels it"; fi
-is "$(gw_save)" "$before" "the kernel's rules are unchanged after n"
+is "$(gw_firewall)" "$before" "the kernel's rules are unchanged after n"
 # Tab Tab: the hits area is selected, so / searches the hits and Q plans the host found.
 tmux_keys Tab Tab /
 tmux_type 192.0.2.66
