@@ -248,11 +248,81 @@ static int fw_nft_plan_side(const char *from, const char *to, char op, struct pl
 	return 0;
 }
 
+/* 0 with the name when line p is "<head>NAME {" (head: "\tchain ", "\tset "), else -1. */
+static int fw_nft_head(const char *p, const char *head, char name[FW_NFT_NAME_MAX])
+{
+	size_t h = strlen(head), n;
+
+	if (strncmp(p, head, h) != 0)
+		return -1;
+	n = strcspn(p + h, " \n");
+	if (n == 0 || n >= FW_NFT_NAME_MAX || strncmp(p + h + n, " {\n", 3) != 0)
+		return -1;
+	memcpy(name, p + h, n);
+	name[n] = '\0';
+	return 0;
+}
+
+/*
+ * The block "\t<kind> NAME {" .. "\t}" of a table text (a snapshot or a
+ * description) and its length; NULL when text has none.
+ */
+static const char *fw_nft_block(const char *text, const char *kind, const char *name, size_t *len)
+{
+	char head[FW_NFT_NAME_MAX + 16];
+	int n = snprintf(head, sizeof(head), "\t%s %s {\n", kind, name);
+
+	*len = 0;
+	for (const char *p = text; p && *p && n > 0;) {
+		size_t m = strcspn(p, "\n");
+
+		if (!strncmp(p, head, (size_t)n)) {
+			const char *end = strstr(p, "\n\t}\n");
+
+			*len = end ? (size_t)(end + 4 - p) : strlen(p);
+			return p;
+		}
+		p += m + (p[m] == '\n');
+	}
+	return NULL;
+}
+
+/*
+ * Whether a and b hold the same sets and chains, each the same to the
+ * byte, in whatever order: the kernel lists them in the order they were
+ * made, so an apply that adds a set lists it after the older ones.
+ */
+static bool fw_nft_same_blocks(const char *a, const char *b)
+{
+	static const char *const kinds[] = { "set", "chain" };
+	char head[16], name[FW_NFT_NAME_MAX];
+	size_t count[2] = { 0, 0 };
+
+	for (int side = 0; side < 2; side++)
+		for (const char *p = side ? b : a; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n'))
+			for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+				size_t alen, blen;
+				const char *ab, *bb;
+
+				snprintf(head, sizeof(head), "\t%s ", kinds[k]);
+				if (fw_nft_head(p, head, name) != 0)
+					continue;
+				count[side]++;
+				ab = fw_nft_block(a, kinds[k], name, &alen);
+				bb = fw_nft_block(b, kinds[k], name, &blen);
+				if (!ab || !bb || alen != blen || memcmp(ab, bb, alen) != 0)
+					return false;
+			}
+	return count[0] == count[1];
+}
+
 /* The plan of going from current (NULL: no table) to desc (NULL: no table). */
 static int fw_nft_diff(const char *current, const char *desc, struct plan *out, struct error *err)
 {
 	plan_init(out);
 	if ((!current && !desc) || (current && desc && !strcmp(current, desc)))
+		return 0;
+	if (current && desc && fw_nft_same_blocks(current, desc))
 		return 0;
 	if (fw_nft_plan_side(current, desc, '-', out, err) < 0 ||
 	    fw_nft_plan_side(desc, current, '+', out, err) < 0)
@@ -282,21 +352,6 @@ static int fw_nft_plan(const char *desc, struct plan *out, struct error *err)
 	return rc;
 }
 
-/* 0 with the name when line p is "<head>NAME {" (head: "\tchain ", "\tset "), else -1. */
-static int fw_nft_head(const char *p, const char *head, char name[FW_NFT_NAME_MAX])
-{
-	size_t h = strlen(head), n;
-
-	if (strncmp(p, head, h) != 0)
-		return -1;
-	n = strcspn(p + h, " \n");
-	if (n == 0 || n >= FW_NFT_NAME_MAX || strncmp(p + h + n, " {\n", 3) != 0)
-		return -1;
-	memcpy(name, p + h, n);
-	name[n] = '\0';
-	return 0;
-}
-
 /* Append printf's output to the growing buffer *b; -1 when out of memory or longer than a line may be. */
 static int fw_nft_appendf(char **b, size_t *len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -314,29 +369,6 @@ static int fw_nft_appendf(char **b, size_t *len, const char *fmt, ...)
 	return fw_nft_append(b, len, line, (size_t)n);
 }
 
-/*
- * The block "\t<kind> NAME {" .. "\t}" of a table text (a snapshot or a
- * description) and its length; NULL when text has none.
- */
-static const char *fw_nft_block(const char *text, const char *kind, const char *name, size_t *len)
-{
-	char head[FW_NFT_NAME_MAX + 16];
-	int n = snprintf(head, sizeof(head), "\t%s %s {\n", kind, name);
-
-	*len = 0;
-	for (const char *p = text; p && *p && n > 0;) {
-		size_t m = strcspn(p, "\n");
-
-		if (!strncmp(p, head, (size_t)n)) {
-			const char *end = strstr(p, "\n\t}\n");
-
-			*len = end ? (size_t)(end + 4 - p) : strlen(p);
-			return p;
-		}
-		p += m + (p[m] == '\n');
-	}
-	return NULL;
-}
 
 static bool fw_nft_is_elements(const char *line)
 {

@@ -4,7 +4,8 @@
 # jumps to it change) and leaves every
 # other chain (its rules, their handles and counters) as it was, so the
 # counters of zone lan keep counting; a relay edit is an element change
-# of the relay sets (no rule handle changes, no counter restarts).  The
+# of the relay sets (no rule handle changes, no counter restarts); sets an
+# apply adds to a table made earlier leave it in step.  The
 # oracle is `nft -a list table inet smtpguard` with counters and handles.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -71,4 +72,15 @@ else
 fi
 out=$(sg -c "$CONF" apply --check 2>&1)
 is "$?" 0 "apply --check: in step"
+
+# --- sets made by a later apply are listed after the older ones: still in step (the order of
+# sets and chains in the table is the order they were made; only the rules' order counts)
+conf block rateban
+check "apply wlan rateban" sg -c "$CONF" apply
+echo "quarantine = 192.0.2.70" >>"$CONF"
+check "apply with a quarantine (new sets)" sg -c "$CONF" apply
+out=$(sg -c "$CONF" apply --check 2>&1)
+is "$?" 0 "apply --check: in step with the quarantine sets made last"
+out=$(sg -c "$CONF" apply 2>&1)
+case $out in *"nothing changed"*) ok "a second apply changes nothing" ;; *) fail "a second apply changes nothing" "$out" ;; esac
 done_testing
