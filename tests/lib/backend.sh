@@ -68,3 +68,22 @@ foreign_has() { # foreign_has N: 0 when rule N is there
 		gw iptables-legacy -w -C FORWARD -p udp --dport "$1" -j ACCEPT 2>/dev/null
 	fi
 }
+
+# Whether the kernel drops host IP of ZONE as quarantined: a DROP rule for it on iptables, an
+# element of <zone>_quar4 on nftables.
+gw_quarantined() { # gw_quarantined ZONE IP
+	if on_nft; then
+		gw nft list set inet smtpguard "$1_quar4" 2>/dev/null | grep -q "[{ ]$2[ ,}]"
+	else
+		gw_save | grep -q -- "-s $2/32 .*-j DROP"
+	fi
+}
+# Whether the kernel lists MAC with IPv4 IP as a device of ZONE: a rule of its MAC chain on
+# iptables, an element of <zone>_dev4 on nftables.
+gw_device() { # gw_device ZONE MAC IP
+	if on_nft; then
+		gw nft list set inet smtpguard "$1_dev4" 2>/dev/null | grep -iq "$2 \. $3"
+	else
+		gw_save | grep -iq -- "-A SMTPGUARD-$1-MAC -s $3/32 .*--mac-source $2"
+	fi
+}
