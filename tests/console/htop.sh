@@ -6,11 +6,14 @@
 # offender (Q then plans that host's quarantine), --readonly refuses m with one
 # message and changes neither the config file nor the kernel, and
 # --no-color sends no colour sequence to the terminal.
+# backends: iptables nftables
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/backend.sh
 . tests/lib/tmux.sh
+backend_require
 console_sandbox
 console_apply_nflog monitor monitor
 
@@ -61,23 +64,35 @@ tmux_keys Enter Q
 if tmux_wait 'Plan: zone lan: quarantine 192\.0\.2\.2' 5 search-hit; then ok "/ selects the hit found"; else fail "/ selects the hit found"; fi
 tmux_keys n
 tmux_wait 'cancel' 5 declined >/dev/null
-# ... and in the rules area it jumps to a rule below the rows shown: the INPUT chain's heading.
+# ... and in the rules area it jumps to a rule below the rows shown: iptables' INPUT chain's
+# heading; nftables has no input chain here (no zone protects the gateway): the jump into wlan.
+if on_nft; then input='guard eth2>eth0' heading='-> wlan +guard eth2>eth0'; else input=INPUT heading='^INPUT \(policy'; fi
 tmux_keys 2 Home
 tmux_wait '^ +[0-9.]+ +[0-9.]+ +-> ' 5 rules-top >/dev/null
-if tmux_capture rules-before | grep -q '^INPUT '; then
-	fail "the INPUT chain is below the rules shown at 80x24 (the search check needs it)"
+if tmux_capture rules-before | grep -Eq "$heading"; then
+	fail "'$input' is below the rules shown at 80x24 (the search check needs it)"
 fi
 tmux_keys /
-tmux_type INPUT
+tmux_type "$input"
 tmux_keys Enter
-if tmux_wait '^INPUT \(policy' 5 search-rule; then ok "/ jumps to the rule found"; else fail "/ jumps to the rule found"; fi
+if tmux_wait "$heading" 5 search-rule; then ok "/ jumps to the rule found"; else fail "/ jumps to the rule found"; fi
 
 # Pause: the WLAN jump's counter on screen stays while the kernel's rises; Z again catches up.
-jump='-A SMTPGUARD-FWD -i eth2 -o eth0 -j SMTPGUARD-wlan'
-kernel_count() { gw iptables-legacy-save -c -t filter | grep -F -- "$jump" | sed -E 's/^\[([0-9]+):.*/\1/'; }
+if on_nft; then
+	jump='iifname "eth2" oifname "eth0" counter jump zone_wlan'
+	find='oifname "eth0" counter jump zone_wlan'
+	kernel_count() {
+		gw nft list chain inet smtpguard guard | grep -F 'iifname "eth2" oifname "eth0" counter packets' |
+			sed -E 's/.*counter packets ([0-9]+) .*/\1/' | head -1
+	}
+else
+	jump='-A SMTPGUARD-FWD -i eth2 -o eth0 -j SMTPGUARD-wlan'
+	find='eth2 -o eth0 -j SMTPGUARD-wlan'
+	kernel_count() { gw iptables-legacy-save -c -t filter | grep -F -- "$jump" | sed -E 's/^\[([0-9]+):.*/\1/'; }
+fi
 screen_count() { tmux_capture "$1" | grep -F -- "$jump" | head -1 | awk '{print $1}'; }
 tmux_keys t /
-tmux_type 'eth2 -o eth0 -j SMTPGUARD-wlan'
+tmux_type "$find"
 tmux_keys Enter
 tmux_wait "$jump" 5 jump >/dev/null
 tmux_keys Z
@@ -120,7 +135,7 @@ tmux_wait_dead 10 || fail "q quits"
 
 # --readonly --no-color: m is refused with one message, nothing changes; no colour is sent.
 conf_before=$(cat "$CONF")
-kernel_before=$(gw_save)
+kernel_before=$(gw_firewall)
 tmux_start 80 24 "ip netns exec $NS_GW $SMTPGUARD --readonly --no-color -c $CONF" || fail "tmux starts"
 tmux_wait '^1 Zones' 10 ro-start >/dev/null
 tmux_keys m
@@ -131,6 +146,6 @@ if tmux_capture ro-plan | grep -q 'Plan:'; then fail "--readonly shows no plan";
 tmux_keys q
 tmux_wait_dead 10 || fail "q quits the read-only console"
 is "$(cat "$CONF")" "$conf_before" "--readonly: the config file is unchanged"
-is "$(gw_save)" "$kernel_before" "--readonly: the kernel's rules are unchanged"
+is "$(gw_firewall)" "$kernel_before" "--readonly: the kernel's rules are unchanged"
 if grep -Eq "$colour_re" "$TMUX_RAW"; then fail "--no-color: no colour sequence was sent"; else ok "--no-color: no colour sequence was sent"; fi
 done_testing
