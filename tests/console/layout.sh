@@ -2,15 +2,19 @@
 # layout.sh - the console at 80x24: zones and interfaces are two tables
 # under their own headings, the selection moves over zones (two Downs and
 # m plan a mode), every own rule's verdict is on screen in words in the
-# rules area's zoom, t shows the iptables text, Right scrolls long rules,
+# rules area's zoom, t shows the rule text, Right scrolls long rules,
 # help lines wrap to 80 columns, and 120x40 and back lays out again.  At 200x50 every
 # own rule's verdict is in the rules area unzoomed, both tables show their headers and help
-# is no wider than the terminal.
+# is no wider than the terminal.  On nftables the kernel's verdicts come from
+# `nft list table inet smtpguard` and t shows the nft text.
+# backends: iptables nftables
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/netns.sh
+. tests/lib/backend.sh
 . tests/lib/tmux.sh
+backend_require
 console_sandbox
 write_zones_config "$CONF" log block
 check "config applies" sg -c "$CONF" apply
@@ -44,10 +48,31 @@ tmux_wait 'cancel|nothing' 5 declined >/dev/null
 # Zoom the rules area: every own rule of the kernel shows its verdict in words.  Own chains
 # are shown under each jump to them, so rules compare as the set of "CHAIN VERDICT" pairs.
 verdicts_kernel() {
+	if on_nft; then
+		gw nft -s list table inet smtpguard | awk '
+			/^\tchain / { c = $2; sub(/^zone_/, "", c); next }
+			/^\tset / || /^\t}/ { c = ""; next }
+			/^\t\t/ && !/^\t\ttype / && c != "" {
+				if (match($0, /jump [^ ]+$/)) { t = substr($0, RSTART + 5); sub(/^zone_/, "", t); v = "-> " t }
+				else if ($0 ~ / log /) v = "log"
+				else if ($0 ~ / return$/) v = "pass"
+				else if ($0 ~ / drop$/) v = "drop"
+				else if ($0 ~ / accept$/) v = "accept"
+				else v = "?"
+				print c " " v
+			}' | sort -u
+		return
+	fi
 	gw_save | grep -E '^-A (SMTPGUARD-|.*-j SMTPGUARD-)' |
 		sed -E 's/^-A (SMTPGUARD-)?([^ ]+) .* -j ([^ ]+).*/\2 \3/; s/ SMTPGUARD-(.*)/ -> \1/' |
 		sed -E 's/ RETURN$/ pass/; s/ DROP$/ drop/; s/ ACCEPT$/ accept/; s/ (N?F?LOG)$/ log/' | sort -u
 }
+# The rows Home and End bring to the zoomed rules area, and the own text t shows first.
+if on_nft; then
+	first='^forward' last='drop +wlan eth2>\*' text='\* *tcp dport 25 counter jump guard'
+else
+	first='^FORWARD' last='^INPUT' text='\* +-A SMTPGUARD-FWD -i eth1'
+fi
 verdicts_screen() { # "CHAIN VERDICT" of the rule rows of the captures named
 	for name in "$@"; do tmux_capture "$name"; done |
 		awk '$1 ~ /^[0-9.]+[KMGTPE]?$/ && $2 ~ /^[0-9.]+$/ { print ($3 == "->" ? $5 " -> " $4 : $4 " " $3) }' | sort -u
@@ -60,10 +85,10 @@ else
 fi
 want=$(verdicts_kernel)
 tmux_keys Home
-tmux_wait '^FORWARD' 5 zoom-top >/dev/null
+tmux_wait "$first" 5 zoom-top >/dev/null
 top=$(verdicts_screen zoom-top)
 tmux_keys End
-tmux_wait '^INPUT' 5 zoom-end >/dev/null
+tmux_wait "$last" 5 zoom-end >/dev/null
 is "$( (printf '%s\n' "$top"; verdicts_screen zoom-end) | sort -u)" "$want" \
 	"80x24 zoom (Home, End): every own rule's verdict, as the kernel has it"
 tmux_keys Home
@@ -72,13 +97,18 @@ if printf '%s\n' "$want" | grep -qx 'wlan drop' && printf '%s\n' "$want" | grep 
 else
 	fail "the kernel's own rules include drop and log verdicts" "$want"
 fi
-if tmux_capture words | grep -Eq 'drop +wlan eth2>\* .*:25'; then ok "the WLAN's drop reads in words"; else fail "the WLAN's drop reads in words"; fi
+# (on the zoom's first rows or its last: nftables lists lan's rules first)
+if cat "$TMUX_OUT"/*-zoom-top.txt "$TMUX_OUT"/*-zoom-end.txt | grep -Eq 'drop +wlan eth2>\* .*:25'; then
+	ok "the WLAN's drop reads in words"
+else
+	fail "the WLAN's drop reads in words"
+fi
 no_wide zoom 80
 # Long rules scroll sideways: the end of the log rule (its prefix's last word) comes into view.
 tmux_keys Right Right Right Right Right
 if tmux_wait 'log +.*port 25' 5 scrolled; then ok "Right scrolls the long rules sideways"; else fail "Right scrolls the long rules sideways"; fi
 tmux_keys t
-if tmux_wait '^ +[0-9.]+[KMG]? +[0-9.]+[KMG]? +[0-9.]+ \* +-A SMTPGUARD-FWD -i eth1' 5 text; then ok "t shows the exact iptables text"; else fail "t shows the exact iptables text"; fi
+if tmux_wait "^ +[0-9.]+[KMG]? +[0-9.]+[KMG]? +[0-9.]+ $text" 5 text; then ok "t shows the exact rule text"; else fail "t shows the exact rule text"; fi
 tmux_keys t z
 if titles unzoomed; then ok "z again shows every area"; else fail "z again shows every area"; fi
 
@@ -108,7 +138,7 @@ if tmux_wait_all 5 tables-200 '^ZONE +INTERFACE +MODE +GATEWAY' '^INTERFACE +ROL
 else
 	fail "200x50: the zones and the interfaces tables show their headers"
 fi
-tmux_wait '^INPUT \(policy' 5 rules-200 >/dev/null
+tmux_wait "$last" 5 rules-200 >/dev/null
 is "$(verdicts_screen main-200)" "$want" "200x50: every own rule's verdict is in the rules area, as the kernel has it"
 no_wide main-200 200
 tmux_keys '?'
