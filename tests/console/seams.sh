@@ -3,6 +3,7 @@
 # SMTPGUARD_XT_RECENT_DIR naming a stand-in for /proc/net/xt_recent, the
 # offenders area lists the stand-in's bans (as `smtpguard bans` does) and
 # u unbans there, not in the kernel's lists.
+# backends: iptables (the seam is xt_recent's; nftables keeps its bans in sets)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
