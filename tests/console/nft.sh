@@ -35,7 +35,9 @@ case $status in
 *) ok "no drift right after an apply in step" ;;
 esac
 # The rules area: the hooked chain, and the chains it jumps to expanded under it.
-if tmux_wait_all 10 rules '^forward \(hook forward, priority 0, policy accept\)' 'jump guard$' 'jump zone_wl'; then
+# (the rules in words: the jump to guard, and guard's jumps to the zones' chains under it)
+if tmux_wait_all 10 rules '^forward \(hook forward, priority 0, policy accept\)' '-> guard +forward :25' \
+	'-> (lan|wlan) +guard eth'; then
 	ok "the rules area shows chain forward and the chains it jumps to"
 else
 	fail "the rules area shows chain forward and the chains it jumps to"

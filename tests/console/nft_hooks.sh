@@ -93,7 +93,7 @@ fi
 # table's jump is not.
 raw=$(tmux_cmd capture-pane -e -p -t sg)
 foreign_row=$(echo "$raw" | grep -a 'mail allowed' | head -1)
-own_row=$(echo "$raw" | grep -a 'jump guard' | head -1)
+own_row=$(echo "$raw" | grep -a -- '-> guard' | head -1)
 dimmed() { echo "$1" | grep -qaE '\[(2|34)m|;(2|34)m|\[(2|34);|;(2|34);'; }
 if dimmed "$foreign_row"; then ok "another table's rule is dimmed"; else
 	fail "another table's rule is dimmed" "$(echo "$foreign_row" | cat -v)"; fi
