@@ -106,10 +106,9 @@ int addr_parse(const char *text, struct addr *out, struct error *err)
 	return 0;
 }
 
-/* Dotted decimal into host (INET_ADDRSTRLEN): what inet_ntop() writes, without its sprintf. */
-static void ipv4_text(const unsigned char *b, char *host)
+char *addr_ipv4_text(const unsigned char b[4], char *out)
 {
-	char *p = host;
+	char *p = out;
 
 	for (int i = 0; i < 4; i++) {
 		unsigned v = b[i];
@@ -123,6 +122,7 @@ static void ipv4_text(const unsigned char *b, char *host)
 		*p++ = (char)('0' + v % 10);
 	}
 	*p = '\0';
+	return p;
 }
 
 static void addr_print(const struct addr *a, bool with_prefix, char *buf, size_t size)
@@ -130,7 +130,7 @@ static void addr_print(const struct addr *a, bool with_prefix, char *buf, size_t
 	char host[INET6_ADDRSTRLEN];
 
 	if (a->family == AF_INET)
-		ipv4_text(a->bytes, host);
+		addr_ipv4_text(a->bytes, host);
 	else if (!inet_ntop(a->family, a->bytes, host, sizeof(host)))
 		host[0] = '\0';
 	if (with_prefix || a->prefix != addr_bits(a->family))

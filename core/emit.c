@@ -296,6 +296,18 @@ void emit_str_(struct emit *e, unsigned kinds, const char *key, const char *fmt,
 	}
 }
 
+/* value in decimal, ending at end (a NUL there); the first digit.  Counters are most of a table. */
+static char *emit_decimal(char *end, uint64_t value)
+{
+	char *p = end;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + value % 10);
+	while ((value /= 10));
+	return p;
+}
+
 void emit_u64_(struct emit *e, unsigned kinds, const char *key, const char *fmt, uint64_t value)
 {
 	char text[24];
@@ -305,8 +317,7 @@ void emit_u64_(struct emit *e, unsigned kinds, const char *key, const char *fmt,
 			emit_text_value(e, fmt, value);
 		return;
 	}
-	snprintf(text, sizeof(text), "%" PRIu64, value);
-	emit_plain(e, kinds, key, text);
+	emit_plain(e, kinds, key, emit_decimal(text + sizeof(text) - 1, value));
 }
 
 void emit_i64_(struct emit *e, unsigned kinds, const char *key, const char *fmt, int64_t value)

@@ -185,8 +185,10 @@ static bool fw_nft_verdict(const char *word, size_t len)
 	static const char *const verdicts[] = { "accept", "drop", "reject", "return", "queue",
 						"continue" };
 
+	if (len < 4 || len > 8)	/* shorter or longer than every verdict */
+		return false;
 	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
-		if (len == strlen(verdicts[i]) && strncmp(word, verdicts[i], len) == 0)
+		if (strncmp(word, verdicts[i], len) == 0 && !verdicts[i][len])
 			return true;
 	return false;
 }
@@ -244,15 +246,25 @@ static bool fw_rule_is_own_jump(const struct fw_table *t, const char *text, cons
 	       compile_is_own_jump(&r);
 }
 
-/* FNV-1a, 64 bits. */
+/*
+ * A 64-bit hash of s after h, eight bytes a step (a table of 10k rules
+ * is a megabyte of text, read at every refresh); the length ends each
+ * string, so consecutive strings cannot run into one another.
+ */
 static uint64_t fw_hash(uint64_t h, const char *s)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
+	size_t n = strlen(s);
+	uint64_t w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
 	}
-	h ^= '\n';
-	return h * 0x100000001b3ULL;
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ULL;
+	return h ^ h >> 32;
 }
 
 void fw_table_finish(struct fw_table *t)
@@ -268,9 +280,12 @@ void fw_table_finish(struct fw_table *t)
 		for (size_t i = ch->first; i < ch->first + ch->count; i++) {
 			struct fw_rule *r = &t->rules[i];
 
-			fw_rule_target(r->text, target, sizeof(target));
-			r->own = own_chain || (fw_chain_builtin(ch) &&
-					       fw_rule_is_own_jump(t, r->text, target));
+			/* only a built-in chain's rule that names an own chain can be an own jump */
+			r->own = own_chain;
+			if (!own_chain && fw_chain_builtin(ch) && strstr(r->text, CHAIN_PREFIX)) {
+				fw_rule_target(r->text, target, sizeof(target));
+				r->own = fw_rule_is_own_jump(t, r->text, target);
+			}
 			h = fw_hash(h, r->text);
 			if (r->own) {
 				snprintf(position, sizeof(position), "%zu", i - ch->first);

@@ -154,16 +154,29 @@ static void fw_iptc_print_addr4(FILE *out, char opt, struct in_addr addr, struct
 				bool invert)
 {
 	uint32_t hmask = ntohl(mask.s_addr), host = ~hmask;
-	const unsigned char *a = (const unsigned char *)&addr.s_addr;
-	const unsigned char *m = (const unsigned char *)&mask.s_addr;
+	unsigned len = (unsigned)__builtin_popcount(hmask);
+	char text[48], *p = text;	/* printf would be a third of reading a table of addresses */
 
 	if (!mask.s_addr && !addr.s_addr && !invert)
 		return;
-	fprintf(out, "%s -%c %u.%u.%u.%u", invert ? " !" : "", opt, a[0], a[1], a[2], a[3]);
-	if ((host & (host + 1)) == 0)	/* contiguous: a prefix length */
-		fprintf(out, "/%d", __builtin_popcount(hmask));
-	else
-		fprintf(out, "/%u.%u.%u.%u", m[0], m[1], m[2], m[3]);
+	if (invert) {
+		*p++ = ' ';
+		*p++ = '!';
+	}
+	*p++ = ' ';
+	*p++ = '-';
+	*p++ = opt;
+	*p++ = ' ';
+	p = addr_ipv4_text((const unsigned char *)&addr.s_addr, p);
+	*p++ = '/';
+	if ((host & (host + 1)) == 0) {	/* contiguous: a prefix length */
+		if (len >= 10)
+			*p++ = (char)('0' + len / 10);
+		*p++ = (char)('0' + len % 10);
+	} else {
+		p = addr_ipv4_text((const unsigned char *)&mask.s_addr, p);
+	}
+	fwrite(text, 1, (size_t)(p - text), out);
 }
 
 /* As ip6tables-save: a prefix length, or the mask when it is not contiguous. */
@@ -252,24 +265,66 @@ static void fw_ip6_print_ip(FILE *out, const void *entry)
 			     ip->proto, ip->invflags);
 }
 
+/*
+ * An extension of the family being rendered, looked up by name and
+ * revision once per process: a table uses few, and libxtables' lookups
+ * walk its lists with strcmp for every match of every rule.
+ */
+struct fw_iptc_ext {
+	bool target;
+	uint8_t nfproto, revision;
+	char name[XT_EXTENSION_MAXNAMELEN];
+	void *any;	/* the extension of that name (NULL: libxtables has none) */
+	void *exact;	/* ... of that revision, which saves the entry (NULL: none) */
+};
+
+static const struct fw_iptc_ext *fw_iptc_ext_find(bool target, const char *name, uint8_t revision)
+{
+	static struct fw_iptc_ext seen[32];
+	static size_t nseen;
+	uint8_t nfproto = fw_iptc_xtables_family->nfproto;
+	struct fw_iptc_ext *x = &seen[nseen < 32 ? nseen : 31];
+
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].target == target && seen[i].nfproto == nfproto &&
+		    seen[i].revision == revision && strcmp(seen[i].name, name) == 0)
+			return &seen[i];
+	*x = (struct fw_iptc_ext){ .target = target, .nfproto = nfproto, .revision = revision };
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	if (target) {
+		struct xtables_target *t = xtables_find_target(name, XTF_TRY_LOAD);
+
+		x->any = t;
+		x->exact = t ? xtables_find_target_revision(name, XTF_TRY_LOAD, t, revision) : NULL;
+	} else {
+		struct xtables_match *m = xtables_find_match(name, XTF_TRY_LOAD, NULL);
+
+		x->any = m;
+		x->exact = m ? xtables_find_match_revision(name, XTF_TRY_LOAD, m, revision) : NULL;
+	}
+	if (nseen < 32)	/* a full cache keeps answering, through its last entry */
+		nseen++;
+	return x;
+}
+
 /* " -m NAME" and its options, written to stdout (see fw_iptc_fill). */
 static void fw_iptc_print_match(const struct fw_iptc_head *head, const struct xt_entry_match *m)
 {
 	const char *name = m->u.user.name;
-	struct xtables_match *match = xtables_find_match(name, XTF_TRY_LOAD, NULL), *mt, *shown;
+	const struct fw_iptc_ext *x = fw_iptc_ext_find(false, name, m->u.user.revision);
+	struct xtables_match *match = x->any, *mt = x->exact, *shown = mt ? mt : match;
 
 	if (!match) {
 		printf(" -m %s (unknown match)", name);
 		return;
 	}
 	/* The library of the entry's revision saves it; without one the name still shows. */
-	mt = xtables_find_match_revision(name, XTF_TRY_LOAD, match, m->u.user.revision);
-	shown = mt ? mt : match;
-	printf(" -m %s", shown->alias ? shown->alias(m) : name);
+	fputs(" -m ", stdout);
+	fputs(shown->alias ? shown->alias(m) : name, stdout);
 	if (mt && mt->save)
 		mt->save(head->ip, m);
 	else if (match->save)
-		printf(" [unsupported revision]");
+		fputs(" [unsupported revision]", stdout);
 }
 
 static void fw_iptc_print_target(const struct fw_iptc_family *f, const void *e,
@@ -277,24 +332,29 @@ static void fw_iptc_print_target(const struct fw_iptc_family *f, const void *e,
 {
 	const char *verdict = f->get_target(e, h);
 	const struct xt_entry_target *t = (const void *)((const char *)e + head->target_offset);
+	const struct fw_iptc_ext *x;
 	struct xtables_target *target, *tg, *shown;
 
 	if (!t->u.user.name[0]) {	/* a standard verdict or a jump */
-		if (verdict && *verdict)
-			printf(" -%c %s", head->go_to ? 'g' : 'j', verdict);
+		if (verdict && *verdict) {
+			fputs(head->go_to ? " -g " : " -j ", stdout);
+			fputs(verdict, stdout);
+		}
 		return;
 	}
-	if (!(target = xtables_find_target(t->u.user.name, XTF_TRY_LOAD))) {
+	x = fw_iptc_ext_find(true, t->u.user.name, t->u.user.revision);
+	if (!(target = x->any)) {
 		printf(" -j %s (unknown target)", t->u.user.name);
 		return;
 	}
-	tg = xtables_find_target_revision(t->u.user.name, XTF_TRY_LOAD, target, t->u.user.revision);
+	tg = x->exact;
 	shown = tg ? tg : target;
-	printf(" -j %s", shown->alias ? shown->alias(t) : verdict);
+	fputs(" -j ", stdout);
+	fputs(shown->alias ? shown->alias(t) : verdict, stdout);
 	if (tg && tg->save)
 		tg->save(head->ip, t);
 	else if (target->save)
-		printf(" [unsupported revision]");
+		fputs(" [unsupported revision]", stdout);
 }
 
 /*

@@ -65,10 +65,14 @@ size_t sanitize_text(const char *src, size_t len, char *dst, size_t size)
 		const char *piece = esc;
 		size_t plen, step;
 		uint32_t cp;
+		bool run = s[in] >= 0x20 && s[in] < 0x7f;
 
-		if (s[in] >= 0x20 && s[in] < 0x7f) {
+		if (run) {	/* printable ASCII: one piece, which may be cut */
 			piece = src + in;
-			plen = step = 1;
+			for (step = 1; in + step < len && s[in + step] >= 0x20 && s[in + step] < 0x7f;
+			     step++)
+				;
+			plen = step;
 		} else if ((step = sanitize_utf8(s + in, len - in, &cp)) == 0) {
 			plen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", s[in]);
 			step = 1;
@@ -78,10 +82,12 @@ size_t sanitize_text(const char *src, size_t len, char *dst, size_t size)
 			piece = src + in;
 			plen = step;
 		}
-		/* Whole pieces only, and none after the first that did not fit. */
-		if (written == out && out + plen < size) {
-			memcpy(dst + out, piece, plen);
-			written += plen;
+		/* Whole characters only, and none after the first that did not fit. */
+		if (written == out && out + 1 < size) {
+			size_t room = size - out - 1, n = plen <= room ? plen : run ? room : 0;
+
+			memcpy(dst + out, piece, n);
+			written += n;
 		}
 		out += plen;
 		in += step;

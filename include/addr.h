@@ -39,6 +39,12 @@ void addr_format(const struct addr *a, char *buf, size_t size);
 /* As iptables-save prints it: always with the prefix ("192.0.2.7/32"). */
 void addr_format_save(const struct addr *a, char *buf, size_t size);
 
+/*
+ * Dotted decimal of 4 bytes into out (INET_ADDRSTRLEN), as inet_ntop()
+ * writes it but without its sprintf; returns the terminating NUL.
+ */
+char *addr_ipv4_text(const unsigned char b[4], char *out);
+
 /* true when a contains b (same family, a's prefix <= b's, leading bits equal). */
 bool addr_contains(const struct addr *a, const struct addr *b);
 bool addr_equal(const struct addr *a, const struct addr *b);
