@@ -535,15 +535,21 @@ static int key_pause(struct console *c)
 	return REDRAW_SCREEN;
 }
 
-/* A click selects the area under it, and the row. */
+/*
+ * A click selects the area under it, and the row.  A key already waiting behind
+ * the report ends ncurses' run unmerged: getmouse then gives the release first and
+ * the press after it (newest first), so every queued event is read.
+ */
 static int key_mouse(struct console *c)
 {
 	MEVENT ev;
 	enum area a;
-	int row;
+	int row, y = -1;
 
-	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) ||
-	    !console_area_at(c, ev.y, &a, &row))
+	while (getmouse(&ev) == OK)
+		if (y < 0 && (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+			y = ev.y;
+	if (y < 0 || !console_area_at(c, y, &a, &row))
 		return REDRAW_NONE;
 	c->area = a;
 	if (row >= 0 && c->view[a].top + (size_t)row < c->view[a].rows)
