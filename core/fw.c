@@ -17,10 +17,41 @@
 #include "testenv.h"
 #include "xlock.h"
 
+/* The text of every rule read without one (fw_ops.read_own): a table of 10k others allocates none. */
+static char fw_no_text[] = "";
+
+static char *fw_text_copy(const char *text)
+{
+	return *text ? strdup(text) : fw_no_text;
+}
+
+static void fw_text_free(char *text)
+{
+	if (text != fw_no_text)
+		free(text);
+}
+
+/* Room for n rules in t; -1 when out of memory. */
+static int fw_table_reserve(struct fw_table *t, size_t n)
+{
+	size_t cap = t->rules_cap ? t->rules_cap : 16;
+	struct fw_rule *rules;
+
+	if (n <= t->rules_cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	if (!(rules = realloc(t->rules, cap * sizeof(*rules))))
+		return -1;
+	t->rules = rules;
+	t->rules_cap = cap;
+	return 0;
+}
+
 void fw_table_free(struct fw_table *t)
 {
 	for (size_t i = 0; i < t->nrules; i++)
-		free(t->rules[i].text);
+		fw_text_free(t->rules[i].text);
 	free(t->rules);
 	free(t->chains);
 	memset(t, 0, sizeof(*t));
@@ -51,16 +82,15 @@ int fw_table_append(struct fw_table *t, const struct fw_table *from)
 	if (!chains)
 		return -1;
 	t->chains = chains;
-	rules = realloc(t->rules, (t->nrules + from->nrules + 1) * sizeof(*rules));
-	if (!rules)
+	if (fw_table_reserve(t, t->nrules + from->nrules) < 0)
 		return -1;
-	t->rules = rules;
+	rules = t->rules;
 	for (; n < from->nrules; n++) {
 		rules[t->nrules + n] = from->rules[n];
 		rules[t->nrules + n].own = false;
-		if (!(rules[t->nrules + n].text = strdup(from->rules[n].text))) {
+		if (!(rules[t->nrules + n].text = fw_text_copy(from->rules[n].text))) {
 			while (n-- > 0)
-				free(rules[t->nrules + n].text);
+				fw_text_free(rules[t->nrules + n].text);
 			return -1;
 		}
 	}
@@ -119,16 +149,15 @@ int fw_table_insert_rule(struct fw_table *t, size_t chain, size_t pos, const cha
 	struct fw_chain *c = &t->chains[chain];
 	struct fw_rule *rules;
 	size_t at;
-	char *copy = strdup(text);
+	char *copy = fw_text_copy(text);
 
 	if (!copy)
 		return -1;
-	rules = realloc(t->rules, (t->nrules + 1) * sizeof(*rules));
-	if (!rules) {
-		free(copy);
+	if (fw_table_reserve(t, t->nrules + 1) < 0) {
+		fw_text_free(copy);
 		return -1;
 	}
-	t->rules = rules;
+	rules = t->rules;
 	if (pos > c->count)
 		pos = c->count;
 	at = c->first + pos;
@@ -146,7 +175,7 @@ void fw_table_delete_rule(struct fw_table *t, size_t chain, size_t pos)
 	struct fw_chain *c = &t->chains[chain];
 	size_t at = c->first + pos;
 
-	free(t->rules[at].text);
+	fw_text_free(t->rules[at].text);
 	memmove(&t->rules[at], &t->rules[at + 1], (t->nrules - at - 1) * sizeof(*t->rules));
 	t->nrules--;
 	c->count--;

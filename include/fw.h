@@ -22,7 +22,7 @@
 #include "rule.h"
 
 struct fw_rule {
-	char *text;		/* iptables-save form "-A CHAIN ..." (owned) */
+	char *text;		/* iptables-save form "-A CHAIN ..." (owned; "" is shared, never freed) */
 	uint64_t packets, bytes;
 	bool own;		/* in an own chain, or one of smtpguard's jumps to one */
 	bool uncounted;		/* nftables: the rule has no counter statement, packets mean nothing */
@@ -49,6 +49,7 @@ struct fw_table {
 	size_t nchains;
 	struct fw_rule *rules;
 	size_t nrules;
+	size_t rules_cap;	/* rules allocated (fw.c's to keep) */
 	uint64_t fingerprint;	/* hash of every rule and chain, counters excluded */
 	uint64_t own_fingerprint;	/* the same of the own chains and jumps (with their positions) */
 };
