@@ -78,23 +78,65 @@ static struct emit_level *emit_open_level(struct emit *e)
 	return NULL;
 }
 
-/* Comma, line break and "key": before a JSON member or element. */
-static void emit_json_head(struct emit *e, const char *key)
+/*
+ * A JSON member or element: comma, line break, "key": and the value
+ * (quoted and escaped when quote), in one write when it fits: a status
+ * of 10k rules is 60k members.
+ */
+static void emit_json_member(struct emit *e, const char *key, const char *value, bool quote)
 {
 	struct emit_level *l = emit_open_level(e);
+	char buf[512];
+	size_t n = 0, klen = key ? strlen(key) : 0, vlen = value ? strlen(value) : 0;
 
 	if (l) {
 		if (l->any)
-			emit_put(e, ",", 1);
+			buf[n++] = ',';
 		if (l->array && l->layout != EMIT_INLINE)
-			emit_put(e, "\n", 1);
+			buf[n++] = '\n';
 		l->any = true;
 	}
 	if (key && l && !l->array) {
-		emit_put(e, "\"", 1);
-		emit_puts(e, key);
-		emit_put(e, "\":", 2);
+		if (n + klen + 3 > sizeof(buf)) {
+			emit_put(e, buf, n);
+			n = 0;
+			emit_put(e, "\"", 1);
+			emit_put(e, key, klen);
+		} else {
+			buf[n++] = '"';
+			memcpy(buf + n, key, klen);
+			n += klen;
+		}
+		buf[n++] = '"';
+		buf[n++] = ':';
 	}
+	if (value && n + vlen + 2 <= sizeof(buf) && (!quote || !value[strcspn(value, "\"\\")])) {
+		if (quote)
+			buf[n++] = '"';
+		memcpy(buf + n, value, vlen);
+		n += vlen;
+		if (quote)
+			buf[n++] = '"';
+		value = NULL;
+	}
+	emit_put(e, buf, n);
+	if (!value)
+		return;
+	if (!quote) {
+		emit_put(e, value, vlen);
+		return;
+	}
+	emit_put(e, "\"", 1);
+	for (size_t k; *value; value += k) {
+		k = strcspn(value, "\"\\");
+		emit_put(e, value, k);
+		if (value[k]) {
+			emit_put(e, "\\", 1);
+			emit_put(e, value + k, 1);
+			k++;
+		}
+	}
+	emit_put(e, "\"", 1);
 }
 
 static void emit_push(struct emit *e, unsigned kinds, const char *key, bool array,
@@ -105,10 +147,8 @@ static void emit_push(struct emit *e, unsigned kinds, const char *key, bool arra
 
 	if (e->depth == EMIT_DEPTH_MAX)
 		return;
-	if (json) {
-		emit_json_head(e, key);
-		emit_put(e, array ? "[" : "{", 1);
-	}
+	if (json)
+		emit_json_member(e, key, array ? "[" : "{", false);
 	l = &e->level[e->depth++];
 	*l = (struct emit_level){ .open = json, .array = array, .layout = layout };
 	if (e->form == EMIT_CSV && (kinds & EMIT_CSV) && !array && !e->row_open) {
@@ -227,27 +267,11 @@ static void emit_plain(struct emit *e, unsigned kinds, const char *key, const ch
 {
 	if (!(kinds & (unsigned)e->form))
 		return;
-	if (e->form == EMIT_JSON) {
-		emit_json_head(e, key);
-		emit_puts(e, value);
-	} else if (e->form == EMIT_CSV) {
+	if (e->form == EMIT_JSON)
+		emit_json_member(e, key, value, false);
+	else if (e->form == EMIT_CSV) {
 		emit_csv_cell(e, key, value, strlen(value));
 	}
-}
-
-static void emit_json_string(struct emit *e, const char *s)
-{
-	emit_put(e, "\"", 1);
-	for (size_t n; *s; s += n) {
-		n = strcspn(s, "\"\\");
-		emit_put(e, s, n);
-		if (s[n]) {
-			emit_put(e, "\\", 1);
-			emit_put(e, s + n, 1);
-			n++;
-		}
-	}
-	emit_put(e, "\"", 1);
 }
 
 /* s as a cell: quoted when it holds a comma, a quote or a space. */
@@ -288,8 +312,7 @@ void emit_str_(struct emit *e, unsigned kinds, const char *key, const char *fmt,
 		emit_csv_string(e, key, clean);
 		break;
 	case EMIT_JSON:
-		emit_json_head(e, key);
-		emit_json_string(e, clean);
+		emit_json_member(e, key, clean, true);
 		break;
 	default:
 		break;

@@ -176,7 +176,7 @@ static void fw_iptc_print_addr4(FILE *out, char opt, struct in_addr addr, struct
 	} else {
 		p = addr_ipv4_text((const unsigned char *)&mask.s_addr, p);
 	}
-	fwrite(text, 1, (size_t)(p - text), out);
+	fwrite_unlocked(text, 1, (size_t)(p - text), out);
 }
 
 /* As ip6tables-save: a prefix length, or the mask when it is not contiguous. */
@@ -206,11 +206,11 @@ static void fw_iptc_print_iface(FILE *out, char opt, const char *name, const uns
 	for (size_t i = 0; i < IFNAMSIZ; i++) {
 		if (!mask[i]) {
 			if (name[i - 1])
-				fputc('+', out);
+				fputc_unlocked('+', out);
 			break;
 		}
 		if (name[i])
-			fputc(name[i], out);
+			fputc_unlocked(name[i], out);
 	}
 }
 
@@ -220,15 +220,15 @@ static void fw_iptc_print_proto(FILE *out, uint16_t proto, bool invert)
 
 	if (!proto)
 		return;
-	fputs(invert ? " ! -p " : " -p ", out);
+	fputs_unlocked(invert ? " ! -p " : " -p ", out);
 	for (size_t i = 0; xtables_chain_protos[i].name; i++) {
 		if (xtables_chain_protos[i].num == proto) {
-			fputs(xtables_chain_protos[i].name, out);
+			fputs_unlocked(xtables_chain_protos[i].name, out);
 			return;
 		}
 	}
 	if ((pe = getprotobynumber(proto)))
-		fputs(pe->p_name, out);
+		fputs_unlocked(pe->p_name, out);
 	else
 		fprintf(out, "%u", proto);
 }
@@ -252,7 +252,7 @@ static void fw_ip4_print_ip(FILE *out, const void *entry)
 	fw_iptc_print_common(out, ip->iniface, ip->iniface_mask, ip->outiface, ip->outiface_mask,
 			     ip->proto, ip->invflags);
 	if (ip->flags & IPT_F_FRAG)
-		fputs(ip->invflags & IPT_INV_FRAG ? " ! -f" : " -f", out);
+		fputs_unlocked(ip->invflags & IPT_INV_FRAG ? " ! -f" : " -f", out);
 }
 
 static void fw_ip6_print_ip(FILE *out, const void *entry)
@@ -319,12 +319,12 @@ static void fw_iptc_print_match(const struct fw_iptc_head *head, const struct xt
 		return;
 	}
 	/* The library of the entry's revision saves it; without one the name still shows. */
-	fputs(" -m ", stdout);
-	fputs(shown->alias ? shown->alias(m) : name, stdout);
+	fputs_unlocked(" -m ", stdout);
+	fputs_unlocked(shown->alias ? shown->alias(m) : name, stdout);
 	if (mt && mt->save)
 		mt->save(head->ip, m);
 	else if (match->save)
-		fputs(" [unsupported revision]", stdout);
+		fputs_unlocked(" [unsupported revision]", stdout);
 }
 
 static void fw_iptc_print_target(const struct fw_iptc_family *f, const void *e,
@@ -337,8 +337,8 @@ static void fw_iptc_print_target(const struct fw_iptc_family *f, const void *e,
 
 	if (!t->u.user.name[0]) {	/* a standard verdict or a jump */
 		if (verdict && *verdict) {
-			fputs(head->go_to ? " -g " : " -j ", stdout);
-			fputs(verdict, stdout);
+			fputs_unlocked(head->go_to ? " -g " : " -j ", stdout);
+			fputs_unlocked(verdict, stdout);
 		}
 		return;
 	}
@@ -349,19 +349,20 @@ static void fw_iptc_print_target(const struct fw_iptc_family *f, const void *e,
 	}
 	tg = x->exact;
 	shown = tg ? tg : target;
-	fputs(" -j ", stdout);
-	fputs(shown->alias ? shown->alias(t) : verdict, stdout);
+	fputs_unlocked(" -j ", stdout);
+	fputs_unlocked(shown->alias ? shown->alias(t) : verdict, stdout);
 	if (tg && tg->save)
 		tg->save(head->ip, t);
 	else if (target->save)
-		fputs(" [unsupported revision]", stdout);
+		fputs_unlocked(" [unsupported revision]", stdout);
 }
 
 /*
  * One rule as iptables-save prints it, into mem from its start (the text
  * is mem's buffer, NUL-terminated, until the next rule); -1 when out of
  * memory.  The extensions' save functions print to stdout and take no
- * stream, so the caller has stdout point at mem (fw_iptc_fill).
+ * stream, so the caller has stdout point at mem (fw_iptc_fill).  mem is
+ * this thread's alone: the printers use stdio's unlocked calls.
  */
 static int fw_iptc_render(const struct fw_iptc_family *f, const void *e, const char *chain,
 			  struct xtc_handle *h, FILE *mem)
@@ -369,8 +370,8 @@ static int fw_iptc_render(const struct fw_iptc_family *f, const void *e, const c
 	struct fw_iptc_head head = f->head(e);
 
 	rewind(mem);
-	fputs("-A ", mem);
-	fputs(chain, mem);
+	fputs_unlocked("-A ", mem);
+	fputs_unlocked(chain, mem);
 	f->print_ip(mem, e);
 	for (size_t off = f->entry_size; off < head.target_offset;) {
 		const struct xt_entry_match *m = (const void *)((const char *)e + off);
@@ -381,7 +382,7 @@ static int fw_iptc_render(const struct fw_iptc_family *f, const void *e, const c
 		off += m->u.match_size;
 	}
 	fw_iptc_print_target(f, e, &head, h);
-	fputc('\0', mem);
+	fputc_unlocked('\0', mem);
 	return fflush(mem) == 0 && !ferror(mem) ? 0 : -1;
 }
 
