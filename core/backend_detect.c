@@ -20,6 +20,7 @@
 #include <linux/netlink.h>
 
 #include "backend_detect.h"
+#include "compile_nft.h"
 #include "testenv.h"
 
 #define BACKEND_NL_BUF 32768
@@ -154,6 +155,9 @@ static void backend_nl_message(struct backend_facts *out, const struct nlmsghdr 
 	name = backend_nl_string(nh, msg == NFT_MSG_GETTABLE ? NFTA_TABLE_NAME : NFTA_RULE_TABLE);
 	if (!name)
 		return;
+	if (msg == NFT_MSG_GETTABLE && g->nfgen_family == NFPROTO_INET &&
+	    strcmp(name, COMPILE_NFT_TABLE) == 0)
+		out->nft_own = true;
 	t = backend_nft_table(out, g->nfgen_family, name, msg == NFT_MSG_GETTABLE);
 	if (msg != NFT_MSG_GETRULE)
 		return;
@@ -206,22 +210,43 @@ out:
 	return rc;
 }
 
-static void backend_nft(struct backend_facts *out)
+static int backend_nl_open(void)
 {
 	struct timeval tv = { .tv_sec = BACKEND_NL_TIMEOUT_SECONDS };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static void backend_nft(struct backend_facts *out)
+{
+	int fd = backend_nl_open();
+
 	if (fd < 0)
 		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (backend_nl_dump(fd, NFT_MSG_GETTABLE, out) == 0 &&
 	    backend_nl_dump(fd, NFT_MSG_GETRULE, out) == 0) {
 		out->nft_queried = true;
 	} else {
 		out->nnft = 0;
 		out->nft_rules = 0;
+		out->nft_own = false;
 	}
 	close(fd);
+}
+
+int backend_nft_own(void)
+{
+	struct backend_facts tables = { 0 };
+	int fd = backend_nl_open(), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = backend_nl_dump(fd, NFT_MSG_GETTABLE, &tables) == 0 ? tables.nft_own : -1;
+	close(fd);
+	return rc;
 }
 
 void backend_detect(struct backend_facts *out, bool query_kernel)

@@ -414,15 +414,6 @@ static bool fw_legacy_owns(bool *any_rules)
 }
 
 /* The own table inet smtpguard among the facts' nft tables (NULL: not there). */
-static const struct backend_nft_table *fw_nft_own(const struct backend_facts *f)
-{
-	for (size_t i = 0; i < f->nnft; i++)
-		if (!strcmp(f->nft[i].family, COMPILE_NFT_FAMILY) &&
-		    !strcmp(f->nft[i].name, COMPILE_NFT_TABLE))
-			return &f->nft[i];
-	return NULL;
-}
-
 /*
  * auto: the rules of include/fw.h's fw_backend_choose(), in order
  * (README "IPv6 and nftables"): where smtpguard's own rules are, then
@@ -432,14 +423,12 @@ static void fw_choose_auto(void)
 {
 	struct backend_facts f;
 	bool legacy_rules, legacy_own = fw_legacy_owns(&legacy_rules);
-	const struct backend_nft_table *own;
 
 	backend_detect(&f, true);
-	own = fw_nft_own(&f);
 	if (legacy_own) {
 		fw_chosen = &fw_iptc_ops;
 		fw_reason = "auto: smtpguard's chains are in the legacy tables";
-	} else if (own) {
+	} else if (f.nft_own) {
 		fw_chosen = &fw_nft_ops;
 		fw_reason = "auto: smtpguard's table inet smtpguard is in nftables";
 	} else if (legacy_rules) {
@@ -502,8 +491,6 @@ const char *fw_backend_reason(void)
 
 int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
 {
-	struct error unknown = { 0 };	/* no nf_tables: then no table of ours either */
-	char *nft = NULL;
 	bool any;
 
 	if (!fw->kernel)
@@ -511,11 +498,10 @@ int fw_backend_exclusive(const struct fw_ops *fw, struct error *err)
 	if (fw != &fw_iptc_ops && fw_legacy_owns(&any))
 		return error_set(err, "own rules exist in the legacy iptables tables; run `smtpguard "
 				      "remove` with backend = iptables first");
-	if (fw != &fw_nft_ops && fw_nft_ops.whole->snapshot(&nft, &unknown) == 0 && nft) {
-		free(nft);
+	/* no answer (no nf_tables): then no table of ours either */
+	if (fw != &fw_nft_ops && backend_nft_own() == 1)
 		return error_set(err, "own rules exist in nftables (table inet smtpguard); run "
 				      "`smtpguard remove` with backend = nftables first");
-	}
 	return 0;
 }
 

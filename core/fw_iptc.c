@@ -402,30 +402,32 @@ static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, bo
 
 	memset(out, 0, sizeof(*out));
 	out->family = f->family;
-	for (chain = f->ops->first_chain(h); chain; chain = f->ops->next_chain(h)) {
-		struct xt_counters cnt = { 0 };
-		const char *policy = f->ops->builtin(chain, h) ? f->ops->get_policy(chain, &cnt, h)
-							       : NULL;
-
-		if (fw_table_add_chain(out, chain, policy ? policy : "-", cnt.pcnt, cnt.bcnt, false) < 0)
-			goto nomem;
-	}
 	if (!(mem = open_memstream(&text, &len)))
 		goto nomem;
 	/* stdout is mem while the rules render (glibc lets it be assigned; nothing else writes) */
 	fflush(stdout);
 	stdout = mem;
-	for (size_t c = 0; c < out->nchains && rc == 0; c++) {
-		bool own_chain = chain_is_own(out->chains[c].name);
+	/* each chain, then its rules: a rule is then added at the table's end, in constant time */
+	for (chain = f->ops->first_chain(h); chain && rc == 0; chain = f->ops->next_chain(h)) {
+		struct xt_counters cnt = { 0 };
+		const char *policy = f->ops->builtin(chain, h) ? f->ops->get_policy(chain, &cnt, h)
+							       : NULL;
+		long c = fw_table_add_chain(out, chain, policy ? policy : "-", cnt.pcnt, cnt.bcnt,
+					    false);
+		bool own_chain = chain_is_own(chain);
 		const void *e;
 
-		for (e = f->first_rule(out->chains[c].name, h); e && rc == 0; e = f->next_rule(e, h)) {
+		if (c < 0) {
+			rc = -1;
+			break;
+		}
+		for (e = f->first_rule(chain, h); e && rc == 0; e = f->next_rule(e, h)) {
 			struct fw_iptc_head head = f->head(e);
 			bool shown = all || own_chain || chain_is_own(f->get_target(e, h));
 
-			rc = shown && fw_iptc_render(f, e, out->chains[c].name, h, mem) < 0
+			rc = shown && fw_iptc_render(f, e, chain, h, mem) < 0
 				     ? -1
-				     : fw_table_insert_rule(out, c, SIZE_MAX, shown ? text : "",
+				     : fw_table_insert_rule(out, (size_t)c, SIZE_MAX, shown ? text : "",
 							    head.packets, head.bytes);
 		}
 	}

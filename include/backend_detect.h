@@ -37,6 +37,7 @@ struct backend_facts {
 	struct backend_nft_table nft[BACKEND_NFT_TABLES_MAX];
 	size_t nnft;			/* tables listed (at most BACKEND_NFT_TABLES_MAX) */
 	size_t nft_rules;		/* rules in tables of families ip, ip6 and inet */
+	bool nft_own;			/* table inet smtpguard exists (listed in nft[] or not) */
 };
 
 /* 1 when the legacy filter table of family (AF_INET/AF_INET6) exists, 0 when not, -1 when its module is not loaded. */
@@ -51,6 +52,13 @@ bool backend_ipv6_enabled(void);
  * out, so rootless tests never talk to the host's netfilter.
  */
 void backend_detect(struct backend_facts *out, bool query_kernel);
+
+/*
+ * Whether smtpguard's nftables table exists: 1, 0, or -1 when nf_tables
+ * cannot be asked.  One dump of the tables, none of the rules: what a
+ * command on the other backend asks before it changes anything.
+ */
+int backend_nft_own(void);
 
 /* True when nftables filters here too: `iptables` is the nft variant or nft tables hold ip/ip6/inet rules. */
 bool backend_nft_in_use(const struct backend_facts *f);
