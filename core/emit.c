@@ -78,6 +78,13 @@ static struct emit_level *emit_open_level(struct emit *e)
 	return NULL;
 }
 
+/* len bytes of s at buf + at (room checked by the caller); the new end. */
+static size_t emit_join(char *buf, size_t at, const char *s, size_t len)
+{
+	memcpy(buf + at, s, len);
+	return at + len;
+}
+
 /*
  * A JSON member or element: comma, line break, "key": and the value
  * (quoted and escaped when quote), in one write when it fits: a status
@@ -104,8 +111,7 @@ static void emit_json_member(struct emit *e, const char *key, const char *value,
 			emit_put(e, key, klen);
 		} else {
 			buf[n++] = '"';
-			memcpy(buf + n, key, klen);
-			n += klen;
+			n = emit_join(buf, n, key, klen);
 		}
 		buf[n++] = '"';
 		buf[n++] = ':';
@@ -113,8 +119,7 @@ static void emit_json_member(struct emit *e, const char *key, const char *value,
 	if (value && n + vlen + 2 <= sizeof(buf) && (!quote || !value[strcspn(value, "\"\\")])) {
 		if (quote)
 			buf[n++] = '"';
-		memcpy(buf + n, value, vlen);
-		n += vlen;
+		n = emit_join(buf, n, value, vlen);
 		if (quote)
 			buf[n++] = '"';
 		value = NULL;
