@@ -22,6 +22,7 @@
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +76,11 @@ struct fw_iptc_family {
 	int (*delete_num_entry)(const char *chain, unsigned pos, struct xtc_handle *h);
 	int (*delete_chain)(const char *chain, struct xtc_handle *h);
 	size_t entry_size;
+	size_t ip_size;		/* the entry's ip part, from its start to invflags */
 	struct fw_iptc_head (*head)(const void *e);
 	void (*print_ip)(FILE *out, const void *e);	/* -s, -d, -i, -o, -p (and -f) */
 	void (*build_ip)(const struct rule *r, void *e);
+	void (*decode_ip)(const void *e, struct rule *r);
 	void (*set_offsets)(void *e, uint16_t target_offset, uint16_t next_offset);
 };
 
@@ -386,18 +389,25 @@ static int fw_iptc_render(const struct fw_iptc_family *f, const void *e, const c
 	return fflush(mem) == 0 && !ferror(mem) ? 0 : -1;
 }
 
+static bool fw_iptc_decode(const struct fw_iptc_family *f, const void *e, const char *chain,
+			   const char *verdict, struct rule *r);
+
 /*
  * The filter table of handle h into out: every rule rendered (all), or
- * only those fw_ops.read_own needs (the own chains' and every jump to
- * one, found from libiptc's target name), the others with text "".
+ * only what fw_ops.read_own needs: the own chains' rules and every jump
+ * to one (found from libiptc's target name) decoded or rendered, the
+ * built-in chains' other rules with text "" and no counters, and of the
+ * other chains no other rule (a table's bulk is there, and a plan never
+ * looks at it).
  */
 static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, bool all,
 			struct fw_table *out, struct error *err)
 {
 	const char *chain;
-	char *text = NULL;
+	char *text = NULL, own_text[RULE_TEXT_MAX];
 	size_t len = 0;
 	FILE *mem, *saved = stdout;
+	struct rule r;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -422,13 +432,22 @@ static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, bo
 			break;
 		}
 		for (e = f->first_rule(chain, h); e && rc == 0; e = f->next_rule(e, h)) {
-			struct fw_iptc_head head = f->head(e);
-			bool shown = all || own_chain || chain_is_own(f->get_target(e, h));
+			const char *target = own_chain && all ? NULL : f->get_target(e, h);
+			bool shown = all || own_chain || chain_is_own(target);
 
-			rc = shown && fw_iptc_render(f, e, chain, h, mem) < 0
-				     ? -1
-				     : fw_table_insert_rule(out, (size_t)c, SIZE_MAX, shown ? text : "",
-							    head.packets, head.bytes);
+			if (!shown && !policy)
+				continue;	/* read_own: a user chain's rule that is not a jump to ours */
+			struct fw_iptc_head head = shown ? f->head(e) : (struct fw_iptc_head){ 0 };
+			const char *shown_text = "";
+
+			if (!all && shown && fw_iptc_decode(f, e, chain, target, &r) &&
+			    rule_format_save(&r, own_text, sizeof(own_text)) >= 0)
+				shown_text = own_text;
+			else if (shown && (rc = fw_iptc_render(f, e, chain, h, mem)) == 0)
+				shown_text = text;	/* mem's buffer, set by the render's flush */
+			if (rc == 0)
+				rc = fw_table_insert_rule(out, (size_t)c, SIZE_MAX, shown_text,
+							  head.packets, head.bytes);
 		}
 	}
 	stdout = saved;
@@ -838,20 +857,22 @@ static int fw_iptc_connmark_set(struct fw_iptc_entry *b, const struct rule *r)
 	return 0;
 }
 
+/* The standard targets' verdicts, as libiptc names them. */
+static const char *const fw_iptc_verdicts[] = {
+	[TARGET_RETURN] = "RETURN",
+	[TARGET_DROP] = "DROP",
+	[TARGET_ACCEPT] = "ACCEPT",
+};
+
 /* A verdict or a jump: libiptc turns the name into the standard target's verdict. */
 static int fw_iptc_standard(struct fw_iptc_entry *b, const struct rule *r)
 {
-	static const char *const verdicts[] = {
-		[TARGET_RETURN] = "RETURN",
-		[TARGET_DROP] = "DROP",
-		[TARGET_ACCEPT] = "ACCEPT",
-	};
 	struct xt_standard_target *std = (void *)fw_iptc_add(b, "", 0, sizeof(std->verdict));
 
 	if (!std)
 		return -1;
 	snprintf(std->target.u.user.name, sizeof(std->target.u.user.name), "%s",
-		 r->target == TARGET_JUMP ? r->jump : verdicts[r->target]);
+		 r->target == TARGET_JUMP ? r->jump : fw_iptc_verdicts[r->target]);
 	return 0;
 }
 
@@ -890,6 +911,303 @@ static int fw_iptc_build(const struct fw_iptc_family *f, const struct rule *r,
 		return -1;
 	f->set_offsets(b->buf, target_offset, (uint16_t)b->len);
 	return 0;
+}
+
+/* ---- reading own entries back (read_own) ---- */
+
+/*
+ * An own rule is read back into the IR by the inverse of the builders
+ * above, and taken only when building that rule gives the kernel's entry
+ * again, byte for byte (fw_iptc_decode): its text is then what
+ * rule_format_save() prints, which is iptables-save's for every rule
+ * the compiler writes (tests/ns/render.sh).  A plan reads no libxtables
+ * extension that way; an entry the decoders do not give back exactly
+ * (one edited by hand) is rendered by libxtables as any other rule.
+ */
+typedef bool (*fw_iptc_decoder)(const void *data, int family, struct rule *r);
+
+/* A tcp match: one port of one side (the other side's range whole), --syn, or both. */
+static bool fw_iptc_tcp_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_tcp *tcp = data;
+	bool dst = tcp->dpts[0] != 0 || tcp->dpts[1] != 0xffff;
+	bool src = tcp->spts[0] != 0 || tcp->spts[1] != 0xffff;
+	const uint16_t *set = dst ? tcp->dpts : tcp->spts;
+
+	r->tcp_syn = tcp->flg_mask != 0;
+	if (!dst && !src)
+		return true;
+	if ((dst && src) || r->ports_match != PORTS_NONE)
+		return false;
+	r->ports_match = dst ? PORTS_DST : PORTS_SRC;
+	r->ports[0] = set[0];
+	r->nports = 1;
+	r->ports_neg = tcp->invflags != 0;
+	return true;
+}
+
+static bool fw_iptc_multiport_decode(const void *data, int family, struct rule *r)
+{
+	static const struct {
+		uint8_t flags;
+		enum port_match match;
+	} sides[] = {
+		{ XT_MULTIPORT_DESTINATION, PORTS_DST },
+		{ XT_MULTIPORT_SOURCE, PORTS_SRC },
+		{ XT_MULTIPORT_EITHER, PORTS_EITHER },
+	};
+	const struct xt_multiport_v1 *mp = data;
+
+	if (mp->count == 0 || mp->count > CONFIG_MAX_PORTS || r->ports_match != PORTS_NONE)
+		return false;
+	for (size_t i = 0; i < sizeof(sides) / sizeof(*sides); i++)
+		if (sides[i].flags == mp->flags)
+			r->ports_match = sides[i].match;
+	r->nports = mp->count;
+	memcpy(r->ports, mp->ports, mp->count * sizeof(*r->ports));
+	r->ports_neg = mp->invert != 0;
+	return r->ports_match != PORTS_NONE;
+}
+
+static bool fw_iptc_mac_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_mac_info *mac = data;
+
+	r->has_mac = true;
+	memcpy(r->mac, mac->srcaddr, sizeof(r->mac));
+	return true;
+}
+
+static bool fw_iptc_conntrack_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_conntrack_mtinfo3 *ct = data;
+
+	r->ctstate_neg = ct->invert_flags != 0;
+	if (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_NEW))
+		r->ctstate |= CT_NEW;
+	if (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED))
+		r->ctstate |= CT_ESTABLISHED;
+	if (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_RELATED))
+		r->ctstate |= CT_RELATED;
+	return r->ctstate != 0;
+}
+
+static bool fw_iptc_connmark_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_connmark_mtinfo1 *cm = data;
+
+	r->has_connmark = true;
+	r->connmark = cm->mark;
+	r->connmark_mask = cm->mask;
+	return true;
+}
+
+static bool fw_iptc_recent_decode(const void *data, int family, struct rule *r)
+{
+	static const struct {
+		uint8_t check_set;
+		enum recent_cmd cmd;
+	} commands[] = {
+		{ XT_RECENT_SET, RECENT_SET },
+		{ XT_RECENT_CHECK, RECENT_RCHECK },
+		{ XT_RECENT_UPDATE, RECENT_UPDATE },
+	};
+	const struct xt_recent_mtinfo_v1 *rc = data;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (commands[i].check_set == rc->check_set)
+			r->recent = commands[i].cmd;
+	r->recent_seconds = rc->seconds;
+	snprintf(r->recent_name, sizeof(r->recent_name), "%.*s", (int)sizeof(rc->name), rc->name);
+	r->recent_mask_bits = addr_mask_length((const unsigned char *)&rc->mask,
+					       family == AF_INET6 ? 16 : 4);
+	return r->recent != RECENT_NONE;
+}
+
+/* The rate as a count per unit that stores the same period; its text is the period's (rule.c). */
+static bool fw_iptc_limit_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_rateinfo *ri = data;
+
+	r->has_limit = true;
+	r->limit_burst = ri->burst;
+	for (unsigned u = RATE_SECOND; u <= RATE_DAY; u++) {
+		r->limit = (struct rate){ .count = 1, .unit = (enum rate_unit)u };
+		if (ri->avg && (r->limit.count = rule_limit_period(&r->limit) / ri->avg) &&
+		    rule_limit_period(&r->limit) == ri->avg)
+			return true;
+	}
+	return false;
+}
+
+/* A log prefix of size bytes (NUL-padded) that fits the IR's. */
+static bool fw_iptc_decode_prefix(const char *prefix, size_t size, struct rule *r)
+{
+	size_t n = strnlen(prefix, size);
+
+	if (n >= sizeof(r->log_prefix))
+		return false;
+	memcpy(r->log_prefix, prefix, n);
+	r->log_prefix[n] = '\0';
+	return true;
+}
+
+static bool fw_iptc_log_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_log_info *log = data;
+
+	r->target = TARGET_LOG;
+	return fw_iptc_decode_prefix(log->prefix, sizeof(log->prefix), r);
+}
+
+static bool fw_iptc_nflog_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_nflog_info *nflog = data;
+
+	r->target = TARGET_NFLOG;
+	r->nflog_group = nflog->group;
+	r->nflog_threshold = nflog->threshold;
+	return fw_iptc_decode_prefix(nflog->prefix, sizeof(nflog->prefix), r);
+}
+
+static bool fw_iptc_connmark_set_decode(const void *data, int family, struct rule *r)
+{
+	const struct xt_connmark_tginfo2 *cm = data;
+
+	/* the IR has one mark for the match and the target: a rule with both sets it twice alike */
+	if (r->has_connmark && (r->connmark != cm->ctmark || r->connmark_mask != cm->ctmask))
+		return false;
+	r->target = TARGET_CONNMARK;
+	r->connmark = cm->ctmark;
+	r->connmark_mask = cm->ctmask;
+	return true;
+}
+
+/* The matches and targets the builders write, by name and revision. */
+static const struct fw_iptc_decoding {
+	const char *name;
+	uint8_t revision;
+	size_t size;
+	fw_iptc_decoder decode;
+} fw_iptc_decodings[] = {
+	{ "tcp", 0, sizeof(struct xt_tcp), fw_iptc_tcp_decode },
+	{ "multiport", 1, sizeof(struct xt_multiport_v1), fw_iptc_multiport_decode },
+	{ "mac", 0, sizeof(struct xt_mac_info), fw_iptc_mac_decode },
+	{ "conntrack", 3, sizeof(struct xt_conntrack_mtinfo3), fw_iptc_conntrack_decode },
+	{ "connmark", 1, sizeof(struct xt_connmark_mtinfo1), fw_iptc_connmark_decode },
+	{ "recent", 1, sizeof(struct xt_recent_mtinfo_v1), fw_iptc_recent_decode },
+	{ "limit", 0, sizeof(struct xt_rateinfo), fw_iptc_limit_decode },
+	{ "LOG", 0, sizeof(struct xt_log_info), fw_iptc_log_decode },
+	{ "NFLOG", 0, sizeof(struct xt_nflog_info), fw_iptc_nflog_decode },
+	{ "CONNMARK", 2, sizeof(struct xt_connmark_tginfo2), fw_iptc_connmark_set_decode },
+};
+
+/* A match or a non-standard target (the same header) into r; false when no decoder takes it. */
+static bool fw_iptc_decode_ext(const struct xt_entry_match *m, int family, struct rule *r)
+{
+	for (size_t i = 0; i < sizeof(fw_iptc_decodings) / sizeof(*fw_iptc_decodings); i++) {
+		const struct fw_iptc_decoding *d = &fw_iptc_decodings[i];
+
+		if (m->u.user.revision == d->revision &&
+		    strncmp(m->u.user.name, d->name, sizeof(m->u.user.name)) == 0)
+			return m->u.match_size == XT_ALIGN(sizeof(*m)) + XT_ALIGN(d->size) &&
+			       d->decode(m->data, family, r);
+	}
+	return false;
+}
+
+/* The same extension, its name compared as a string (the kernel leaves the rest of the field). */
+static bool fw_iptc_same_ext(const struct xt_entry_match *a, const struct xt_entry_match *b)
+{
+	return a->u.match_size == b->u.match_size && a->u.user.revision == b->u.user.revision &&
+	       strncmp(a->u.user.name, b->u.user.name, sizeof(a->u.user.name)) == 0 &&
+	       memcmp(a->data, b->data, a->u.match_size - sizeof(*a)) == 0;
+}
+
+/* The ip part into r: an address and its mask, an interface, the protocol (the builders' inverse). */
+static void fw_iptc_decode_addr(int family, const void *addr, const void *mask, size_t len,
+				bool *has, struct addr *a)
+{
+	*a = (struct addr){ .family = family };
+	memcpy(a->bytes, addr, len);
+	a->prefix = addr_mask_length(mask, len);
+	*has = a->prefix != 0;
+}
+
+static void fw_ip4_decode_ip(const void *entry, struct rule *r)
+{
+	const struct ipt_ip *ip = &((const struct ipt_entry *)entry)->ip;
+
+	fw_iptc_decode_addr(AF_INET, &ip->src, &ip->smsk, 4, &r->has_src, &r->src);
+	fw_iptc_decode_addr(AF_INET, &ip->dst, &ip->dmsk, 4, &r->has_dst, &r->dst);
+	r->src_neg = ip->invflags & IPT_INV_SRCIP;
+	r->dst_neg = ip->invflags & IPT_INV_DSTIP;
+	snprintf(r->in, sizeof(r->in), "%.*s", IFNAMSIZ, ip->iniface);
+	snprintf(r->out, sizeof(r->out), "%.*s", IFNAMSIZ, ip->outiface);
+	r->proto = (uint8_t)ip->proto;
+}
+
+static void fw_ip6_decode_ip(const void *entry, struct rule *r)
+{
+	const struct ip6t_ip6 *ip = &((const struct ip6t_entry *)entry)->ipv6;
+
+	fw_iptc_decode_addr(AF_INET6, &ip->src, &ip->smsk, 16, &r->has_src, &r->src);
+	fw_iptc_decode_addr(AF_INET6, &ip->dst, &ip->dmsk, 16, &r->has_dst, &r->dst);
+	r->src_neg = ip->invflags & IP6T_INV_SRCIP;
+	r->dst_neg = ip->invflags & IP6T_INV_DSTIP;
+	snprintf(r->in, sizeof(r->in), "%.*s", IFNAMSIZ, ip->iniface);
+	snprintf(r->out, sizeof(r->out), "%.*s", IFNAMSIZ, ip->outiface);
+	r->proto = (uint8_t)ip->proto;
+}
+
+/*
+ * Entry e of chain, whose target libiptc names verdict, as the rule that
+ * builds it exactly; false when there is none (rendered by libxtables).
+ */
+static bool fw_iptc_decode(const struct fw_iptc_family *f, const void *e, const char *chain,
+			   const char *verdict, struct rule *r)
+{
+	struct fw_iptc_head head = f->head(e);
+	const char *at = e;
+	const struct xt_entry_target *t = (const void *)(at + head.target_offset);
+	const struct xt_entry_target *built;
+	struct fw_iptc_entry b;
+
+	memset(r, 0, sizeof(*r));
+	r->family = f->family;
+	snprintf(r->chain, sizeof(r->chain), "%s", chain);
+	f->decode_ip(e, r);
+	/* a decoder takes a match only at its exact size: the walk cannot stall */
+	for (size_t off = f->entry_size; off < head.target_offset;
+	     off += ((const struct xt_entry_match *)(const void *)(at + off))->u.match_size)
+		if (!fw_iptc_decode_ext((const void *)(at + off), f->family, r))
+			return false;
+	if (t->u.user.name[0]) {
+		if (!fw_iptc_decode_ext((const void *)t, f->family, r))
+			return false;
+	} else {
+		r->target = TARGET_JUMP;
+		for (size_t i = 0; i < sizeof(fw_iptc_verdicts) / sizeof(*fw_iptc_verdicts); i++)
+			if (strcmp(verdict, fw_iptc_verdicts[i]) == 0)
+				r->target = (enum rule_target)i;
+		if (r->target == TARGET_JUMP &&
+		    snprintf(r->jump, sizeof(r->jump), "%s", verdict) >= (int)sizeof(r->jump))
+			return false;
+	}
+	/* built again, the rule must be the kernel's entry: the ip part, each match, the target */
+	if (fw_iptc_build(f, r, &b) < 0 || memcmp(b.buf, e, f->ip_size) != 0 ||
+	    f->head(b.buf).target_offset != head.target_offset)
+		return false;
+	for (size_t off = f->entry_size; off < head.target_offset;) {
+		const struct xt_entry_match *have = (const void *)(at + off);
+
+		if (!fw_iptc_same_ext((const void *)(b.buf + off), have))
+			return false;
+		off += have->u.match_size;
+	}
+	built = (const void *)(b.buf + head.target_offset);
+	return t->u.user.name[0] ? fw_iptc_same_ext((const void *)built, (const void *)t)
+				 : built->u.target_size == t->u.target_size;
 }
 
 /* ---- the two families ---- */
@@ -1013,9 +1331,11 @@ static const struct fw_iptc_family fw_iptc_families[] = {
 		.delete_num_entry = fw_ip4_delete_num_entry,
 		.delete_chain = fw_ip4_delete_chain,
 		.entry_size = sizeof(struct ipt_entry),
+		.ip_size = offsetof(struct ipt_ip, invflags) + 1,
 		.head = fw_ip4_head,
 		.print_ip = fw_ip4_print_ip,
 		.build_ip = fw_ip4_build_ip,
+		.decode_ip = fw_ip4_decode_ip,
 		.set_offsets = fw_ip4_set_offsets,
 	},
 	{
@@ -1032,9 +1352,11 @@ static const struct fw_iptc_family fw_iptc_families[] = {
 		.delete_num_entry = fw_ip6_delete_num_entry,
 		.delete_chain = fw_ip6_delete_chain,
 		.entry_size = sizeof(struct ip6t_entry),
+		.ip_size = offsetof(struct ip6t_ip6, invflags) + 1,
 		.head = fw_ip6_head,
 		.print_ip = fw_ip6_print_ip,
 		.build_ip = fw_ip6_build_ip,
+		.decode_ip = fw_ip6_decode_ip,
 		.set_offsets = fw_ip6_set_offsets,
 	},
 };
@@ -1100,9 +1422,9 @@ int fw_iptc_owns(int family, bool *any_rules, bool *own, struct error *err)
 	for (const char *chain = f->ops->first_chain(h); chain; chain = f->ops->next_chain(h)) {
 		bool own_chain = chain_is_own(chain), builtin = f->ops->builtin(chain, h);
 
-		for (const void *e = f->first_rule(chain, h); e; e = f->next_rule(e, h)) {
+		for (const void *e = f->first_rule(chain, h); e && !*own; e = f->next_rule(e, h)) {
 			*any_rules = true;
-			*own = *own || own_chain || (builtin && chain_is_own(f->get_target(e, h)));
+			*own = own_chain || (builtin && chain_is_own(f->get_target(e, h)));
 		}
 	}
 	fw_iptc_put(f, h, true);	/* the command's read of this table */

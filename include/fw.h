@@ -189,8 +189,10 @@ struct fw_ops {
 	/*
 	 * As read() for what the own rules need (a snapshot of them, a
 	 * plan): the own chains and every rule that jumps to one are read as
-	 * read() has them; every other rule is there, at its position, with
-	 * text "", and fingerprint is 0.  NULL: read().
+	 * read() has them; every other rule of a built-in chain is there, at
+	 * its position, with text "" and no counters; the other chains hold
+	 * only their jumps to an own chain; fingerprint is 0
+	 * (own_fingerprint is read()'s).  NULL: read().
 	 */
 	int (*read_own)(int family, struct fw_table *out, struct error *err);
 	/*

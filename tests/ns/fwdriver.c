@@ -4,6 +4,7 @@
  * rulesets that use every match and target the writer knows.
  *
  *   fwdriver read            the table as read(), iptables-save -c form
+ *   fwdriver readown         the rules read_own() gives a text, one a line
  *   fwdriver apply SET       apply ruleset SET (1: every match, 2: one zone changed)
  *   fwdriver remove          apply the empty ruleset
  *   fwdriver format SET      rule_format_save of each rule of SET, as iptables-save prints them
@@ -198,7 +199,7 @@ int main(int argc, char **argv)
 	int set = argc > 2 ? atoi(argv[2]) : 1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: fwdriver read|apply SET|remove|format SET|fingerprint\n");
+		fprintf(stderr, "usage: fwdriver read|readown|apply SET|remove|format SET|fingerprint\n");
 		return 2;
 	}
 	ruleset_init(&rs, AF_INET);
@@ -209,6 +210,15 @@ int main(int argc, char **argv)
 			fw_table_write_save(&t, true, stdout);
 		else
 			printf("%016" PRIx64 "\n", t.fingerprint);
+		fw_table_free(&t);
+		return 0;
+	}
+	if (strcmp(argv[1], "readown") == 0) {
+		if (fw->read_own(AF_INET, &t, &err) < 0)
+			goto fail;
+		for (size_t i = 0; i < t.nrules; i++)
+			if (*t.rules[i].text)
+				puts(t.rules[i].text);
 		fw_table_free(&t);
 		return 0;
 	}

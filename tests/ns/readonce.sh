@@ -4,7 +4,9 @@
 # --json`, which shows the rules and plans against them, and `smtpguard
 # apply` of a mode toggle among foreign rules, whose probe (backend =
 # auto), rollback snapshot, plan and commit share one read taken under the
-# xtables lock; with the backend pinned and with auto.
+# xtables lock; with the backend pinned and with auto.  apply reads its own
+# rules back without loading a libxtables extension (strace sees no
+# libxt_*.so opened): it decodes the entries it wrote.
 . tests/lib/tap.sh
 . tests/lib/netns.sh
 ns_require_root
@@ -20,9 +22,11 @@ CONF="$NS_DIR/smtpguard.conf"
 reads() {
 	# LeakSanitizer cannot run under ptrace: off for these runs of the ASan build (check-asan)
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		gw strace -f -qq -e trace=getsockopt -o "$NS_DIR/trace" "$SMTPGUARD" -c "$CONF" "$@" >"$NS_DIR/out" 2>&1
+		gw strace -f -qq -e trace=getsockopt,openat -o "$NS_DIR/trace" "$SMTPGUARD" -c "$CONF" "$@" >"$NS_DIR/out" 2>&1
 	echo "$(grep -c 'IPT_SO_GET_ENTRIES' "$NS_DIR/trace") $(grep -c 'IP6T_SO_GET_ENTRIES' "$NS_DIR/trace")"
 }
+# the libxtables extensions the last reads run opened
+extensions() { grep -o '/xtables/lib[^/"]*\.so' "$NS_DIR/trace" | tr '\n' ' '; }
 # config BACKEND WLAN_MODE: the two zones, wlan in WLAN_MODE, the backend line unless auto
 config() {
 	write_zones_config "$CONF" allow "$2"
@@ -55,6 +59,7 @@ fi
 for backend in iptables auto; do
 	config "$backend" rateban
 	is "$(reads apply)" "1 1" "backend = $backend: apply block -> rateban reads each table once"
+	is "$(extensions)" "" "backend = $backend: ... and loads no libxtables extension"
 	if gw_save | grep -q -- '-m recent' && gw_save6 | grep -q -- '-m recent'; then
 		ok "backend = $backend: rateban is in both kernel tables"
 	else
@@ -62,6 +67,7 @@ for backend in iptables auto; do
 	fi
 	config "$backend" block
 	is "$(reads apply)" "1 1" "backend = $backend: apply rateban -> block reads each table once"
+	is "$(extensions)" "" "backend = $backend: ... and loads no libxtables extension"
 	if gw_save | grep -q -- '-m recent'; then
 		fail "backend = $backend: rateban is gone again" "$(gw_save)"
 	else
