@@ -75,6 +75,7 @@ struct fw_iptc_family {
 	int (*append_entry)(const char *chain, const void *e, struct xtc_handle *h);
 	int (*delete_num_entry)(const char *chain, unsigned pos, struct xtc_handle *h);
 	int (*delete_chain)(const char *chain, struct xtc_handle *h);
+	int (*get_references)(unsigned *n, const char *chain, struct xtc_handle *h);
 	size_t entry_size;
 	size_t ip_size;		/* the entry's ip part, from its start to invflags */
 	struct fw_iptc_head (*head)(const void *e);
@@ -392,67 +393,111 @@ static int fw_iptc_render(const struct fw_iptc_family *f, const void *e, const c
 static bool fw_iptc_decode(const struct fw_iptc_family *f, const void *e, const char *chain,
 			   const char *verdict, struct rule *r);
 
+/* What fw_iptc_fill() carries from chain to chain. */
+struct fw_iptc_fill {
+	const struct fw_iptc_family *f;
+	struct xtc_handle *h;
+	bool all;
+	struct fw_table *out;
+	FILE *mem;	/* where fw_iptc_render() writes; text is its buffer */
+	char *text;
+	size_t len;
+	unsigned jumps;	/* rules read so far that jump to an own chain */
+};
+
+/* The rules of chain, out's chain c, into out (see fw_iptc_fill). */
+static int fw_iptc_fill_chain(struct fw_iptc_fill *fl, size_t c, const char *chain, bool builtin)
+{
+	const struct fw_iptc_family *f = fl->f;
+	bool own_chain = chain_is_own(chain);
+	char own_text[RULE_TEXT_MAX];
+	struct rule r;
+
+	for (const void *e = f->first_rule(chain, fl->h); e; e = f->next_rule(e, fl->h)) {
+		const char *target = own_chain && fl->all ? NULL : f->get_target(e, fl->h);
+		bool jump = target && chain_is_own(target), shown = fl->all || own_chain || jump;
+		struct fw_iptc_head head = { 0 };
+		const char *text = "";
+
+		fl->jumps += jump;
+		if (!shown && !builtin)
+			continue;	/* read_own: a user chain's rule that is not a jump to ours */
+		if (shown)
+			head = f->head(e);
+		if (shown && !fl->all && fw_iptc_decode(f, e, chain, target, &r) &&
+		    rule_format_save(&r, own_text, sizeof(own_text)) >= 0)
+			text = own_text;
+		else if (shown && fw_iptc_render(f, e, chain, fl->h, fl->mem) < 0)
+			return -1;
+		else if (shown)
+			text = fl->text;	/* mem's buffer, set by the render's flush */
+		if (fw_table_insert_rule(fl->out, c, SIZE_MAX, text, head.packets, head.bytes) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* How many rules jump to an own chain, as libiptc counted them when it read the table. */
+static unsigned fw_iptc_own_references(const struct fw_iptc_family *f, struct xtc_handle *h)
+{
+	unsigned total = 0, n;
+
+	for (const char *chain = f->ops->first_chain(h); chain; chain = f->ops->next_chain(h))
+		if (chain_is_own(chain) && f->get_references(&n, chain, h))
+			total += n;
+	return total;
+}
+
 /*
  * The filter table of handle h into out: every rule rendered (all), or
  * only what fw_ops.read_own needs: the own chains' rules and every jump
  * to one (found from libiptc's target name) decoded or rendered, the
  * built-in chains' other rules with text "" and no counters, and of the
- * other chains no other rule (a table's bulk is there, and a plan never
- * looks at it).
+ * other chains no other rule.  A table's bulk is in those other chains,
+ * and they are not walked at all when libiptc's count of the jumps to
+ * the own chains is met by the built-in and own chains' rules.
  */
 static int fw_iptc_fill(const struct fw_iptc_family *f, struct xtc_handle *h, bool all,
 			struct fw_table *out, struct error *err)
 {
+	struct fw_iptc_fill fl = { .f = f, .h = h, .all = all, .out = out };
+	unsigned references = all ? 0 : fw_iptc_own_references(f, h);
+	bool skipped = false;
+	FILE *saved = stdout;
 	const char *chain;
-	char *text = NULL, own_text[RULE_TEXT_MAX];
-	size_t len = 0;
-	FILE *mem, *saved = stdout;
-	struct rule r;
+	size_t c = 0;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->family = f->family;
-	if (!(mem = open_memstream(&text, &len)))
+	if (!(fl.mem = open_memstream(&fl.text, &fl.len)))
 		goto nomem;
 	/* stdout is mem while the rules render (glibc lets it be assigned; nothing else writes) */
 	fflush(stdout);
-	stdout = mem;
+	stdout = fl.mem;
 	/* each chain, then its rules: a rule is then added at the table's end, in constant time */
-	for (chain = f->ops->first_chain(h); chain && rc == 0; chain = f->ops->next_chain(h)) {
+	for (chain = f->ops->first_chain(h); chain && rc == 0; chain = f->ops->next_chain(h), c++) {
 		struct xt_counters cnt = { 0 };
-		const char *policy = f->ops->builtin(chain, h) ? f->ops->get_policy(chain, &cnt, h)
-							       : NULL;
-		long c = fw_table_add_chain(out, chain, policy ? policy : "-", cnt.pcnt, cnt.bcnt,
-					    false);
-		bool own_chain = chain_is_own(chain);
-		const void *e;
+		bool builtin = f->ops->builtin(chain, h);
+		const char *policy = builtin ? f->ops->get_policy(chain, &cnt, h) : NULL;
 
-		if (c < 0) {
+		if (fw_table_add_chain(out, chain, policy ? policy : "-", cnt.pcnt, cnt.bcnt,
+				       false) < 0)
 			rc = -1;
-			break;
-		}
-		for (e = f->first_rule(chain, h); e && rc == 0; e = f->next_rule(e, h)) {
-			const char *target = own_chain && all ? NULL : f->get_target(e, h);
-			bool shown = all || own_chain || chain_is_own(target);
-
-			if (!shown && !policy)
-				continue;	/* read_own: a user chain's rule that is not a jump to ours */
-			struct fw_iptc_head head = shown ? f->head(e) : (struct fw_iptc_head){ 0 };
-			const char *shown_text = "";
-
-			if (!all && shown && fw_iptc_decode(f, e, chain, target, &r) &&
-			    rule_format_save(&r, own_text, sizeof(own_text)) >= 0)
-				shown_text = own_text;
-			else if (shown && (rc = fw_iptc_render(f, e, chain, h, mem)) == 0)
-				shown_text = text;	/* mem's buffer, set by the render's flush */
-			if (rc == 0)
-				rc = fw_table_insert_rule(out, (size_t)c, SIZE_MAX, shown_text,
-							  head.packets, head.bytes);
-		}
+		else if (!all && !builtin && !chain_is_own(chain))
+			skipped = true;
+		else
+			rc = fw_iptc_fill_chain(&fl, c, chain, builtin);
 	}
+	/* some other chain jumps to an own one (the plan refuses to delete that chain): find it */
+	c = 0;
+	for (chain = f->ops->first_chain(h); skipped && fl.jumps < references && chain && rc == 0;
+	     chain = f->ops->next_chain(h), c++)
+		if (!f->ops->builtin(chain, h) && !chain_is_own(chain))
+			rc = fw_iptc_fill_chain(&fl, c, chain, false);
 	stdout = saved;
-	fclose(mem);
-	free(text);
+	fclose(fl.mem);
+	free(fl.text);
 	if (rc < 0)
 		goto nomem;
 	fw_table_finish(out);
@@ -1247,6 +1292,11 @@ static int fw_ip4_delete_chain(const char *chain, struct xtc_handle *h)
 	return iptc_delete_chain(chain, h);
 }
 
+static int fw_ip4_get_references(unsigned *n, const char *chain, struct xtc_handle *h)
+{
+	return iptc_get_references(n, chain, h);
+}
+
 static struct fw_iptc_head fw_ip4_head(const void *entry)
 {
 	const struct ipt_entry *e = entry;
@@ -1299,6 +1349,11 @@ static int fw_ip6_delete_chain(const char *chain, struct xtc_handle *h)
 	return ip6tc_delete_chain(chain, h);
 }
 
+static int fw_ip6_get_references(unsigned *n, const char *chain, struct xtc_handle *h)
+{
+	return ip6tc_get_references(n, chain, h);
+}
+
 static struct fw_iptc_head fw_ip6_head(const void *entry)
 {
 	const struct ip6t_entry *e = entry;
@@ -1330,6 +1385,7 @@ static const struct fw_iptc_family fw_iptc_families[] = {
 		.append_entry = fw_ip4_append_entry,
 		.delete_num_entry = fw_ip4_delete_num_entry,
 		.delete_chain = fw_ip4_delete_chain,
+		.get_references = fw_ip4_get_references,
 		.entry_size = sizeof(struct ipt_entry),
 		.ip_size = offsetof(struct ipt_ip, invflags) + 1,
 		.head = fw_ip4_head,
@@ -1351,6 +1407,7 @@ static const struct fw_iptc_family fw_iptc_families[] = {
 		.append_entry = fw_ip6_append_entry,
 		.delete_num_entry = fw_ip6_delete_num_entry,
 		.delete_chain = fw_ip6_delete_chain,
+		.get_references = fw_ip6_get_references,
 		.entry_size = sizeof(struct ip6t_entry),
 		.ip_size = offsetof(struct ip6t_ip6, invflags) + 1,
 		.head = fw_ip6_head,
