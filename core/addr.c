@@ -179,15 +179,15 @@ int addr_compare(const struct addr *a, const struct addr *b)
 	return c ? c : (int)a->prefix - (int)b->prefix;
 }
 
-static int hex_value(char c)
+int addr_hex_digit(char c)
 {
-	static const char digits[] = "0123456789abcdef";
-	const char *p;
-
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F')
-		c = (char)(c - 'A' + 'a');
-	p = c ? strchr(digits, c) : NULL;
-	return p ? (int)(p - digits) : -1;
+		return c - 'A' + 10;
+	return -1;
 }
 
 int mac_parse(const char *text, unsigned char mac[6], struct error *err)
@@ -207,7 +207,7 @@ int mac_parse(const char *text, unsigned char mac[6], struct error *err)
 		goto bad;
 	for (unsigned i = 0; i < 6; i++) {
 		const char *p = text + 3 * i;
-		int hi = hex_value(p[0]), lo = hex_value(p[1]);
+		int hi = addr_hex_digit(p[0]), lo = addr_hex_digit(p[1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && p[2] != sep))
 			goto bad;

@@ -364,19 +364,24 @@ bool fw_is_zone_chain(const char *chain, const char *zone)
 	       (strncmp(chain, COMPILE_NFT_ZONE_CHAIN, n) == 0 && strcmp(chain + n, zone) == 0);
 }
 
+/* Read once: smtpguard never changes its capabilities. */
 bool fw_has_net_admin(void)
 {
+	static int known = -1;
 	char line[256];
 	unsigned long long caps = 0;
 	bool found = false;
-	FILE *f = fopen("/proc/self/status", "re");
+	FILE *f;
 
-	if (!f)
+	if (known >= 0)
+		return known;
+	if (!(f = fopen("/proc/self/status", "re")))
 		return true;	/* cannot tell: let the kernel say */
 	while (!found && fgets(line, sizeof(line), f))
 		found = sscanf(line, "CapEff: %llx", &caps) == 1;
 	fclose(f);
-	return !found || (caps >> FW_CAP_NET_ADMIN_BIT) & 1;
+	known = !found || (caps >> FW_CAP_NET_ADMIN_BIT) & 1;
+	return known;
 }
 
 int fw_need_root(struct error *err, const char *what)

@@ -113,24 +113,13 @@ static bool span_copy(struct span s, char *dst, size_t size)
 	return true;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n bytes "xx:xx:..." at s into mac[0..n); false unless exactly that shape. */
 static bool hex_bytes(const char *s, size_t len, unsigned char *mac, size_t n)
 {
 	if (len != n * 3 - 1)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(s[i * 3]), lo = hex_digit(s[i * 3 + 1]);
+		int hi = addr_hex_digit(s[i * 3]), lo = addr_hex_digit(s[i * 3 + 1]);
 
 		if (hi < 0 || lo < 0 || (i + 1 < n && s[i * 3 + 2] != ':'))
 			return false;
@@ -661,8 +650,8 @@ static size_t json_unescape(struct span s, char *out, size_t size)
 			unsigned cp = 0;
 			int k;
 
-			for (k = 0; k < 4 && i + 1 < s.n && hex_digit(s.p[i + 1]) >= 0; k++)
-				cp = cp << 4 | (unsigned)hex_digit(s.p[++i]);
+			for (k = 0; k < 4 && i + 1 < s.n && addr_hex_digit(s.p[i + 1]) >= 0; k++)
+				cp = cp << 4 | (unsigned)addr_hex_digit(s.p[++i]);
 			utf8_put(out, size, &n, k == 4 ? cp : 0xfffd);
 			continue;
 		}

@@ -17,8 +17,9 @@
 
 struct route_ctx {
 	const struct config *cfg;
-	struct iface *ifaces;
+	struct iface *ifaces;	/* read by route_connected() (listed) */
 	size_t nifaces;
+	bool listed;
 	struct route_uplink *list;
 	size_t n;
 };
@@ -33,24 +34,36 @@ static bool route_iface_guarded(const struct config *cfg, const char *name)
 	return false;
 }
 
-/* A route to a network the interface has an address in is its connected one. */
-static bool route_connected(const struct route_ctx *c, const char *name, const struct addr *dst)
+/*
+ * A route to a network the interface has an address in is its connected
+ * one.  The addresses are read at the first route that needs them: on a
+ * gateway whose routes all leave through guarded interfaces, never.
+ */
+static int route_connected(struct route_ctx *c, const char *name, const struct addr *dst,
+			   struct error *err)
 {
-	const struct iface *it = iface_find(c->ifaces, c->nifaces, name);
+	const struct iface *it;
 
+	if (!c->listed && iface_list(&c->ifaces, &c->nifaces, err) < 0)
+		return -1;
+	c->listed = true;
+	it = iface_find(c->ifaces, c->nifaces, name);
 	for (size_t i = 0; it && i < it->naddrs; i++)
 		if (dst->prefix > 0 && addr_contains(dst, &it->addrs[i]))
-			return true;
-	return false;
+			return 1;
+	return 0;
 }
 
 static int route_seen(struct route_ctx *c, const char *name, const struct addr *dst,
 		      struct error *err)
 {
 	struct route_uplink *grown;
+	int connected;
 
-	if (route_iface_guarded(c->cfg, name) || route_connected(c, name, dst))
+	if (route_iface_guarded(c->cfg, name))
 		return 0;
+	if ((connected = route_connected(c, name, dst, err)) != 0)
+		return connected < 0 ? -1 : 0;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->list[i].family == dst->family && strcmp(c->list[i].iface, name) == 0)
 			return 0;
@@ -107,11 +120,11 @@ static int route_read6(struct route_ctx *c, struct error *err)
 		    (flags & (ROUTE_RTF_REJECT | ROUTE_RTF_ANYCAST | ROUTE_RTF_LOCAL)) || len > 128)
 			continue;
 		for (size_t i = 0; i < 16; i++) {
-			unsigned byte;
+			int hi = addr_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : addr_hex_digit(hex[2 * i + 1]);
 
-			if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			if (lo < 0)
 				break;
-			a.bytes[i] = (unsigned char)byte;
+			a.bytes[i] = (unsigned char)(hi << 4 | lo);
 		}
 		a.prefix = len;
 		/* Link-local and multicast routes sit on every interface; they lead nowhere else. */
@@ -134,8 +147,6 @@ int route_unguarded(const struct config *cfg, struct route_uplink **out, size_t 
 
 	*out = NULL;
 	*n = 0;
-	if (iface_list(&c.ifaces, &c.nifaces, err) < 0)
-		return -1;
 	rc = route_read4(&c, err) == 0 && route_read6(&c, err) == 0 ? 0 : -1;
 	iface_list_free(c.ifaces);
 	if (rc < 0) {

@@ -57,6 +57,8 @@ unsigned addr_mask_length(const unsigned char *bytes, size_t len);
 
 /* "00:02:2d:11:22:33" (also '-' separated, any case). */
 int mac_parse(const char *text, unsigned char mac[6], struct error *err);
+/* The value of hex digit c (either case), or -1. */
+int addr_hex_digit(char c);
 /* Lower-case, colon separated, 17 characters + NUL. */
 void mac_format(const unsigned char mac[6], char buf[18]);
 
