@@ -16,6 +16,8 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 
 CORE_PKGS = libip4tc libip6tc xtables libnftables libnftnl libmnl inih libnetfilter_log zlib
+# linked; libnftables is loaded when the nftables backend first needs it (core/fw_nft.c)
+CORE_LINK_PKGS = $(filter-out libnftables,$(CORE_PKGS))
 TUI_PKGS = ncursesw
 
 CFLAGS ?= -O2 -g
@@ -28,7 +30,7 @@ CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FORTIFY_SOURCE=2
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -MMD -MP
 
 CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) 2>/dev/null)
-CORE_LIBS = $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
+CORE_LIBS = $(shell $(PKG_CONFIG) --libs $(CORE_LINK_PKGS) 2>/dev/null)
 TUI_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TUI_PKGS) 2>/dev/null)
 TUI_LIBS = $(shell $(PKG_CONFIG) --libs $(TUI_PKGS) 2>/dev/null)
 

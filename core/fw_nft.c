@@ -9,12 +9,18 @@
  * escalation's additions), in a batch that can be bound to the
  * ruleset's generation (fw_nft_nl_elements()).
  *
+ * libnftables is loaded (fw_nft_lib_load()) when this backend first
+ * runs a command, not at every start: with its libjansson and libgmp it
+ * is a third of what the dynamic loader does before main(), which every
+ * command on an iptables host would pay for nothing.
+ *
  * A description is the table's text as compile_nft() writes it; the
  * kernel's is brought to that form (fw_nft_normalize()) by joining the
  * element lists nft wraps and dropping the elements of dynamic sets
  * (the rate-ban state, which an apply keeps).
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libmnl/libmnl.h>
@@ -27,6 +33,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +50,65 @@
 
 #define FW_NFT_TABLE COMPILE_NFT_FAMILY " " COMPILE_NFT_TABLE
 #define FW_NFT_NAME_MAX 64
+
+/* The soname the Debian package libnftables1 installs. */
+#define FW_NFT_LIBRARY "libnftables.so.1"
+
+/* The libnftables calls this file makes, resolved by fw_nft_lib_load(). */
+static struct fw_nft_lib {
+	struct nft_ctx *(*ctx_new)(uint32_t flags);
+	void (*ctx_free)(struct nft_ctx *ctx);
+	int (*buffer_output)(struct nft_ctx *ctx);
+	int (*buffer_error)(struct nft_ctx *ctx);
+	void (*output_set_flags)(struct nft_ctx *ctx, unsigned int flags);
+	int (*run_cmd_from_buffer)(struct nft_ctx *ctx, const char *buf);
+	const char *(*get_output_buffer)(struct nft_ctx *ctx);
+	const char *(*get_error_buffer)(struct nft_ctx *ctx);
+} fw_nft_lib;
+
+static const struct {
+	const char *symbol;
+	size_t offset;
+} fw_nft_lib_symbols[] = {
+	{ "nft_ctx_new", offsetof(struct fw_nft_lib, ctx_new) },
+	{ "nft_ctx_free", offsetof(struct fw_nft_lib, ctx_free) },
+	{ "nft_ctx_buffer_output", offsetof(struct fw_nft_lib, buffer_output) },
+	{ "nft_ctx_buffer_error", offsetof(struct fw_nft_lib, buffer_error) },
+	{ "nft_ctx_output_set_flags", offsetof(struct fw_nft_lib, output_set_flags) },
+	{ "nft_run_cmd_from_buffer", offsetof(struct fw_nft_lib, run_cmd_from_buffer) },
+	{ "nft_ctx_get_output_buffer", offsetof(struct fw_nft_lib, get_output_buffer) },
+	{ "nft_ctx_get_error_buffer", offsetof(struct fw_nft_lib, get_error_buffer) },
+};
+
+/* libnftables, once per process; -1 with err when it cannot be loaded (nothing else changes). */
+static int fw_nft_lib_load(struct error *err)
+{
+	static void *lib;
+	const char *why;
+
+	if (lib)
+		return 0;
+	if (!(lib = dlopen(FW_NFT_LIBRARY, RTLD_NOW | RTLD_LOCAL))) {
+		why = dlerror();
+		return error_set(err, "cannot load %s (%s); install the libnftables1 package, "
+				      "or set backend = iptables", FW_NFT_LIBRARY,
+				 why ? why : "no reason given");
+	}
+	for (size_t i = 0; i < sizeof(fw_nft_lib_symbols) / sizeof(*fw_nft_lib_symbols); i++) {
+		void *fn = dlsym(lib, fw_nft_lib_symbols[i].symbol);
+
+		if (!fn) {
+			dlclose(lib);
+			lib = NULL;
+			return error_set(err, "%s has no %s; install the libnftables1 package of "
+					      "this release", FW_NFT_LIBRARY,
+					 fw_nft_lib_symbols[i].symbol);
+		}
+		/* POSIX lets a function's address travel as a void *, which dlsym() returns */
+		memcpy((char *)&fw_nft_lib + fw_nft_lib_symbols[i].offset, &fn, sizeof(fn));
+	}
+	return 0;
+}
 
 /*
  * Run cmds in one batch; the output (when out is set, malloc'ed) or
@@ -68,21 +134,23 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 		fw_need_root(err, what);
 		return -1;
 	}
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (ctx && (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
-		nft_ctx_free(ctx);
+	if (fw_nft_lib_load(err) < 0)
+		return -1;
+	ctx = fw_nft_lib.ctx_new(NFT_CTX_DEFAULT);
+	if (ctx && (fw_nft_lib.buffer_output(ctx) < 0 || fw_nft_lib.buffer_error(ctx) < 0)) {
+		fw_nft_lib.ctx_free(ctx);
 		ctx = NULL;
 	}
 	if (!ctx) {
 		error_set(err, "cannot start libnftables (out of memory)");
 		return -1;
 	}
-	nft_ctx_output_set_flags(ctx, flags);
+	fw_nft_lib.output_set_flags(ctx, flags);
 	errno = 0;
-	if (nft_run_cmd_from_buffer(ctx, cmds) != 0) {
+	if (fw_nft_lib.run_cmd_from_buffer(ctx, cmds) != 0) {
 		int e = errno;
 
-		why = nft_ctx_get_error_buffer(ctx);
+		why = fw_nft_lib.get_error_buffer(ctx);
 		if (absent && strstr(why, "No such file or directory"))
 			*absent = true;
 		else if (e == EPERM || strstr(why, "Operation not permitted"))
@@ -91,12 +159,12 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 			error_set(err, "nftables refused the change to table %s: %.*s", FW_NFT_TABLE,
 				  (int)strcspn(why, "\n"), why);
 	} else {
-		text = nft_ctx_get_output_buffer(ctx);
+		text = fw_nft_lib.get_output_buffer(ctx);
 		rc = 0;
 		if (out && !(*out = strdup(text ? text : "")))
 			rc = error_set(err, "out of memory reading table %s", FW_NFT_TABLE);
 	}
-	nft_ctx_free(ctx);
+	fw_nft_lib.ctx_free(ctx);
 	if (absent && *absent)
 		return 0;
 	return rc;
