@@ -378,7 +378,8 @@ bool fw_has_net_admin(void)
 	if (!(f = fopen("/proc/self/status", "re")))
 		return true;	/* cannot tell: let the kernel say */
 	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+		if ((found = strncmp(line, "CapEff:", 7) == 0))
+			caps = strtoull(line + 7, NULL, 16);
 	fclose(f);
 	known = !found || (caps >> FW_CAP_NET_ADMIN_BIT) & 1;
 	return known;
@@ -424,12 +425,17 @@ static bool fw_legacy_owns(bool *any_rules)
  * (README "IPv6 and nftables"): where smtpguard's own rules are, then
  * what the host uses; smtpguard's own table is not the host's rules.
  */
+static struct backend_facts fw_auto_facts;
+static bool fw_auto_facts_set;
+
 static void fw_choose_auto(void)
 {
 	struct backend_facts f;
 	bool legacy_rules, legacy_own = fw_legacy_owns(&legacy_rules);
 
 	backend_detect(&f, true);
+	fw_auto_facts = f;
+	fw_auto_facts_set = true;
 	if (legacy_own) {
 		fw_chosen = &fw_iptc_ops;
 		fw_reason = "auto: smtpguard's chains are in the legacy tables";
@@ -455,6 +461,11 @@ static void fw_choose_auto(void)
 		fw_chosen = &fw_iptc_ops;
 		fw_reason = "auto: the legacy tables are there and nftables holds no rules";
 	}
+}
+
+const struct backend_facts *fw_backend_facts(void)
+{
+	return fw_auto_facts_set ? &fw_auto_facts : NULL;
 }
 
 void fw_backend_choose(const struct config *cfg)

@@ -21,6 +21,8 @@
 #include "error.h"
 #include "rule.h"
 
+struct backend_facts;
+
 struct fw_rule {
 	char *text;		/* iptables-save form "-A CHAIN ..." (owned; "" is shared, never freed) */
 	uint64_t packets, bytes;
@@ -249,6 +251,12 @@ const struct fw_ops *fw_backend(void);
 void fw_backend_choose(const struct config *cfg);
 /* Why the backend in force was chosen, for status ("backend = nftables in the config"). */
 const char *fw_backend_reason(void);
+/*
+ * What auto's choice learnt of the host (owned here), or NULL when the
+ * config named the backend or auto has not chosen yet: a command that
+ * warns about the host afterwards need not ask the kernel again.
+ */
+const struct backend_facts *fw_backend_facts(void);
 /*
  * 0 when no other kernel backend than fw has own rules in the kernel;
  * else -1 with err naming what to run, so both are never active at once.

@@ -212,7 +212,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	if (code == EXIT_OK || code == EXIT_DRIFT) {
 		apply_warn_interfaces(cfg);
 		cli_uplink_warn(cfg);
-		cli_backend_warn(NULL);
+		cli_backend_warn(fw_backend_facts());	/* an iptables apply changes none of them */
 	}
 	dualstack_plans_free(plan);
 	dualstack_rulesets_free(rs);

@@ -195,6 +195,12 @@ iptables-legacy-restore -w --noflush <$1.4
 SH
 }
 
+# one_call FILE: the one command line in FILE, timed by itself (no shell started around it)
+one_call() {
+	eval "set -- $(cat "$1")"
+	timed "$@"
+}
+
 bench_apply() { # bench_apply SIZE FROM TO
 	n=$1 from=$2 to=$3
 	bench_config monitor "$to"
@@ -225,8 +231,8 @@ bench_apply() { # bench_apply SIZE FROM TO
 		timed sh -e "$NS_DIR/back.sh" >>"$NS_DIR/cli.t"
 		timed sh -e "$NS_DIR/to.restore" >>"$NS_DIR/rst.t"
 		timed sh -e "$NS_DIR/from.restore" >>"$NS_DIR/rst.t"
-		timed sh -e "$NS_DIR/one-add.sh" >>"$NS_DIR/one.t"
-		timed sh -e "$NS_DIR/one-del.sh" >>"$NS_DIR/one.t"
+		one_call "$NS_DIR/one-add.sh" >>"$NS_DIR/one.t"
+		one_call "$NS_DIR/one-del.sh" >>"$NS_DIR/one.t"
 		i=$((i + 1))
 	done
 	bad=$(awk '$4 != 0' "$NS_DIR/sg.t" "$NS_DIR/cli.t" "$NS_DIR/rst.t" "$NS_DIR/one.t" | wc -l)
