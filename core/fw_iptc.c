@@ -731,13 +731,15 @@ static struct xt_tcp *fw_iptc_tcp(struct fw_iptc_entry *b, const struct rule *r)
 	return tcp;
 }
 
+/* The multiport match's side of each port_match (PORTS_NONE has none). */
+static const uint8_t fw_iptc_multiport_flags[] = {
+	[PORTS_DST] = XT_MULTIPORT_DESTINATION,
+	[PORTS_SRC] = XT_MULTIPORT_SOURCE,
+	[PORTS_EITHER] = XT_MULTIPORT_EITHER,
+};
+
 static int fw_iptc_ports(struct fw_iptc_entry *b, const struct rule *r)
 {
-	static const uint8_t multiport_flags[] = {
-		[PORTS_DST] = XT_MULTIPORT_DESTINATION,
-		[PORTS_SRC] = XT_MULTIPORT_SOURCE,
-		[PORTS_EITHER] = XT_MULTIPORT_EITHER,
-	};
 	struct xt_multiport_v1 *mp;
 	struct xt_tcp *tcp;
 
@@ -756,7 +758,7 @@ static int fw_iptc_ports(struct fw_iptc_entry *b, const struct rule *r)
 		if (r->nports > XT_MULTI_PORTS ||
 		    !(mp = fw_iptc_add_match(b, "multiport", 1, sizeof(*mp))))
 			return -1;
-		mp->flags = multiport_flags[r->ports_match];
+		mp->flags = fw_iptc_multiport_flags[r->ports_match];
 		mp->count = (uint8_t)r->nports;
 		for (size_t i = 0; i < r->nports; i++)
 			mp->ports[i] = r->ports[i];
@@ -777,16 +779,18 @@ static int fw_iptc_mac(struct fw_iptc_entry *b, const struct rule *r)
 	return 0;
 }
 
+/* The IR's conntrack states and the kernel's bits for them. */
+static const struct {
+	unsigned bit;
+	unsigned kernel;
+} fw_iptc_ct_states[] = {
+	{ .bit = CT_NEW, .kernel = XT_CONNTRACK_STATE_BIT(IP_CT_NEW) },
+	{ .bit = CT_ESTABLISHED, .kernel = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) },
+	{ .bit = CT_RELATED, .kernel = XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) },
+};
+
 static int fw_iptc_conntrack(struct fw_iptc_entry *b, const struct rule *r)
 {
-	static const struct {
-		unsigned bit;
-		unsigned kernel;
-	} states[] = {
-		{ .bit = CT_NEW, .kernel = XT_CONNTRACK_STATE_BIT(IP_CT_NEW) },
-		{ .bit = CT_ESTABLISHED, .kernel = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) },
-		{ .bit = CT_RELATED, .kernel = XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) },
-	};
 	struct xt_conntrack_mtinfo3 *ct;
 
 	if (!r->ctstate)
@@ -796,9 +800,9 @@ static int fw_iptc_conntrack(struct fw_iptc_entry *b, const struct rule *r)
 	ct->match_flags = XT_CONNTRACK_STATE;
 	if (r->ctstate_neg)
 		ct->invert_flags = XT_CONNTRACK_STATE;
-	for (size_t i = 0; i < sizeof(states) / sizeof(*states); i++)
-		if (r->ctstate & states[i].bit)
-			ct->state_mask = (__u16)(ct->state_mask | states[i].kernel);
+	for (size_t i = 0; i < sizeof(fw_iptc_ct_states) / sizeof(*fw_iptc_ct_states); i++)
+		if (r->ctstate & fw_iptc_ct_states[i].bit)
+			ct->state_mask = (__u16)(ct->state_mask | fw_iptc_ct_states[i].kernel);
 	return 0;
 }
 
@@ -815,13 +819,15 @@ static int fw_iptc_connmark(struct fw_iptc_entry *b, const struct rule *r)
 	return 0;
 }
 
+/* The recent match's command of each recent_cmd (RECENT_NONE has none). */
+static const uint8_t fw_iptc_recent_commands[] = {
+	[RECENT_SET] = XT_RECENT_SET,
+	[RECENT_RCHECK] = XT_RECENT_CHECK,
+	[RECENT_UPDATE] = XT_RECENT_UPDATE,
+};
+
 static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 {
-	static const uint8_t commands[] = {
-		[RECENT_SET] = XT_RECENT_SET,
-		[RECENT_RCHECK] = XT_RECENT_CHECK,
-		[RECENT_UPDATE] = XT_RECENT_UPDATE,
-	};
 	struct addr mask = { .family = r->family, .prefix = r->recent_mask_bits };
 	struct xt_recent_mtinfo_v1 *rc;
 
@@ -830,7 +836,7 @@ static int fw_iptc_recent(struct fw_iptc_entry *b, const struct rule *r)
 	if (!(rc = fw_iptc_add_match(b, "recent", 1, sizeof(*rc))))
 		return -1;
 	rc->seconds = r->recent_seconds;
-	rc->check_set = commands[r->recent];
+	rc->check_set = fw_iptc_recent_commands[r->recent];
 	snprintf(rc->name, sizeof(rc->name), "%s", r->recent_name);
 	rc->side = XT_RECENT_SOURCE;
 	/*
@@ -993,21 +999,13 @@ static bool fw_iptc_tcp_decode(const void *data, int family, struct rule *r)
 
 static bool fw_iptc_multiport_decode(const void *data, int family, struct rule *r)
 {
-	static const struct {
-		uint8_t flags;
-		enum port_match match;
-	} sides[] = {
-		{ XT_MULTIPORT_DESTINATION, PORTS_DST },
-		{ XT_MULTIPORT_SOURCE, PORTS_SRC },
-		{ XT_MULTIPORT_EITHER, PORTS_EITHER },
-	};
 	const struct xt_multiport_v1 *mp = data;
 
 	if (mp->count == 0 || mp->count > CONFIG_MAX_PORTS || r->ports_match != PORTS_NONE)
 		return false;
-	for (size_t i = 0; i < sizeof(sides) / sizeof(*sides); i++)
-		if (sides[i].flags == mp->flags)
-			r->ports_match = sides[i].match;
+	for (unsigned m = PORTS_DST; m <= PORTS_EITHER; m++)
+		if (fw_iptc_multiport_flags[m] == mp->flags)
+			r->ports_match = (enum port_match)m;
 	r->nports = mp->count;
 	memcpy(r->ports, mp->ports, mp->count * sizeof(*r->ports));
 	r->ports_neg = mp->invert != 0;
@@ -1028,12 +1026,9 @@ static bool fw_iptc_conntrack_decode(const void *data, int family, struct rule *
 	const struct xt_conntrack_mtinfo3 *ct = data;
 
 	r->ctstate_neg = ct->invert_flags != 0;
-	if (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_NEW))
-		r->ctstate |= CT_NEW;
-	if (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED))
-		r->ctstate |= CT_ESTABLISHED;
-	if (ct->state_mask & XT_CONNTRACK_STATE_BIT(IP_CT_RELATED))
-		r->ctstate |= CT_RELATED;
+	for (size_t i = 0; i < sizeof(fw_iptc_ct_states) / sizeof(*fw_iptc_ct_states); i++)
+		if (ct->state_mask & fw_iptc_ct_states[i].kernel)
+			r->ctstate |= fw_iptc_ct_states[i].bit;
 	return r->ctstate != 0;
 }
 
@@ -1049,19 +1044,11 @@ static bool fw_iptc_connmark_decode(const void *data, int family, struct rule *r
 
 static bool fw_iptc_recent_decode(const void *data, int family, struct rule *r)
 {
-	static const struct {
-		uint8_t check_set;
-		enum recent_cmd cmd;
-	} commands[] = {
-		{ XT_RECENT_SET, RECENT_SET },
-		{ XT_RECENT_CHECK, RECENT_RCHECK },
-		{ XT_RECENT_UPDATE, RECENT_UPDATE },
-	};
 	const struct xt_recent_mtinfo_v1 *rc = data;
 
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		if (commands[i].check_set == rc->check_set)
-			r->recent = commands[i].cmd;
+	for (unsigned c = RECENT_SET; c <= RECENT_UPDATE; c++)
+		if (fw_iptc_recent_commands[c] == rc->check_set)
+			r->recent = (enum recent_cmd)c;
 	r->recent_seconds = rc->seconds;
 	snprintf(r->recent_name, sizeof(r->recent_name), "%.*s", (int)sizeof(rc->name), rc->name);
 	r->recent_mask_bits = addr_mask_length((const unsigned char *)&rc->mask,
@@ -1179,6 +1166,14 @@ static void fw_iptc_decode_addr(int family, const void *addr, const void *mask, 
 	*has = a->prefix != 0;
 }
 
+/* The interfaces and the protocol, alike in both families' ip parts. */
+static void fw_iptc_decode_common(const char *in, const char *out, uint16_t proto, struct rule *r)
+{
+	snprintf(r->in, sizeof(r->in), "%.*s", IFNAMSIZ, in);
+	snprintf(r->out, sizeof(r->out), "%.*s", IFNAMSIZ, out);
+	r->proto = (uint8_t)proto;
+}
+
 static void fw_ip4_decode_ip(const void *entry, struct rule *r)
 {
 	const struct ipt_ip *ip = &((const struct ipt_entry *)entry)->ip;
@@ -1187,9 +1182,7 @@ static void fw_ip4_decode_ip(const void *entry, struct rule *r)
 	fw_iptc_decode_addr(AF_INET, &ip->dst, &ip->dmsk, 4, &r->has_dst, &r->dst);
 	r->src_neg = ip->invflags & IPT_INV_SRCIP;
 	r->dst_neg = ip->invflags & IPT_INV_DSTIP;
-	snprintf(r->in, sizeof(r->in), "%.*s", IFNAMSIZ, ip->iniface);
-	snprintf(r->out, sizeof(r->out), "%.*s", IFNAMSIZ, ip->outiface);
-	r->proto = (uint8_t)ip->proto;
+	fw_iptc_decode_common(ip->iniface, ip->outiface, ip->proto, r);
 }
 
 static void fw_ip6_decode_ip(const void *entry, struct rule *r)
@@ -1200,9 +1193,7 @@ static void fw_ip6_decode_ip(const void *entry, struct rule *r)
 	fw_iptc_decode_addr(AF_INET6, &ip->dst, &ip->dmsk, 16, &r->has_dst, &r->dst);
 	r->src_neg = ip->invflags & IP6T_INV_SRCIP;
 	r->dst_neg = ip->invflags & IP6T_INV_DSTIP;
-	snprintf(r->in, sizeof(r->in), "%.*s", IFNAMSIZ, ip->iniface);
-	snprintf(r->out, sizeof(r->out), "%.*s", IFNAMSIZ, ip->outiface);
-	r->proto = (uint8_t)ip->proto;
+	fw_iptc_decode_common(ip->iniface, ip->outiface, ip->proto, r);
 }
 
 /*
