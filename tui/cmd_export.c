@@ -144,6 +144,9 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 	if (watchdog_pending(NULL))
 		return cli_fail(EXIT_RUNTIME, "remove: a change is waiting for confirmation; run smtpguard "
 					      "confirm (or let it roll back) first");
+	/* held from before the backend choice's probe, whose read the removal is then made against */
+	if (fw_hold(&err) < 0)
+		return cli_error(&err);
 	for (size_t i = 0; i < DUALSTACK_N; i++)
 		ruleset_init(&empty[i], dualstack_families[i]);
 	if (dualstack_apply(fw_backend(), empty, plan, &err) < 0)
@@ -158,6 +161,7 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 		dualstack_plans_write(plan, stdout);
 		cli_plan_notes(plan, DUALSTACK_N);
 	}
+	fw_unhold();
 	dualstack_plans_free(plan);
 	dualstack_rulesets_free(empty);
 	return code;

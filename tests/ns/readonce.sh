@@ -4,7 +4,7 @@
 # --json`, which shows the rules and plans against them, and `smtpguard
 # apply` of a mode toggle among foreign rules, whose probe (backend =
 # auto), rollback snapshot, plan and commit share one read taken under the
-# xtables lock; with the backend pinned and with auto.  apply reads its own
+# xtables lock; with the backend pinned and with auto; and `smtpguard remove`.  apply reads its own
 # rules back without loading a libxtables extension (strace sees no
 # libxt_*.so opened): it decodes the entries it wrote.
 . tests/lib/tap.sh
@@ -76,5 +76,14 @@ for backend in iptables auto; do
 	is "$(reads apply)" "1 1" "backend = $backend: an apply with nothing to change reads each table once"
 	grep -q 'nothing changed' "$NS_DIR/out" || fail "backend = $backend: nothing to change" "$(cat "$NS_DIR/out")"
 	is "$(foreign)" "$before" "backend = $backend: the foreign rules are as they were"
+done
+# remove: the probe's read under the lock is the one the removal is made against
+for backend in iptables auto; do
+	config "$backend" block
+	sg -c "$CONF" apply >/dev/null 2>&1
+	is "$(reads remove)" "1 1" "backend = $backend: remove reads each table once"
+	if gw_save | grep -q SMTPGUARD; then fail "backend = $backend: remove removed the own rules" "$(gw_save)"; else
+		ok "backend = $backend: remove removed the own rules"; fi
+	is "$(foreign)" "$before" "backend = $backend: remove left the foreign rules as they were"
 done
 done_testing

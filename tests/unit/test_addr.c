@@ -139,6 +139,21 @@ static void test_mac(void)
 	ok(strstr(err.text, "is not a MAC address") != NULL, "a bad digit: %s", err.text);
 }
 
+static void test_hex(void)
+{
+	static const char digits[] = "0123456789abcdefABCDEF";
+	static const int values[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+				      10, 11, 12, 13, 14, 15 };
+	bool all = true;
+
+	for (size_t i = 0; digits[i]; i++)
+		all = all && addr_hex_digit(digits[i]) == values[i];
+	ok(all, "addr_hex_digit reads 0-9, a-f and A-F");
+	ok(addr_hex_digit('g') == -1 && addr_hex_digit('G') == -1 && addr_hex_digit(':') == -1 &&
+		   addr_hex_digit('\0') == -1 && addr_hex_digit(' ') == -1,
+	   "addr_hex_digit refuses what is not a hex digit");
+}
+
 static void test_port(void)
 {
 	struct error err = { 0 };
@@ -199,6 +214,7 @@ int main(void)
 {
 	test_addr();
 	test_mac();
+	test_hex();
 	test_port();
 	test_names();
 	return tap_done();
