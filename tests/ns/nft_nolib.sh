@@ -19,6 +19,7 @@ CONF="$NS_DIR/smtpguard.conf"
 
 # nolib CMD...: CMD in the gateway, the library replaced by an empty file for it alone
 nolib() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	gw unshare -m --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
 		sh "$LIB" "$@"
 }
@@ -29,6 +30,7 @@ conf() { # conf BACKEND
 
 out=$(nolib "$SMTPGUARD" --version 2>&1)
 is "$?" 0 "without libnftables, smtpguard --version runs"
+is "$out" "smtpguard $(cat VERSION)" "... and prints its version"
 
 conf nftables
 nolib "$SMTPGUARD" -c "$CONF" apply >"$NS_DIR/out" 2>"$NS_DIR/err"
