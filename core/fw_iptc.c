@@ -11,7 +11,9 @@
  * read() renders every rule the way iptables-legacy-save (or
  * ip6tables-legacy-save) does, using the libxtables extensions' own save
  * functions, so foreign rules come out byte for byte as the
- * administrator knows them.  apply() builds kernel entries from the rule
+ * administrator knows them; read_own() reads smtpguard's own rules back by
+ * decoding their entries into the rule IR instead, so a plan loads no
+ * extension.  apply() builds kernel entries from the rule
  * IR, edits one libiptc snapshot taken under the xtables lock and
  * commits it once; own chains whose rules are unchanged are not touched,
  * so they keep their counters.  A read never opens a table the kernel
