@@ -16,8 +16,9 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 
 CORE_PKGS = libip4tc libip6tc xtables libnftables libnftnl libmnl inih libnetfilter_log zlib
-# linked; libnftables is loaded when the nftables backend first needs it (core/fw_nft.c)
-CORE_LINK_PKGS = $(filter-out libnftables,$(CORE_PKGS))
+# linked; the nftables backend's libraries and the NFLOG reader's are opened when first
+# needed (include/dynlib.h)
+CORE_LINK_PKGS = $(filter-out libnftables libnftnl libmnl libnetfilter_log,$(CORE_PKGS))
 TUI_PKGS = ncursesw
 
 CFLAGS ?= -O2 -g

@@ -9,10 +9,11 @@
  * escalation's additions), in a batch that can be bound to the
  * ruleset's generation (fw_nft_nl_elements()).
  *
- * libnftables is loaded (fw_nft_lib_load()) when this backend first
- * runs a command, not at every start: with its libjansson and libgmp it
- * is a third of what the dynamic loader does before main(), which every
- * command on an iptables host would pay for nothing.
+ * The three libraries are loaded (fw_nft_lib_load(), include/dynlib.h)
+ * when this backend first runs a command, not at every start: with
+ * libnftables' libjansson and libgmp they are a third of what the
+ * dynamic loader would do before main(), which every command on an
+ * iptables host would pay for nothing.
  *
  * A description is the table's text as compile_nft() writes it; the
  * kernel's is brought to that form (fw_nft_normalize()) by joining the
@@ -20,7 +21,6 @@
  * (the rate-ban state, which an apply keeps).
  */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libmnl/libmnl.h>
@@ -44,6 +44,7 @@
 #include "addr.h"
 #include "bans.h"
 #include "compile_nft.h"
+#include "dynlib.h"
 #include "fw.h"
 #include "plan.h"
 #include "xlock.h"
@@ -51,62 +52,61 @@
 #define FW_NFT_TABLE COMPILE_NFT_FAMILY " " COMPILE_NFT_TABLE
 #define FW_NFT_NAME_MAX 64
 
-/* The soname the Debian package libnftables1 installs. */
-#define FW_NFT_LIBRARY "libnftables.so.1"
+/*
+ * The calls this file makes into libnftables, libnftnl and libmnl,
+ * filled by fw_nft_lib_load() when the backend first needs them.
+ */
+#define FW_NFT_NFTABLES_CALLS(X) \
+	X(nft_ctx_new) X(nft_ctx_free) X(nft_ctx_buffer_output) X(nft_ctx_buffer_error) \
+	X(nft_ctx_output_set_flags) X(nft_run_cmd_from_buffer) X(nft_ctx_get_output_buffer) \
+	X(nft_ctx_get_error_buffer)
+#define FW_NFT_NFTNL_CALLS(X) \
+	X(nftnl_batch_alloc) X(nftnl_batch_begin) X(nftnl_batch_buffer) X(nftnl_batch_end) \
+	X(nftnl_batch_free) X(nftnl_batch_iovec) X(nftnl_batch_iovec_len) X(nftnl_batch_update) \
+	X(nftnl_gen_alloc) X(nftnl_gen_free) X(nftnl_gen_get_u32) X(nftnl_gen_nlmsg_parse) \
+	X(nftnl_nlmsg_build_hdr) X(nftnl_set_alloc) X(nftnl_set_elem_add) \
+	X(nftnl_set_elem_alloc) X(nftnl_set_elem_free) X(nftnl_set_elem_set) \
+	X(nftnl_set_elem_set_u32) X(nftnl_set_elem_set_u64) \
+	X(nftnl_set_elems_nlmsg_build_payload) X(nftnl_set_free) X(nftnl_set_set_str) \
+	X(nftnl_set_set_u32)
+#define FW_NFT_MNL_CALLS(X) \
+	X(mnl_attr_put_u32) X(mnl_cb_run) X(mnl_socket_bind) X(mnl_socket_close) \
+	X(mnl_socket_get_fd) X(mnl_socket_get_portid) X(mnl_socket_open) X(mnl_socket_recvfrom) \
+	X(mnl_socket_sendto) X(mnl_socket_setsockopt)
 
-/* The libnftables calls this file makes, resolved by fw_nft_lib_load(). */
-static struct fw_nft_lib {
-	struct nft_ctx *(*ctx_new)(uint32_t flags);
-	void (*ctx_free)(struct nft_ctx *ctx);
-	int (*buffer_output)(struct nft_ctx *ctx);
-	int (*buffer_error)(struct nft_ctx *ctx);
-	void (*output_set_flags)(struct nft_ctx *ctx, unsigned int flags);
-	int (*run_cmd_from_buffer)(struct nft_ctx *ctx, const char *buf);
-	const char *(*get_output_buffer)(struct nft_ctx *ctx);
-	const char *(*get_error_buffer)(struct nft_ctx *ctx);
-} fw_nft_lib;
+static struct fw_nft_calls {
+	FW_NFT_NFTABLES_CALLS(DYNLIB_FIELD)
+	FW_NFT_NFTNL_CALLS(DYNLIB_FIELD)
+	FW_NFT_MNL_CALLS(DYNLIB_FIELD)
+} lib;
 
-static const struct {
-	const char *symbol;
-	size_t offset;
-} fw_nft_lib_symbols[] = {
-	{ "nft_ctx_new", offsetof(struct fw_nft_lib, ctx_new) },
-	{ "nft_ctx_free", offsetof(struct fw_nft_lib, ctx_free) },
-	{ "nft_ctx_buffer_output", offsetof(struct fw_nft_lib, buffer_output) },
-	{ "nft_ctx_buffer_error", offsetof(struct fw_nft_lib, buffer_error) },
-	{ "nft_ctx_output_set_flags", offsetof(struct fw_nft_lib, output_set_flags) },
-	{ "nft_run_cmd_from_buffer", offsetof(struct fw_nft_lib, run_cmd_from_buffer) },
-	{ "nft_ctx_get_output_buffer", offsetof(struct fw_nft_lib, get_output_buffer) },
-	{ "nft_ctx_get_error_buffer", offsetof(struct fw_nft_lib, get_error_buffer) },
+#define FW_NFT_SYMBOL(name) DYNLIB_SYMBOL(struct fw_nft_calls, name)
+static const struct dynlib_symbol fw_nft_nftables_symbols[] = {
+	FW_NFT_NFTABLES_CALLS(FW_NFT_SYMBOL)
+};
+static const struct dynlib_symbol fw_nft_nftnl_symbols[] = {
+	FW_NFT_NFTNL_CALLS(FW_NFT_SYMBOL)
+};
+static const struct dynlib_symbol fw_nft_mnl_symbols[] = {
+	FW_NFT_MNL_CALLS(FW_NFT_SYMBOL)
+};
+#define FW_NFT_LIB(soname, package, symbols) \
+	{ soname, package, "set backend = iptables", symbols, \
+	  sizeof(symbols) / sizeof(*(symbols)), &lib, NULL }
+
+/* The sonames and the Debian packages that install them; libnftables needs the other two. */
+static struct dynlib fw_nft_libs[] = {
+	FW_NFT_LIB("libnftables.so.1", "libnftables1", fw_nft_nftables_symbols),
+	FW_NFT_LIB("libnftnl.so.11", "libnftnl11", fw_nft_nftnl_symbols),
+	FW_NFT_LIB("libmnl.so.0", "libmnl0", fw_nft_mnl_symbols),
 };
 
-/* libnftables, once per process; -1 with err when it cannot be loaded (nothing else changes). */
+/* All three, once per process; -1 with err when one cannot be loaded (nothing else changes). */
 static int fw_nft_lib_load(struct error *err)
 {
-	static void *lib;
-	const char *why;
-
-	if (lib)
-		return 0;
-	if (!(lib = dlopen(FW_NFT_LIBRARY, RTLD_NOW | RTLD_LOCAL))) {
-		why = dlerror();
-		return error_set(err, "cannot load %s (%s); install the libnftables1 package, "
-				      "or set backend = iptables", FW_NFT_LIBRARY,
-				 why ? why : "no reason given");
-	}
-	for (size_t i = 0; i < sizeof(fw_nft_lib_symbols) / sizeof(*fw_nft_lib_symbols); i++) {
-		void *fn = dlsym(lib, fw_nft_lib_symbols[i].symbol);
-
-		if (!fn) {
-			dlclose(lib);
-			lib = NULL;
-			return error_set(err, "%s has no %s; install the libnftables1 package of "
-					      "this release", FW_NFT_LIBRARY,
-					 fw_nft_lib_symbols[i].symbol);
-		}
-		/* POSIX lets a function's address travel as a void *, which dlsym() returns */
-		memcpy((char *)&fw_nft_lib + fw_nft_lib_symbols[i].offset, &fn, sizeof(fn));
-	}
+	for (size_t i = 0; i < sizeof(fw_nft_libs) / sizeof(*fw_nft_libs); i++)
+		if (dynlib_load(&fw_nft_libs[i], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -136,21 +136,21 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 	}
 	if (fw_nft_lib_load(err) < 0)
 		return -1;
-	ctx = fw_nft_lib.ctx_new(NFT_CTX_DEFAULT);
-	if (ctx && (fw_nft_lib.buffer_output(ctx) < 0 || fw_nft_lib.buffer_error(ctx) < 0)) {
-		fw_nft_lib.ctx_free(ctx);
+	ctx = lib.nft_ctx_new(NFT_CTX_DEFAULT);
+	if (ctx && (lib.nft_ctx_buffer_output(ctx) < 0 || lib.nft_ctx_buffer_error(ctx) < 0)) {
+		lib.nft_ctx_free(ctx);
 		ctx = NULL;
 	}
 	if (!ctx) {
 		error_set(err, "cannot start libnftables (out of memory)");
 		return -1;
 	}
-	fw_nft_lib.output_set_flags(ctx, flags);
+	lib.nft_ctx_output_set_flags(ctx, flags);
 	errno = 0;
-	if (fw_nft_lib.run_cmd_from_buffer(ctx, cmds) != 0) {
+	if (lib.nft_run_cmd_from_buffer(ctx, cmds) != 0) {
 		int e = errno;
 
-		why = fw_nft_lib.get_error_buffer(ctx);
+		why = lib.nft_ctx_get_error_buffer(ctx);
 		if (absent && strstr(why, "No such file or directory"))
 			*absent = true;
 		else if (e == EPERM || strstr(why, "Operation not permitted"))
@@ -159,12 +159,12 @@ static int fw_nft_run(const char *cmds, unsigned flags, char **out, bool *absent
 			error_set(err, "nftables refused the change to table %s: %.*s", FW_NFT_TABLE,
 				  (int)strcspn(why, "\n"), why);
 	} else {
-		text = fw_nft_lib.get_output_buffer(ctx);
+		text = lib.nft_ctx_get_output_buffer(ctx);
 		rc = 0;
 		if (out && !(*out = strdup(text ? text : "")))
 			rc = error_set(err, "out of memory reading table %s", FW_NFT_TABLE);
 	}
-	fw_nft_lib.ctx_free(ctx);
+	lib.nft_ctx_free(ctx);
 	if (absent && *absent)
 		return 0;
 	return rc;
@@ -793,16 +793,18 @@ struct fw_nft_nl {
 
 static int fw_nft_nl_open(struct fw_nft_nl *nl, struct error *err)
 {
+	if (fw_nft_lib_load(err) < 0)
+		return -1;
 	nl->seq = (uint32_t)time(NULL);
-	nl->sock = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+	nl->sock = lib.mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl->sock || lib.mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		error_set(err, "cannot open a netlink socket to nftables: %s", strerror(errno));
 		if (nl->sock)
-			mnl_socket_close(nl->sock);
+			lib.mnl_socket_close(nl->sock);
 		return -1;
 	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &(int){ 1 }, sizeof(int));
+	nl->portid = lib.mnl_socket_get_portid(nl->sock);
+	lib.mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &(int){ 1 }, sizeof(int));
 	return 0;
 }
 
@@ -817,22 +819,22 @@ static int fw_nft_nl_answer(struct fw_nft_nl *nl, mnl_cb_t cb, void *data)
 	ssize_t n;
 	int rc;
 
-	while ((n = mnl_socket_recvfrom(nl->sock, reply, sizeof(reply))) > 0)
-		if ((rc = mnl_cb_run(reply, (size_t)n, 0, nl->portid, cb, data)) <= 0)
+	while ((n = lib.mnl_socket_recvfrom(nl->sock, reply, sizeof(reply))) > 0)
+		if ((rc = lib.mnl_cb_run(reply, (size_t)n, 0, nl->portid, cb, data)) <= 0)
 			return rc;
 	return -1;
 }
 
 static int fw_nft_nl_gen_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_gen *gen = nftnl_gen_alloc();
+	struct nftnl_gen *gen = lib.nftnl_gen_alloc();
 
-	if (!gen || nftnl_gen_nlmsg_parse(nlh, gen) < 0) {
-		nftnl_gen_free(gen);
+	if (!gen || lib.nftnl_gen_nlmsg_parse(nlh, gen) < 0) {
+		lib.nftnl_gen_free(gen);
 		return MNL_CB_ERROR;
 	}
-	*(uint32_t *)data = nftnl_gen_get_u32(gen, NFTNL_GEN_ID);
-	nftnl_gen_free(gen);
+	*(uint32_t *)data = lib.nftnl_gen_get_u32(gen, NFTNL_GEN_ID);
+	lib.nftnl_gen_free(gen);
 	return MNL_CB_OK;
 }
 
@@ -840,10 +842,10 @@ static int fw_nft_nl_gen_cb(const struct nlmsghdr *nlh, void *data)
 static int fw_nft_nl_genid(struct fw_nft_nl *nl, uint32_t *id, struct error *err)
 {
 	char buf[FW_NFT_NL_BUF];
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK,
+	struct nlmsghdr *nlh = lib.nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK,
 						     nl->seq++);
 
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0 ||
+	if (lib.mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0 ||
 	    fw_nft_nl_answer(nl, fw_nft_nl_gen_cb, id) < 0)
 		return error_set(err, "cannot read the nftables ruleset's generation: %s",
 				 strerror(errno));
@@ -926,17 +928,17 @@ static int fw_nft_nl_element(struct nftnl_set *s, const char *text, size_t n, bo
 	if (fw_nft_nl_keys(elem, interval, start, end, &len, &has_end) < 0)
 		return -1;
 	for (int k = 0; k < 1 + has_end; k++) {
-		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		struct nftnl_set_elem *e = lib.nftnl_set_elem_alloc();
 
-		if (!e || nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k ? end : start, len) < 0) {
-			nftnl_set_elem_free(e);
+		if (!e || lib.nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k ? end : start, len) < 0) {
+			lib.nftnl_set_elem_free(e);
 			return -1;
 		}
 		if (k)
-			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+			lib.nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
 		if (seconds)
-			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, (uint64_t)seconds * 1000);
-		nftnl_set_elem_add(s, e);
+			lib.nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, (uint64_t)seconds * 1000);
+		lib.nftnl_set_elem_add(s, e);
 	}
 	return 0;
 }
@@ -967,11 +969,11 @@ static int fw_nft_nl_line(struct nftnl_batch *batch, const char *line, size_t n,
 	name[nlen] = '\0';
 	block = current ? fw_nft_block(current, "set", name, &blen) : NULL;
 	interval = block && memmem(block, blen, "flags interval", 14);
-	if (!(s = nftnl_set_alloc()))
+	if (!(s = lib.nftnl_set_alloc()))
 		return -1;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, COMPILE_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	lib.nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	lib.nftnl_set_set_str(s, NFTNL_SET_TABLE, COMPILE_NFT_TABLE);
+	lib.nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	for (p += nlen + 3, end -= 2; p < end && rc == 0;) {
 		size_t m = strcspn(p, ",");
 
@@ -981,20 +983,20 @@ static int fw_nft_nl_line(struct nftnl_batch *batch, const char *line, size_t n,
 		p += m + 2;
 	}
 	if (rc == 0) {
-		nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(batch),
+		nlh = lib.nftnl_nlmsg_build_hdr(lib.nftnl_batch_buffer(batch),
 					    adding ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, NFPROTO_INET,
 					    (uint16_t)((adding ? NLM_F_CREATE : 0) | (last ? NLM_F_ACK : 0)), seq);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		rc = nftnl_batch_update(batch);
+		lib.nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		rc = lib.nftnl_batch_update(batch);
 	}
-	nftnl_set_free(s);
+	lib.nftnl_set_free(s);
 	return rc;
 }
 
 /* Send batch b (its pages in one message); -1 with errno. */
 static int fw_nft_nl_send(struct fw_nft_nl *nl, struct nftnl_batch *b)
 {
-	int n = nftnl_batch_iovec_len(b);
+	int n = lib.nftnl_batch_iovec_len(b);
 	struct iovec *iov = calloc((size_t)n, sizeof(*iov));
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 	struct msghdr msg = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
@@ -1003,8 +1005,8 @@ static int fw_nft_nl_send(struct fw_nft_nl *nl, struct nftnl_batch *b)
 
 	if (!iov)
 		return -1;
-	nftnl_batch_iovec(b, iov, (uint32_t)n);
-	sent = sendmsg(mnl_socket_get_fd(nl->sock), &msg, 0);
+	lib.nftnl_batch_iovec(b, iov, (uint32_t)n);
+	sent = sendmsg(lib.mnl_socket_get_fd(nl->sock), &msg, 0);
 	free(iov);
 	return sent < 0 ? -1 : 0;
 }
@@ -1036,16 +1038,16 @@ static bool fw_nft_nl_deletes_only(const char *batch)
 static int fw_nft_nl_elements(struct fw_nft_nl *nl, const char *batch, const char *current,
 			    uint32_t genid, struct error *err)
 {
-	struct nftnl_batch *b = nftnl_batch_alloc(FW_NFT_NL_BUF, FW_NFT_NL_BUF);
+	struct nftnl_batch *b = lib.nftnl_batch_alloc(FW_NFT_NL_BUF, FW_NFT_NL_BUF);
 	const char *p = batch;
 	struct nlmsghdr *nlh;
 	int rc = b ? 0 : -1;
 
 	if (rc == 0) {
-		nlh = nftnl_batch_begin(nftnl_batch_buffer(b), nl->seq++);
+		nlh = lib.nftnl_batch_begin(lib.nftnl_batch_buffer(b), nl->seq++);
 		if (genid)
-			mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
-		rc = nftnl_batch_update(b);
+			lib.mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
+		rc = lib.nftnl_batch_update(b);
 	}
 	while (rc == 0 && *p) {
 		size_t n = strcspn(p, "\n");
@@ -1055,14 +1057,14 @@ static int fw_nft_nl_elements(struct fw_nft_nl *nl, const char *batch, const cha
 		p += n + (p[n] == '\n');
 	}
 	if (rc < 0) {
-		nftnl_batch_free(b);
+		lib.nftnl_batch_free(b);
 		return error_set(err, "cannot build the deletion from table %s (out of memory, or an "
 				      "element it cannot read)", FW_NFT_TABLE);
 	}
-	nftnl_batch_end(nftnl_batch_buffer(b), nl->seq++);
-	nftnl_batch_update(b);
+	lib.nftnl_batch_end(lib.nftnl_batch_buffer(b), nl->seq++);
+	lib.nftnl_batch_update(b);
 	rc = fw_nft_nl_send(nl, b) < 0 ? -1 : fw_nft_nl_answer(nl, NULL, NULL);
-	nftnl_batch_free(b);
+	lib.nftnl_batch_free(b);
 	if (rc < 0 && errno == ERESTART)
 		return 1;
 	if (rc < 0)
@@ -1155,7 +1157,7 @@ static int fw_nft_commit(const char *current, const char *batch, struct plan *do
 	}
 	free(now);
 	if (nl.sock)
-		mnl_socket_close(nl.sock);
+		lib.mnl_socket_close(nl.sock);
 	return rc;
 }
 
@@ -1579,7 +1581,7 @@ static int fw_nft_unban(const struct addr *addr, struct error *err)
 		rc = error_set(err, "out of memory changing table %s", FW_NFT_TABLE);
 	else if (batch && (rc = fw_nft_nl_open(&nl, err)) == 0) {
 		rc = fw_nft_nl_elements(&nl, batch, NULL, 0, err);
-		mnl_socket_close(nl.sock);
+		lib.mnl_socket_close(nl.sock);
 	}
 	free(batch);
 	return rc < 0 ? -1 : removed;
@@ -1608,7 +1610,7 @@ static int fw_nft_escalate(const char *zone, const struct addr *addr, unsigned s
 	if (fw_nft_nl_open(&nl, err) < 0)
 		return -1;
 	rc = fw_nft_nl_elements(&nl, cmd, NULL, 0, err);
-	mnl_socket_close(nl.sock);
+	lib.mnl_socket_close(nl.sock);
 	return rc;
 }
 

@@ -26,6 +26,7 @@
 
 #include <libnetfilter_log/libnetfilter_log.h>
 
+#include "dynlib.h"
 #include "fw.h"
 #include "linebuf.h"
 #include "logsource.h"
@@ -39,6 +40,29 @@
 #define NFLOG_SOCKET_BUFFER (8 * 1024 * 1024)
 #define NFLOG_FLUSH_TENTHS_MS 10	/* kernel flush timeout, 1/100 s: live within 0.1 s */
 #define SOURCE_NAME_MAX 4096
+
+/* The libnetfilter_log calls of the NFLOG reader, loaded when it is first opened. */
+#define NFLOG_CALLS(X) \
+	X(nflog_bind_group) X(nflog_bind_pf) X(nflog_callback_register) X(nflog_close) \
+	X(nflog_fd) X(nflog_get_indev) X(nflog_get_msg_packet_hwhdr) \
+	X(nflog_get_msg_packet_hwhdrlen) X(nflog_get_outdev) X(nflog_get_packet_hw) \
+	X(nflog_get_payload) X(nflog_get_prefix) X(nflog_get_seq) X(nflog_get_timestamp) \
+	X(nflog_handle_packet) X(nflog_open) X(nflog_set_flags) X(nflog_set_mode) \
+	X(nflog_set_timeout) X(nflog_unbind_group)
+
+static struct nflog_calls {
+	NFLOG_CALLS(DYNLIB_FIELD)
+} lib;
+
+#define NFLOG_SYMBOL(name) DYNLIB_SYMBOL(struct nflog_calls, name)
+static const struct dynlib_symbol nflog_symbols[] = {
+	NFLOG_CALLS(NFLOG_SYMBOL)
+};
+
+static struct dynlib nflog_lib = {
+	"libnetfilter_log.so.1", "libnetfilter-log1", "set log_target = log", nflog_symbols,
+	sizeof(nflog_symbols) / sizeof(*nflog_symbols), &lib, NULL
+};
 
 struct logsource {
 	enum logsource_kind kind;
@@ -354,16 +378,17 @@ static int nflog_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
 			 struct nflog_data *nfa, void *data)
 {
 	struct logsource *src = data;
-	struct nfulnl_msg_packet_hw *hw = nflog_get_packet_hw(nfa);
-	char *payload, *prefix = nflog_get_prefix(nfa), *hdr = nflog_get_msg_packet_hwhdr(nfa);
-	int plen = nflog_get_payload(nfa, &payload);
-	uint16_t hdrlen = nflog_get_msg_packet_hwhdrlen(nfa);
+	struct nfulnl_msg_packet_hw *hw = lib.nflog_get_packet_hw(nfa);
+	char *payload, *prefix = lib.nflog_get_prefix(nfa);
+	char *hdr = lib.nflog_get_msg_packet_hwhdr(nfa);
+	int plen = lib.nflog_get_payload(nfa, &payload);
+	uint16_t hdrlen = lib.nflog_get_msg_packet_hwhdrlen(nfa);
 	struct timeval tv;
 	uint32_t seq;
 	struct hit h;
 
 	src->counts.lines++;
-	if (nflog_get_seq(nfa, &seq) == 0) {
+	if (lib.nflog_get_seq(nfa, &seq) == 0) {
 		if (src->have_nflog_seq && seq > src->nflog_seq + 1)
 			src->counts.lost += seq - src->nflog_seq - 1;
 		src->nflog_seq = seq;
@@ -374,7 +399,7 @@ static int nflog_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
 		src->counts.malformed++;
 		return 0;
 	}
-	if (nflog_get_timestamp(nfa, &tv) != 0)
+	if (lib.nflog_get_timestamp(nfa, &tv) != 0)
 		gettimeofday(&tv, NULL);
 	h.time = tv.tv_sec;
 	h.usec = tv.tv_usec;
@@ -387,8 +412,8 @@ static int nflog_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
 		while (n && h.prefix[n - 1] == ' ')
 			h.prefix[--n] = '\0';
 	}
-	ifname_of(src, nflog_get_indev(nfa), h.in, sizeof(h.in));
-	ifname_of(src, nflog_get_outdev(nfa), h.out, sizeof(h.out));
+	ifname_of(src, lib.nflog_get_indev(nfa), h.in, sizeof(h.in));
+	ifname_of(src, lib.nflog_get_outdev(nfa), h.out, sizeof(h.out));
 	if (hw && ntohs(hw->hw_addrlen) == 6) {
 		memcpy(h.src_mac, hw->hw_addr, 6);
 		h.has_src_mac = true;
@@ -410,6 +435,8 @@ struct logsource *logsource_open_nflog(unsigned group, const struct hit_context 
 	int size = NFLOG_SOCKET_BUFFER;
 	int fd;
 
+	if (dynlib_load(&nflog_lib, err) < 0)
+		return NULL;
 	snprintf(name, sizeof(name), "NFLOG group %u", group);
 	src = source_new(LOGSOURCE_NFLOG, name, ctx);
 	if (!src || !(src->packet = malloc(NFLOG_BUFFER))) {
@@ -417,16 +444,16 @@ struct logsource *logsource_open_nflog(unsigned group, const struct hit_context 
 		error_set(err, "hits: out of memory");
 		return NULL;
 	}
-	src->nflog = nflog_open();
+	src->nflog = lib.nflog_open();
 	if (!src->nflog) {
 		error_set(err, "hits: cannot open an NFLOG socket: %s; run as root", strerror(errno));
 		logsource_close(src);
 		return NULL;
 	}
 	/* Needed on kernels before 3.17 only; later ones answer that nothing needs binding. */
-	nflog_bind_pf(src->nflog, AF_INET);
-	nflog_bind_pf(src->nflog, AF_INET6);
-	src->group = nflog_bind_group(src->nflog, (uint16_t)group);
+	lib.nflog_bind_pf(src->nflog, AF_INET);
+	lib.nflog_bind_pf(src->nflog, AF_INET6);
+	src->group = lib.nflog_bind_group(src->nflog, (uint16_t)group);
 	if (!src->group) {
 		/* The kernel answers EPERM both to a group bound by another socket and to a
 		 * caller without CAP_NET_ADMIN (root in a container or a unit may lack it). */
@@ -444,15 +471,15 @@ struct logsource *logsource_open_nflog(unsigned group, const struct hit_context 
 		logsource_close(src);
 		return NULL;
 	}
-	if (nflog_set_mode(src->group, NFULNL_COPY_PACKET, 256) < 0 ||
-	    nflog_set_timeout(src->group, NFLOG_FLUSH_TENTHS_MS) < 0 ||
-	    nflog_set_flags(src->group, NFULNL_CFG_F_SEQ) < 0) {
+	if (lib.nflog_set_mode(src->group, NFULNL_COPY_PACKET, 256) < 0 ||
+	    lib.nflog_set_timeout(src->group, NFLOG_FLUSH_TENTHS_MS) < 0 ||
+	    lib.nflog_set_flags(src->group, NFULNL_CFG_F_SEQ) < 0) {
 		error_set(err, "hits: cannot configure NFLOG group %u: %s", group, strerror(errno));
 		logsource_close(src);
 		return NULL;
 	}
-	nflog_callback_register(src->group, nflog_message, src);
-	fd = nflog_fd(src->nflog);
+	lib.nflog_callback_register(src->group, nflog_message, src);
+	fd = lib.nflog_fd(src->nflog);
 	/* A large buffer rides out bursts; FORCE needs CAP_NET_ADMIN, the plain one does not. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -478,7 +505,7 @@ static int nflog_read(struct logsource *src, struct error *err)
 			}
 			return error_set(err, "hits: reading NFLOG group failed: %s", strerror(errno));
 		}
-		nflog_handle_packet(src->nflog, src->packet, (int)n);
+		lib.nflog_handle_packet(src->nflog, src->packet, (int)n);
 	}
 	return 0;
 }
@@ -546,9 +573,9 @@ void logsource_close(struct logsource *src)
 	if (!src)
 		return;
 	if (src->group)
-		nflog_unbind_group(src->group);
+		lib.nflog_unbind_group(src->group);
 	if (src->nflog)
-		nflog_close(src->nflog);
+		lib.nflog_close(src->nflog);
 	else if (src->fd >= 0)
 		close(src->fd);
 	if (src->file_fd >= 0)

@@ -68,11 +68,14 @@ is "$(printf '%s\n' "$contents" | grep ' ./etc/smtpguard/smtpguard.conf$')" \
 dpkg-deb -e "$DEB" "$TMP/control"
 check "the config is a conffile" grep -qx /etc/smtpguard/smtpguard.conf "$TMP/control/conffiles"
 check "the logrotate file is a conffile" grep -qx /etc/logrotate.d/smtpguard "$TMP/control/conffiles"
-# the binary loads libnftables only for the nftables backend: dpkg-shlibdeps cannot see it
-case ", $(dpkg-deb -f "$DEB" Depends), " in
-*", libnftables1"[,\ ]*) ok "the package depends on libnftables1, which the binary loads when needed" ;;
-*) fail "the package depends on libnftables1, which the binary loads when needed" "$(dpkg-deb -f "$DEB" Depends)" ;;
-esac
+# the binary loads these only for the nftables backend and the NFLOG reader: dpkg-shlibdeps
+# cannot see them
+for p in libnftables1 libnftnl11 libmnl0 libnetfilter-log1; do
+	case ", $(dpkg-deb -f "$DEB" Depends), " in
+	*", $p"[,\ ]*) ok "the package depends on $p, which the binary loads when needed" ;;
+	*) fail "the package depends on $p, which the binary loads when needed" "$(dpkg-deb -f "$DEB" Depends)" ;;
+	esac
+done
 # An enable is only allowed inside the "if ... was-enabled" block (re-enabling on upgrade).
 if grep -q 'deb-systemd-invoke' "$TMP/control/postinst" || ! awk '
 	/was-enabled/ { guard = NR }
