@@ -77,6 +77,15 @@ for backend in iptables auto; do
 	grep -q 'nothing changed' "$NS_DIR/out" || fail "backend = $backend: nothing to change" "$(cat "$NS_DIR/out")"
 	is "$(foreign)" "$before" "backend = $backend: the foreign rules are as they were"
 done
+# the read-only looks at a change: the probe's read is the one planned against
+for backend in iptables auto; do
+	config "$backend" rateban
+	for opt in --check --dry-run; do
+		is "$(reads apply "$opt")" "1 1" "backend = $backend: apply $opt reads each table once"
+		grep -q -- '-m recent' "$NS_DIR/out" ||
+			fail "backend = $backend: apply $opt shows the rateban rules" "$(cat "$NS_DIR/out")"
+	done
+done
 # remove: the probe's read under the lock is the one the removal is made against
 for backend in iptables auto; do
 	config "$backend" block
