@@ -21,7 +21,7 @@
 #include "error.h"
 
 /* A member of the caller's struct: a pointer to the library function name. */
-#define DYNLIB_FIELD(name) __typeof__(name) *name;
+#define DYNLIB_FIELD(name) __typeof__(name) *(name);
 /* Its entry in the table: the symbol and where its pointer goes in struct type. */
 #define DYNLIB_SYMBOL(type, name) { #name, offsetof(type, name) },
 
