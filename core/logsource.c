@@ -9,6 +9,10 @@
  * counted exactly where the source numbers its records (kmsg sequence
  * numbers, NFLOG per-group sequence numbers) and per event otherwise
  * (ENOBUFS).
+ *
+ * libnetfilter_log is opened (include/dynlib.h) when an NFLOG group is
+ * first opened: the other sources, and every command that reads none,
+ * do not load it.
  */
 #include <arpa/inet.h>
 #include <errno.h>

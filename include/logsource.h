@@ -58,7 +58,8 @@ struct logsource *logsource_open_file(const char *path, enum hit_format format, 
 
 /*
  * Bind NFLOG group (0..65535) and listen.  A group another process
- * holds (ulogd2, another smtpguard) is an error that says so.
+ * holds (ulogd2, another smtpguard) is an error that says so, as is a
+ * missing libnetfilter_log (opened here, on the first call).
  */
 struct logsource *logsource_open_nflog(unsigned group, const struct hit_context *ctx,
 				       struct error *err);
