@@ -84,8 +84,12 @@ config monitor
 sg -c "$CONF" apply >/dev/null 2>&1 || fail "apply monitor"
 before_pkts=$(nflog_packets)
 before=$(($(hit_lines "$LOG") + $(lost_sum "$LOG")))
-# bash connects without forking; bounded: 3000 attempts.
-wlan bash -c 'for i in $(seq 3000); do : 3<>/dev/tcp/198.51.100.2/25; done' 2>/dev/null &
+# bash connects without forking; bounded: 3000 attempts.  The flood holds after 1500 until
+# the log is rotated (at most 10 s), so that the rotation falls inside it and hits follow it.
+wlan bash -c 'for i in $(seq 3000); do
+	if [ "$i" = 1501 ]; then n=0; while [ ! -e "$1" ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done; fi
+	: 3<>/dev/tcp/198.51.100.2/25
+done' bash "$LOG.1" 2>/dev/null &
 flood=$!
 wait_until 10 sh -c '[ "$(grep -c . "$1")" -gt 300 ]' sh "$LOG" || fail "the flood reaches the hits log"
 if out=$(rotate) && [ -f "$LOG.1" ]; then ok "logrotate rotates the hits log with the shipped file"; else
