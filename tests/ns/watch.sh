@@ -79,14 +79,8 @@ sg -c "$CONF" apply >/dev/null 2>&1 || fail "apply monitor"
 before_pkts=$(nflog_packets)
 before_lines=$(hit_lines "$LOG")
 before_lost=$(lost_sum "$LOG")
-# bash connects without forking; the WAN host refuses at once.  Bounded: 4000 attempts.
-# The flood holds after 2000 until the log is renamed (at most 10 s), so that the rename
-# falls inside it and hits follow it, however fast watch drains the first half.
-wlan bash -c 'for i in $(seq 4000); do
-	if [ "$i" = 2001 ]; then n=0; while [ ! -e "$1" ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done; fi
-	: 3<>/dev/tcp/198.51.100.2/25
-done' bash "$LOG.1" 2>/dev/null &
-flood=$!
+# the flood: 4000 attempts, held halfway until the rename below
+hit_flood 4000 "$LOG.1"
 wait_until 10 sh -c '[ "$(grep -c . "$1")" -gt 500 ]' sh "$LOG" || fail "the flood reaches the hits log"
 mv "$LOG" "$LOG.1"
 wait $flood

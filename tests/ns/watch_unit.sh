@@ -84,13 +84,8 @@ config monitor
 sg -c "$CONF" apply >/dev/null 2>&1 || fail "apply monitor"
 before_pkts=$(nflog_packets)
 before=$(($(hit_lines "$LOG") + $(lost_sum "$LOG")))
-# bash connects without forking; bounded: 3000 attempts.  The flood holds after 1500 until
-# the log is rotated (at most 10 s), so that the rotation falls inside it and hits follow it.
-wlan bash -c 'for i in $(seq 3000); do
-	if [ "$i" = 1501 ]; then n=0; while [ ! -e "$1" ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done; fi
-	: 3<>/dev/tcp/198.51.100.2/25
-done' bash "$LOG.1" 2>/dev/null &
-flood=$!
+# the flood: 3000 attempts, held halfway until the rotation below
+hit_flood 3000 "$LOG.1"
 wait_until 10 sh -c '[ "$(grep -c . "$1")" -gt 300 ]' sh "$LOG" || fail "the flood reaches the hits log"
 if out=$(rotate) && [ -f "$LOG.1" ]; then ok "logrotate rotates the hits log with the shipped file"; else
 	fail "logrotate rotates the hits log with the shipped file" "$out"; fi
@@ -109,6 +104,9 @@ is "$(stat -c '%a %U %G' "$LOG")" "640 root root" "the new hits log: 0640 root r
 
 # ---- a second rotation compresses the first (delaycompress) and report reads all three
 wlan socat -T1 /dev/null "TCP4:203.0.113.25:25,connect-timeout=0.5" >/dev/null 2>&1
+# counted once watch has recorded all the kernel logged (bounded: 5 s)
+recorded() { [ "$(total)" = "$(($(nflog_packets) - before_pkts))" ]; }
+wait_until 5 recorded
 lines=$(hit_lines "$LOG")
 rotate >/dev/null
 if [ -f "$LOG.2.gz" ] && [ "$(zcat "$LOG.2.gz" | grep -c '"src":"192.0.2.66"')" -gt 0 ] && [ "$(hit_lines "$LOG.1")" = "$lines" ]; then
