@@ -75,8 +75,13 @@ static void save_key_line(struct save *s, const char *prefix, size_t prefix_len,
 
 	if (s->col)
 		save_eol(s);
-	/* A comment that cannot share the first line within the reader's limit goes above it. */
-	if (comment && prefix_len + strcspn(value, ",") + 1 + comment_len > CONFIG_LINE_MAX) {
+	/*
+	 * A comment that cannot share the first line within the reader's limit goes above it.
+	 * After the value's first item the line holds " " and the comment, or, when more
+	 * items follow, ", " and the comment.
+	 */
+	if (comment && prefix_len + strcspn(value, ",") + (list && strstr(value, ", ") ? 2 : 1) +
+				   comment_len > CONFIG_LINE_MAX) {
 		save_text(s, comment, comment_len);
 		save_eol(s);
 		comment = NULL;
@@ -85,13 +90,13 @@ static void save_key_line(struct save *s, const char *prefix, size_t prefix_len,
 	while (*p) {
 		const char *sep = list ? strstr(p, ", ") : NULL;
 		size_t n = sep ? (size_t)(sep - p) : strlen(p);
-		/* on the first line, the comment must still fit after the value */
-		size_t end = s->col + 2 + n;
+		/* on the first line, the comment must still fit after this item and its ", " or " " */
+		size_t end = s->col + 2 + n + (sep ? 2 : 1);
 		bool no_room = first && comment &&
-			       (end + 1 > comment_col ? end + 1 : comment_col) + comment_len > CONFIG_LINE_MAX;
+			       (end > comment_col ? end : comment_col) + comment_len > CONFIG_LINE_MAX;
 
 		if (p != value) {
-			if (end > SAVE_WIDTH || no_room) {
+			if (s->col + 2 + n > SAVE_WIDTH || no_room) {
 				save_text(s, ",", 1);
 				if (first && comment) {
 					save_text(s, " ", 1);

@@ -758,6 +758,68 @@ static void test_save(void)
 }
 
 /* iptables' "ppp+" wildcard: only as the last character, and never overlapping another role. */
+/* The longest line after a save; lines are counted without their newline. */
+static size_t longest_line(const char *text)
+{
+	size_t longest = 0;
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		longest = n > longest ? n : longest;
+		p += n + (p[n] == '\n');
+	}
+	return longest;
+}
+
+/*
+ * A list line with an inline comment right at the reader's limit, grown by
+ * one item: the comment moves or the list wraps, never past the limit
+ * (the fuzzer found the ", " before a wrapped comment one byte over).
+ */
+static void test_save_line_limit(void)
+{
+	enum { LINE_LIMIT = 197 };	/* what the reader takes, as the catalogue proves */
+	static const char *const lists[] = {
+		"203.0.113.10",
+		"203.0.113.10, 203.0.113.11",
+		"203.0.113.10, 203.0.113.11, 203.0.113.12",
+	};
+	char path[96], text[512], line[LINE_LIMIT + 1];
+	struct error err = { 0 };
+	int fails = 0, runs = 0;
+
+	snprintf(path, sizeof(path), "%s/limit.conf", tmpdir);
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		for (size_t len = LINE_LIMIT - 12; len <= LINE_LIMIT; len++) {
+			int n = snprintf(line, sizeof(line), "relays = %s ; ", lists[l]);
+			struct config *cfg, *back;
+
+			memset(line + n, 'c', len - (size_t)n);
+			line[len] = '\0';
+			snprintf(text, sizeof(text), "[general]\nwan = eth0\n%s\n", line);
+			spit(path, text);
+			cfg = config_load(path, &err);
+			runs++;
+			if (!cfg || config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.99", &err) < 0 ||
+			    config_save(cfg, path, &err) < 0 || longest_line(read_back(path)) > LINE_LIMIT ||
+			    !strstr(read_back(path), "; ccc") || !(back = config_load(path, &err))) {
+				printf("# %zu-byte line of %zu items: %s\n", len, l + 1, err.text);
+				fails++;
+				config_free(cfg);
+				continue;
+			}
+			fails += !config_equal(cfg, back);
+			config_free(back);
+			config_free(cfg);
+		}
+	}
+	ok(runs == 39 && fails == 0,
+	   "save: %d list lines with a comment at or near the %d-byte limit, grown by one item, "
+	   "all keep the comment, stay within the limit and read back (%d failed)",
+	   runs, LINE_LIMIT, fails);
+}
+
 static void test_wildcards(void)
 {
 	struct config *cfg = good("wan = ppp+ and interface = wg+",
@@ -867,6 +929,7 @@ int main(void)
 	test_edits();
 	test_resolve();
 	test_save();
+	test_save_line_limit();
 	test_wildcards();
 	test_quarantine_mac();
 	test_prefix_limits();
