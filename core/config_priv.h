@@ -28,6 +28,7 @@
 
 /* Longest line, line end aside: inih's buffer needs room for "\r\n\0". */
 #define CONFIG_LINE_MAX (INI_MAX_LINE - 3)
+#define CONFIG_ITEM_MAX 180	/* longest list item, so that "key = ITEM" fits one line */
 
 struct config_key {
 	const char *name;

@@ -22,7 +22,6 @@
 #include "config_priv.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
-#define LIST_ITEM_MAX 180			/* so that "key = ITEM" fits one line */
 
 struct parser {
 	struct config *cfg;
@@ -234,9 +233,9 @@ static int list_add_items(const struct config_key *k, struct config *cfg, struct
 		item = trim(item);
 		if (!*item && comma)
 			return error_set(err, "an empty item between commas; remove the extra ','");
-		if (strlen(item) > LIST_ITEM_MAX)
+		if (strlen(item) > CONFIG_ITEM_MAX)
 			return error_set(err, "an item is longer than %d characters; shorten it",
-					 LIST_ITEM_MAX);
+					 CONFIG_ITEM_MAX);
 		if (*item && k->add(cfg, z, item, line, err) < 0)
 			return -1;
 		if (!comma)

@@ -8,9 +8,10 @@
  * text before the value and an inline "; comment" (in its column when
  * there is room); its other lines (repeats, continuations) are dropped.
  * Sections of removed zones are dropped, keys that are new in a section
- * go after its last key, new zones at the end.  The result is read back
- * before it is written: a save never leaves a file that loads as
- * something else.
+ * go after its last key, new zones at the end.  Every line stays within
+ * what the reader takes: a comment that no longer fits goes above its
+ * key, a list wraps.  The result is read back before it is written: a
+ * save never leaves a file that loads as something else.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,8 @@ static void save_key_line(struct save *s, const char *prefix, size_t prefix_len,
 				}
 				first = false;
 				save_eol(s);
-				save_pad(s, indent);
+				/* a long host name still fits its line, with its ',' */
+				save_pad(s, indent + n + 1 <= CONFIG_LINE_MAX ? indent : 1);
 			} else {
 				save_text(s, ", ", 2);
 			}
@@ -153,12 +155,17 @@ static int save_missing_keys(struct save *s, const struct zone *z, const size_t 
 	return 0;
 }
 
-/* Rewrite the line text[0..len) of key k with value. */
-static void save_rewrite(struct save *s, const char *text, size_t len, const char *value,
-			 bool list)
+/*
+ * Rewrite the line text[0..len) of key with value.  Its text before the
+ * value is kept unless the value's first item would not fit after it
+ * within the reader's limit: then the line starts "key = ".  An inline
+ * comment stays (above the line when it no longer fits on it).
+ */
+static void save_rewrite(struct save *s, const char *text, size_t len,
+			 const struct config_key *key, const char *value)
 {
-	char line[CONFIG_LINE_MAX + 1];
-	const char *eq, *comment = NULL;
+	char line[CONFIG_LINE_MAX + 1], canonical[64];
+	const char *eq, *comment = NULL, *prefix = line;
 	size_t prefix_len;
 
 	if (len >= sizeof(line))
@@ -174,8 +181,12 @@ static void save_rewrite(struct save *s, const char *text, size_t len, const cha
 			break;
 		}
 	}
-	save_key_line(s, line, prefix_len, value, list, comment,
-		      comment ? (size_t)(comment - line) : 0);
+	if (prefix_len + strcspn(value, ",") + 1 > CONFIG_LINE_MAX) {
+		prefix = canonical;
+		prefix_len = (size_t)snprintf(canonical, sizeof(canonical), "%s = ", key->name);
+	}
+	save_key_line(s, prefix, prefix_len, value, key->add != NULL, comment,
+		      comment && prefix == line ? (size_t)(comment - line) : 0);
 }
 
 /* The comment lines right above header line h describe its section: they go with it. */
@@ -271,7 +282,7 @@ static int save_from_source(struct save *s, const struct config_map *map)
 			while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 				len--;
 			if (sec->first[ln->key] == i + 1 && (*values[slot] || *deflt))
-				save_rewrite(s, text, len, values[slot], key->add != NULL);
+				save_rewrite(s, text, len, key, values[slot]);
 			free(deflt);
 		} else {
 			save_text(s, text, ln->len);

@@ -310,6 +310,10 @@ int config_relay_parse(const char *text, struct relay *out, struct error *err)
 		       text[0] == '!';
 
 	if (!numeric && hostname_valid(text)) {
+		if (strlen(text) > CONFIG_ITEM_MAX)
+			return error_set(err, "the host name %.40s... is %zu characters, longer than the "
+					      "%d a config line holds; give its address instead",
+					 text, strlen(text), CONFIG_ITEM_MAX);
 		r.is_name = true;
 		snprintf(r.text, sizeof(r.text), "%s", text);
 		*out = r;

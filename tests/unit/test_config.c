@@ -818,6 +818,55 @@ static void test_save_line_limit(void)
 	   "save: %d list lines with a comment at or near the %d-byte limit, grown by one item, "
 	   "all keep the comment, stay within the limit and read back (%d failed)",
 	   runs, LINE_LIMIT, fails);
+
+	/* Spaces before the '=' that leave no room for the new value: the line starts "relays = ". */
+	for (int comment = 0; comment < 2; comment++) {
+		struct config *cfg, *back = NULL;
+
+		snprintf(text, sizeof(text), "[general]\nwan = eth0\nrelays%*s= %s\n", 185, "",
+			 comment ? "; x" : "");
+		spit(path, text);
+		cfg = config_load(path, &err);
+		ok(cfg && config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, "203.0.113.99", &err) == 0 &&
+			   config_save(cfg, path, &err) == 0 &&
+			   strstr(read_back(path), comment ? "\nrelays = 203.0.113.99 ; x\n"
+							   : "\nrelays = 203.0.113.99\n") &&
+			   longest_line(read_back(path)) <= LINE_LIMIT && (back = config_load(path, &err)) &&
+			   config_equal(cfg, back),
+		   "save: a relay that no longer fits after 'relays' and 185 spaces starts a fresh "
+		   "'relays = ' line%s: %s",
+		   comment ? ", its inline comment kept after it" : "", err.text);
+		config_free(back);
+		config_free(cfg);
+	}
+
+	/* A 180-character host name wraps onto a line of its own that still fits; 181 are refused. */
+	{
+		char name[200], prefix[32];
+		struct config *cfg, *back = NULL;
+
+		for (size_t i = 0; i < 180; i += 10)
+			memcpy(name + i, "relayhost.", 10);
+		memcpy(name + 170, "example.n", 9);
+		name[179] = 't';
+		name[180] = '\0';
+		snprintf(prefix, sizeof(prefix), "relays%16s= ", "");
+		snprintf(text, sizeof(text), "[general]\nwan = eth0\n%s203.0.113.1\n", prefix);
+		spit(path, text);
+		cfg = config_load(path, &err);
+		ok(cfg && config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, name, &err) == 0 &&
+			   config_save(cfg, path, &err) == 0 &&
+			   longest_line(read_back(path)) <= LINE_LIMIT && (back = config_load(path, &err)) &&
+			   config_equal(cfg, back),
+		   "save: a 180-character host name after a 24-byte 'relays =' reads back within the "
+		   "limit: %s", err.text);
+		strcpy(name + 179, "et");
+		ok(cfg && config_list_add(cfg, NULL, CONFIG_LIST_RELAYS, name, &err) == -1 &&
+			   strstr(err.text, "181 characters, longer than the 180") && err.code == EXIT_USAGE,
+		   "the console refuses a 181-character host name: %s", err.text);
+		config_free(back);
+		config_free(cfg);
+	}
 }
 
 static void test_wildcards(void)
