@@ -79,11 +79,15 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 
 # fuzz-NAME: one target for FUZZ_SECONDS; new inputs go to build-fuzz/corpus/NAME (the
 # checked-in seeds stay as they are), a crash to build-fuzz/artifacts/ and fails the target.
+# FUZZ_SEED fixes libFuzzer's random seed: CI sets it, so a tree fuzzes the same way on every
+# run and a new finding comes from a change, not from a roll of the dice; without it each run
+# explores afresh (what a developer's long runs are for).
 fuzz-%: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts
 	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
 	@dict=tests/fuzz/$*.dict; [ -f $$dict ] && dict=-dict=$$dict || dict=; \
 	$(FUZZ_BUILD)/fuzz/fuzz_$* $(FUZZ_OPTS) $$dict -max_total_time=$(FUZZ_SECONDS) \
+		$(if $(FUZZ_SEED),-seed=$(FUZZ_SEED)) \
 		-artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* \
 		>$(FUZZ_BUILD)/fuzz-$*.log 2>&1 || \
 		{ echo "fuzz: $* failed, see $(FUZZ_BUILD)/fuzz-$*.log:"; tail -n 50 $(FUZZ_BUILD)/fuzz-$*.log; exit 1; }
