@@ -38,9 +38,17 @@ TUI_LIBS = $(shell $(PKG_CONFIG) --libs $(TUI_PKGS) 2>/dev/null)
 BUILD = build
 CORE_SRC = $(sort $(wildcard core/*.c))
 TUI_SRC = $(sort $(wildcard tui/*.c))
+# Two programs: smtpguard (the commands; its console command starts the other) and
+# smtpguard-console (every command, and the console, which alone needs ncurses).
+CONSOLE_SRC = $(filter-out tui/console_options.c,$(filter tui/console%.c,$(TUI_SRC)))
+LAUNCH_SRC = tui/launch.c
+CLI_SRC = $(filter-out $(CONSOLE_SRC) $(LAUNCH_SRC),$(TUI_SRC))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ = $(TUI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
+CONSOLE_OBJ = $(CONSOLE_SRC:%.c=$(BUILD)/%.o)
+LAUNCH_OBJ = $(LAUNCH_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBCORE = $(BUILD)/libsmtpguard.a
 
@@ -48,7 +56,7 @@ VERSION = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 .PHONY: all check demo deps test-deps unit install uninstall clean check-layers bench
 
-all: smtpguard
+all: smtpguard smtpguard-console
 
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(@D)
@@ -64,8 +72,13 @@ $(LIBCORE): $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
 # Linked under a temporary name and renamed, so a running test never sees half a binary.
-smtpguard: $(TUI_OBJ) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(TUI_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
+# smtpguard needs its console beside it, so building either builds both.
+smtpguard: $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) smtpguard-console
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) $(CORE_LIBS)
+	mv -f $@.tmp $@
+
+smtpguard-console: $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
 	mv -f $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/tap.h tests/unit/helpers.h $(LIBCORE)
@@ -120,7 +133,7 @@ demo: test-deps
 	SMTPGUARD_DEMO_BACKEND=$(BACKEND) sh tests/demo.sh
 
 clean:
-	rm -rf $(BUILD) smtpguard tests/out
+	rm -rf $(BUILD) smtpguard smtpguard-console tests/out
 
 -include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
 

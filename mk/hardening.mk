@@ -12,9 +12,12 @@
 
 .PHONY: check-asan check-valgrind fuzz fuzz-build fuzz-bins fuzz-regress lint
 
-# The program linked inside any build folder (build-asan/smtpguard); ./smtpguard stays the normal one.
-$(BUILD)/smtpguard: $(TUI_OBJ) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TUI_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
+# The programs linked inside any build folder (build-asan/smtpguard and its console beside it);
+# ./smtpguard stays the normal one.
+$(BUILD)/smtpguard: $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) $(BUILD)/smtpguard-console
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) $(CORE_LIBS)
+$(BUILD)/smtpguard-console: $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
 
 # --- AddressSanitizer + UBSan over the whole suite
 ASAN_BUILD = build-asan

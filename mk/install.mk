@@ -1,6 +1,7 @@
 # install.mk - `make install` / `make uninstall` (PREFIX, DESTDIR) and `make deb`.
 #
-# The binary goes to $(SBINDIR) (it is run as root), the man pages,
+# The binaries go to $(SBINDIR) (run as root; smtpguard-console beside
+# smtpguard, which starts it for its console command), the man pages,
 # the bash completion and the systemd units (smtpguard, smtpguard-watch)
 # under $(PREFIX), the example config to /etc/smtpguard/ only when none is
 # there (mode 0600, never overwritten), the report cron job to
@@ -28,6 +29,7 @@ install: smtpguard install-conf
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0755 smtpguard $(DESTDIR)$(SBINDIR)/smtpguard
+	$(INSTALL) -m 0755 smtpguard-console $(DESTDIR)$(SBINDIR)/smtpguard-console
 	$(INSTALL) -m 0644 doc/smtpguard.8 $(DESTDIR)$(MANDIR)/man8/smtpguard.8
 	$(INSTALL) -m 0644 doc/smtpguard.conf.5 $(DESTDIR)$(MANDIR)/man5/smtpguard.conf.5
 	$(INSTALL) -m 0644 completion/smtpguard.bash $(DESTDIR)$(BASHCOMPDIR)/smtpguard
@@ -55,7 +57,7 @@ install-conf:
 
 # The config is left in place: it is the administrator's (the .deb purges it).
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/smtpguard $(DESTDIR)$(MANDIR)/man8/smtpguard.8 \
+	rm -f $(DESTDIR)$(SBINDIR)/smtpguard $(DESTDIR)$(SBINDIR)/smtpguard-console $(DESTDIR)$(MANDIR)/man8/smtpguard.8 \
 		$(DESTDIR)$(MANDIR)/man5/smtpguard.conf.5 $(DESTDIR)$(BASHCOMPDIR)/smtpguard \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(INSTALL_UNITS)) $(DESTDIR)$(DOCDIR)/install.md \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d/smtpguard-report $(DESTDIR)$(SYSCONFDIR)/logrotate.d/smtpguard
@@ -67,7 +69,7 @@ DEB_DIR = $(BUILD)/deb
 deb:
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/smtpguard-$(VERSION)
-	tar -cf - --exclude=./.git --exclude='./build*' --exclude=./tests/out --exclude=./smtpguard . | \
+	tar -cf - --exclude=./.git --exclude='./build*' --exclude=./tests/out --exclude=./smtpguard --exclude=./smtpguard-console . | \
 		tar -C $(DEB_DIR)/smtpguard-$(VERSION) -xf -
 	cd $(DEB_DIR)/smtpguard-$(VERSION) && dpkg-buildpackage -us -uc -b
 	ls $(DEB_DIR)/*.deb

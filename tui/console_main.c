@@ -159,16 +159,6 @@ static void console_loop(struct console *c)
 	}
 }
 
-const struct console_option console_options[] = {
-	{ "--no-color", "no colours (as NO_COLOR=1 in the environment)",
-	  offsetof(struct console, no_color) },
-	{ "--no-mouse", "leave the mouse to the terminal (copy and paste)",
-	  offsetof(struct console, no_mouse) },
-	{ "--readonly", "show everything, refuse every change (a wall display)",
-	  offsetof(struct console, readonly) },
-};
-const size_t console_noptions = sizeof(console_options) / sizeof(console_options[0]);
-
 static int console_options_parse(struct console *c, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -191,6 +181,7 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 
 	if (code != EXIT_OK)
 		return code;
+	cli_fake_warn();	/* main() leaves it to the console, which may run in its own program */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return cli_fail(EXIT_USAGE, "the console needs a terminal; "
 					    "use status, hits or bans in scripts");

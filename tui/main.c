@@ -4,6 +4,8 @@
  * Global options (-c FILE, -d TENTHS, -h, -V) are accepted anywhere on
  * the line, before or after the subcommand; everything else is handed
  * to the subcommand's run function with argv[0] set to its name.
+ * Both programs are built from it: smtpguard, whose console command
+ * starts the console (launch.c), and smtpguard-console, which holds it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -156,7 +158,8 @@ int main(int argc, char **argv)
 		cmd = &commands[0];
 	rest[0] = (char *)cmd->name;
 	rest[nrest] = NULL;
-	cli_fake_warn();
+	if (cmd != &commands[0])
+		cli_fake_warn();	/* the console warns itself: it may be another program */
 	code = cmd->run(&cli, nrest, rest);
 out:
 	free(rest);

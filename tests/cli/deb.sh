@@ -48,7 +48,7 @@ fi
 ok "the package $(basename "$DEB") was built"
 
 contents=$(dpkg-deb -c "$DEB" | awk '{ print $1, $6 }')
-for f in ./usr/sbin/smtpguard ./usr/share/man/man8/smtpguard.8.gz ./usr/share/man/man5/smtpguard.conf.5.gz \
+for f in ./usr/sbin/smtpguard ./usr/sbin/smtpguard-console ./usr/share/man/man8/smtpguard.8.gz ./usr/share/man/man5/smtpguard.conf.5.gz \
 	./usr/share/bash-completion/completions/smtpguard ./lib/systemd/system/smtpguard.service \
 	./lib/systemd/system/smtpguard-watch.service ./usr/share/doc/smtpguard/README.Debian; do
 	if printf '%s\n' "$contents" | grep -q " $f\$"; then ok "package holds $f"; else fail "package holds $f" "$contents"; fi

@@ -52,6 +52,7 @@ mode_is() { # mode_is FILE OCTAL
 	fi
 }
 mode_is /usr/local/sbin/smtpguard 755
+mode_is /usr/local/sbin/smtpguard-console 755
 mode_is /usr/local/share/man/man8/smtpguard.8 644
 mode_is /usr/local/share/man/man5/smtpguard.conf.5 644
 mode_is /usr/local/share/bash-completion/completions/smtpguard 644
@@ -61,6 +62,10 @@ mode_is /etc/logrotate.d/smtpguard 644
 mode_is /etc/smtpguard/smtpguard.conf 600
 check "installed config is the example" cmp conf/smtpguard.conf "$D/etc/smtpguard/smtpguard.conf"
 is "$("$D/usr/local/sbin/smtpguard" --version)" "smtpguard $VERSION" "installed binary runs"
+# the installed smtpguard starts the installed console: the console's own answer without a terminal
+is "$("$D/usr/local/sbin/smtpguard" -c "$D/etc/smtpguard/smtpguard.conf" console </dev/null 2>&1 >/dev/null; echo "exit $?")" \
+	"smtpguard: the console needs a terminal; use status, hits or bans in scripts
+exit 2" "installed smtpguard starts the installed console"
 is "$(grep -E '^Exec(Start|Reload|Stop)=' "$D/usr/local/lib/systemd/system/smtpguard.service" | tr '\n' ' ')" \
 	"ExecStart=/usr/local/sbin/smtpguard apply ExecReload=/usr/local/sbin/smtpguard apply ExecStop=/usr/local/sbin/smtpguard remove " \
 	"unit runs the binary of PREFIX"

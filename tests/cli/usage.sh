@@ -2,7 +2,8 @@
 # usage.sh - usage errors (rootless): a bad option or argument of any
 # command is exit 2 with one line on stderr and nothing on stdout, and
 # the synopsis that line quotes is the one `smtpguard --help` lists
-# (both come from the command table of tui/main.c).
+# (both come from the command table of tui/main.c); the console is a
+# program of its own that smtpguard starts.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 SG=${SMTPGUARD:-./smtpguard}
@@ -39,4 +40,26 @@ usage_error hits --bogus
 usage_error bans --bogus
 usage_error unban
 usage_error report --bogus
+# the console's options are parsed by the console program, which smtpguard starts
+usage_error console --bogus
+
+# The console is a program of its own: the commands never load ncurses, and
+# smtpguard without its console beside it says so in one line (exit 1).
+needed=$(readelf -d "$SG" | grep NEEDED)
+if [ -n "$needed" ] && ! printf '%s\n' "$needed" | grep -qE 'curses|tinfo'; then
+	ok "smtpguard is not linked against ncurses"
+else
+	fail "smtpguard is not linked against ncurses" "$needed"
+fi
+mkdir "$TMP/alone"
+cp "$SG" "$TMP/alone/smtpguard"
+"$TMP/alone/smtpguard" -c "$CONF" console >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ "$rc" = 1 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+	grep -q "^smtpguard: cannot start the console $TMP/alone/smtpguard-console: " "$TMP/err"; then
+	ok "without smtpguard-console beside it: exit 1, one line naming it"
+else
+	fail "without smtpguard-console beside it: exit 1, one line naming it" "exit $rc" \
+		"stderr: $(cat "$TMP/err")" "stdout: $(cat "$TMP/out")"
+fi
 done_testing
