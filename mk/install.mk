@@ -31,6 +31,7 @@ install: smtpguard install-conf
 	$(INSTALL) -m 0755 smtpguard $(DESTDIR)$(SBINDIR)/smtpguard
 	$(INSTALL) -m 0755 smtpguard-console $(DESTDIR)$(SBINDIR)/smtpguard-console
 	$(INSTALL) -m 0644 doc/smtpguard.8 $(DESTDIR)$(MANDIR)/man8/smtpguard.8
+	ln -sf smtpguard.8 $(DESTDIR)$(MANDIR)/man8/smtpguard-console.8
 	$(INSTALL) -m 0644 doc/smtpguard.conf.5 $(DESTDIR)$(MANDIR)/man5/smtpguard.conf.5
 	$(INSTALL) -m 0644 completion/smtpguard.bash $(DESTDIR)$(BASHCOMPDIR)/smtpguard
 	for u in $(INSTALL_UNITS); do \
@@ -58,6 +59,7 @@ install-conf:
 # The config is left in place: it is the administrator's (the .deb purges it).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpguard $(DESTDIR)$(SBINDIR)/smtpguard-console $(DESTDIR)$(MANDIR)/man8/smtpguard.8 \
+		$(DESTDIR)$(MANDIR)/man8/smtpguard-console.8 \
 		$(DESTDIR)$(MANDIR)/man5/smtpguard.conf.5 $(DESTDIR)$(BASHCOMPDIR)/smtpguard \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(INSTALL_UNITS)) $(DESTDIR)$(DOCDIR)/install.md \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d/smtpguard-report $(DESTDIR)$(SYSCONFDIR)/logrotate.d/smtpguard

@@ -54,6 +54,7 @@ mode_is() { # mode_is FILE OCTAL
 mode_is /usr/local/sbin/smtpguard 755
 mode_is /usr/local/sbin/smtpguard-console 755
 mode_is /usr/local/share/man/man8/smtpguard.8 644
+is "$(readlink "$D/usr/local/share/man/man8/smtpguard-console.8")" smtpguard.8 "smtpguard-console(8) is smtpguard(8)"
 mode_is /usr/local/share/man/man5/smtpguard.conf.5 644
 mode_is /usr/local/share/bash-completion/completions/smtpguard 644
 mode_is /usr/local/lib/systemd/system/smtpguard.service 644
