@@ -13,18 +13,24 @@ CONF=tests/compile/design.conf
 
 "$SG" --help >"$TMP/help" 2>&1
 
-usage_error() { # usage_error COMMAND ARGS...: the command's usage error
-	cmd=$1
-	"$SG" -c "$CONF" "$@" >"$TMP/out" 2>"$TMP/err"
+# one_line RC PATTERN NAME COMMAND...: COMMAND exits RC with one stderr line matching PATTERN
+# and nothing on stdout
+one_line() {
+	want=$1 pattern=$2 name=$3
+	shift 3
+	"$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
-	synopsis=$(sed -n 's/.*(usage: smtpguard \(.*\))$/\1/p' "$TMP/err")
-	if [ "$rc" = 2 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
-		grep -q "^smtpguard: $cmd: " "$TMP/err"; then
-		ok "$*: exit 2, one line on stderr, nothing on stdout"
+	if [ "$rc" = "$want" ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+		grep -q "$pattern" "$TMP/err"; then
+		ok "$name"
 	else
-		fail "$*: exit 2, one line on stderr, nothing on stdout" "exit $rc" \
-			"stderr: $(cat "$TMP/err")" "stdout: $(cat "$TMP/out")"
+		fail "$name" "exit $rc" "stderr: $(cat "$TMP/err")" "stdout: $(cat "$TMP/out")"
 	fi
+}
+
+usage_error() { # usage_error COMMAND ARGS...: the command's usage error
+	one_line 2 "^smtpguard: $1: " "$*: exit 2, one line on stderr, nothing on stdout" "$SG" -c "$CONF" "$@"
+	synopsis=$(sed -n 's/.*(usage: smtpguard \(.*\))$/\1/p' "$TMP/err")
 	if [ -n "$synopsis" ] && grep -qF "  $synopsis " "$TMP/help"; then
 		ok "$*: the line quotes the synopsis of --help"
 	else
@@ -53,13 +59,6 @@ else
 fi
 mkdir "$TMP/alone"
 cp "$SG" "$TMP/alone/smtpguard"
-"$TMP/alone/smtpguard" -c "$CONF" console >"$TMP/out" 2>"$TMP/err"
-rc=$?
-if [ "$rc" = 1 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
-	grep -q "^smtpguard: cannot start the console $TMP/alone/smtpguard-console: " "$TMP/err"; then
-	ok "without smtpguard-console beside it: exit 1, one line naming it"
-else
-	fail "without smtpguard-console beside it: exit 1, one line naming it" "exit $rc" \
-		"stderr: $(cat "$TMP/err")" "stdout: $(cat "$TMP/out")"
-fi
+one_line 1 "^smtpguard: cannot start the console $TMP/alone/smtpguard-console: " \
+	"without smtpguard-console beside it: exit 1, one line naming it" "$TMP/alone/smtpguard" -c "$CONF" console
 done_testing
