@@ -49,6 +49,9 @@ TUI_OBJ = $(TUI_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 CONSOLE_OBJ = $(CONSOLE_SRC:%.c=$(BUILD)/%.o)
 LAUNCH_OBJ = $(LAUNCH_SRC:%.c=$(BUILD)/%.o)
+# what each program is linked from (here, and in any build folder: mk/hardening.mk)
+SMTPGUARD_IN = $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE)
+CONSOLE_IN = $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBCORE = $(BUILD)/libsmtpguard.a
 
@@ -73,12 +76,12 @@ $(LIBCORE): $(CORE_OBJ)
 
 # Linked under a temporary name and renamed, so a running test never sees half a binary.
 # smtpguard needs its console beside it, so building either builds both.
-smtpguard: $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) smtpguard-console
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) $(CORE_LIBS)
+smtpguard: $(SMTPGUARD_IN) smtpguard-console
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(SMTPGUARD_IN) $(CORE_LIBS)
 	mv -f $@.tmp $@
 
-smtpguard-console: $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
+smtpguard-console: $(CONSOLE_IN)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(CONSOLE_IN) $(TUI_LIBS) $(CORE_LIBS)
 	mv -f $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/tap.h tests/unit/helpers.h $(LIBCORE)

@@ -14,10 +14,10 @@
 
 # The programs linked inside any build folder (build-asan/smtpguard and its console beside it);
 # ./smtpguard stays the normal one.
-$(BUILD)/smtpguard: $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) $(BUILD)/smtpguard-console
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LAUNCH_OBJ) $(LIBCORE) $(CORE_LIBS)
-$(BUILD)/smtpguard-console: $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CONSOLE_OBJ) $(LIBCORE) $(TUI_LIBS) $(CORE_LIBS)
+$(BUILD)/smtpguard: $(SMTPGUARD_IN) $(BUILD)/smtpguard-console
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SMTPGUARD_IN) $(CORE_LIBS)
+$(BUILD)/smtpguard-console: $(CONSOLE_IN)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CONSOLE_IN) $(TUI_LIBS) $(CORE_LIBS)
 
 # --- AddressSanitizer + UBSan over the whole suite
 ASAN_BUILD = build-asan

@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 		cmd = &commands[0];
 	rest[0] = (char *)cmd->name;
 	rest[nrest] = NULL;
-	if (cmd != &commands[0])
+	if (cmd->run != cmd_console)
 		cli_fake_warn();	/* the console warns itself: it may be another program */
 	code = cmd->run(&cli, nrest, rest);
 out:
